@@ -1,0 +1,129 @@
+# shellcheck shell=bash
+# Shared by the local stack: where things live, how a server process is started, watched,
+# probed and stopped. Every server file in ../servers defines the same five functions:
+#   <name>_provision   install or build what is missing (idempotent, cached)
+#   <name>_prepare     first-start work on its data folder (idempotent)
+#   <name>_launch      exec the server in the foreground (called in a new session)
+#   <name>_configure   work that needs the running server (users, grants); may be a no-op
+#   <name>_port        print the port the server listens on
+
+LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_ROOT=$(cd "$LOCAL_DIR/../.." && pwd)
+
+# Data, logs, pids and generated credentials of this checkout's stack.
+STACK_HOME=${STACK_HOME:-$REPO_ROOT/.local/stack}
+# Downloads and builds, shared by every checkout on the machine. Root's cache lives outside
+# /root so that the unprivileged Elasticsearch user can read the distribution.
+if [ "$(id -u)" = 0 ]; then
+  STACK_CACHE=${STACK_CACHE:-/var/cache/cqrs-shop}
+else
+  STACK_CACHE=${STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cqrs-shop}
+fi
+# How long one server may take to answer after it was started.
+STACK_START_TIMEOUT=${STACK_START_TIMEOUT:-180}
+
+DATA_DIR=$STACK_HOME/data
+LOG_DIR=$STACK_HOME/logs
+RUN_DIR=$STACK_HOME/run
+ENV_FILE=$STACK_HOME/stack.env
+
+say() { printf '%s\n' "$*"; }
+warn() { printf '%s\n' "$*" >&2; }
+die() { warn "error: $*"; exit 1; }
+
+require_command() { # command, what to install
+  command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed; $2"
+}
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# Installs Debian packages when a command is missing. Keeps the distribution's own service
+# from starting (it would take the port this stack wants) by a temporary policy-rc.d.
+apt_install() { # command package...
+  local cmd=$1; shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null 2>&1 || die "'$cmd' is not installed and apt-get is not available; install: $*"
+  is_root || die "'$cmd' is not installed; run as root or install it: sudo apt-get install $*"
+  say "installing $* from Debian packages"
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=1
+  fi
+  if ! apt-get install -y -qq --no-install-recommends "$@" >"$STACK_HOME/apt.log" 2>&1; then
+    apt-get update -qq >>"$STACK_HOME/apt.log" 2>&1 || true
+    apt-get install -y -qq --no-install-recommends "$@" >>"$STACK_HOME/apt.log" 2>&1 || {
+      [ "$own_policy" = 1 ] && rm -f "$policy"
+      tail -n 20 "$STACK_HOME/apt.log" >&2
+      die "apt-get could not install $*"
+    }
+  fi
+  [ "$own_policy" = 1 ] && rm -f "$policy"
+  return 0
+}
+
+java_home() {
+  require_command java "install a Java 17+ runtime, e.g. apt-get install openjdk-17-jre-headless"
+  dirname "$(dirname "$(readlink -f "$(command -v java)")")"
+}
+
+# --- processes ---------------------------------------------------------------------------
+
+pid_file() { echo "$RUN_DIR/$1.pid"; }
+
+# A recorded process is ours only if its start time still matches: pids get reused.
+process_start_time() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+
+running_pid() { # name -> prints pid when the recorded process is alive and ours
+  local file pid started
+  file=$(pid_file "$1")
+  [ -f "$file" ] || return 1
+  read -r pid started <"$file" || return 1
+  [ -n "$pid" ] && [ "$(process_start_time "$pid")" = "$started" ] || return 1
+  echo "$pid"
+}
+
+launch() { # name: runs <name>_launch in its own session, output to its log, pid recorded
+  local name=$1 log="$LOG_DIR/$1.log"
+  [ -f "$log" ] && mv -f "$log" "$log.previous"
+  # setsid gives the server its own process group, so `down` can stop it with its children.
+  setsid bash -c "source '$LOCAL_DIR/lib/common.sh'; source '$LOCAL_DIR/servers/$name.sh'; ${name}_launch" \
+    >"$log" 2>&1 </dev/null &
+  local pid=$!
+  echo "$pid $(process_start_time "$pid")" >"$(pid_file "$name")"
+}
+
+log_tail() { # name
+  local log="$LOG_DIR/$1.log"
+  warn "---- last lines of $log ----"
+  if [ -s "$log" ]; then tail -n "${STACK_LOG_TAIL:-40}" "$log" >&2; else warn "(empty)"; fi
+  warn "----"
+}
+
+stop_process() { # name [grace seconds]
+  local name=$1 grace=${2:-30} pid
+  pid=$(running_pid "$name") || { rm -f "$(pid_file "$name")"; return 0; }
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt $((grace * 10)) ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    warn "$name did not stop within ${grace}s; killing it"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$(pid_file "$name")"
+}
+
+# Probes a server with the same client library the services use (see probe.mts).
+probe() { # name
+  node "$LOCAL_DIR/probe.mts" "$1" >/dev/null 2>&1
+}
+
+answers() { # name
+  if declare -F "${1}_answers" >/dev/null; then "${1}_answers"; else probe "$1"; fi
+}
+
+port_in_use() { # port
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
