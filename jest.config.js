@@ -6,7 +6,11 @@ const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|mj|j)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }] },
   // Workspace packages are tested from source; builds are only for running services.
-  moduleNameMapper: { '^@cqrs-shop/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts' },
+  moduleNameMapper: {
+    '^@cqrs-shop/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    // Sources import siblings as './x.js' (Node's resolution for compiled output).
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
 

@@ -2,7 +2,7 @@
 // use, and exits 0 when it answers. Connection settings come from the stack's environment.
 //   node infra/local/probe.mts <mariadb|kafka|elasticsearch|mongodb|redis>
 import elasticsearch from '@elastic/elasticsearch';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
 import mongodb from 'mongodb';
 import mysql from 'mysql2/promise';

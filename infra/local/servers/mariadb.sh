@@ -39,7 +39,8 @@ mariadb_launch() {
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 --binlog-format=ROW
 }
 
-mariadb_admin() { mariadb --no-defaults --socket="$(mariadb_socket)" -u"$(id -un)" "$@"; }
+# The client prefers MYSQL_HOST from the environment (the TCP address) even over --protocol.
+mariadb_admin() { env -u MYSQL_HOST -u MYSQL_TCP_PORT -u MYSQL_PWD mariadb --no-defaults --protocol=socket --socket="$(mariadb_socket)" -u"$(id -un)" "$@"; }
 
 mariadb_answers() { mariadb_admin -e 'SELECT 1' >/dev/null 2>&1; }
 

@@ -40,7 +40,7 @@ mongodb_launch() {
   fi
   exec "$(mongodb_ferretdb)" --handler=sqlite --sqlite-url="file:$DATA_DIR/mongodb/" \
     --state-dir="$DATA_DIR/mongodb" --listen-addr="127.0.0.1:$(mongodb_port)" \
-    --debug-addr=- --telemetry=disable --log-level=warn --log-format=text
+    --debug-addr=- --telemetry=disable --log-level=error --log-format=text
 }
 
 mongodb_configure() { :; }

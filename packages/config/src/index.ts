@@ -1,0 +1,13 @@
+export { ConfigError, loadConfig, section } from './load.js';
+export type { ConfigIssue, ConfigOf, ConfigSection, Environment } from './load.js';
+export {
+  elasticsearchSection,
+  httpSection,
+  kafkaSection,
+  mongodbSection,
+  mysqlSection,
+  redisSection,
+  runtimeSection,
+} from './sections.js';
+export * as variable from './variables.js';
+export type { Variable } from './variables.js';

@@ -1,0 +1,100 @@
+import { section } from './load.js';
+import * as variable from './variables.js';
+
+/** Settings shared by every service: log level and how long a graceful shutdown may take. */
+export const runtimeSection = section(
+  {
+    LOG_LEVEL: variable.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    /** Upper bound for a graceful shutdown. @default 10s */
+    SHUTDOWN_TIMEOUT: variable.duration({ default: 10_000 }),
+  },
+  (v) => ({ logLevel: v.LOG_LEVEL, shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT }),
+);
+
+/** An HTTP listener whose port variable is the service's own (e.g. COMMAND_PORT). */
+export function httpSection(portVariable: string, defaultPort: number) {
+  return section(
+    {
+      [portVariable]: variable.port(defaultPort),
+      HTTP_HOST: variable.string({ default: '0.0.0.0' }),
+      /** Largest accepted request body. @default 65536 bytes */
+      HTTP_BODY_LIMIT_BYTES: variable.integer({ min: 1_024, max: 10_485_760, default: 65_536 }),
+    },
+    (v) => ({
+      port: v[portVariable] as number,
+      host: v.HTTP_HOST,
+      bodyLimitBytes: v.HTTP_BODY_LIMIT_BYTES,
+    }),
+  );
+}
+
+export const mysqlSection = section(
+  {
+    MYSQL_HOST: variable.string({ default: '127.0.0.1' }),
+    MYSQL_PORT: variable.port(3306),
+    MYSQL_USER: variable.string(),
+    MYSQL_PASSWORD: variable.string(),
+    MYSQL_DATABASE: variable.string({ default: 'shop' }),
+    /** Connections in the pool. @default 10 */
+    MYSQL_POOL_SIZE: variable.integer({ min: 1, max: 500, default: 10 }),
+  },
+  (v) => ({
+    host: v.MYSQL_HOST,
+    port: v.MYSQL_PORT,
+    user: v.MYSQL_USER,
+    password: v.MYSQL_PASSWORD,
+    database: v.MYSQL_DATABASE,
+    poolSize: v.MYSQL_POOL_SIZE,
+  }),
+);
+
+export const kafkaSection = section(
+  {
+    /** Bootstrap brokers, `host:port` separated by commas. */
+    KAFKA_BROKERS: variable.list(),
+    KAFKA_CLIENT_ID: variable.string({ default: 'cqrs-shop' }),
+    /** Time to establish a broker connection. @default 3s */
+    KAFKA_CONNECTION_TIMEOUT: variable.duration({ default: 3_000 }),
+    /** Time for one broker request. @default 30s */
+    KAFKA_REQUEST_TIMEOUT: variable.duration({ default: 30_000 }),
+    /** Retries of a failed broker request, with exponential backoff. @default 8 */
+    KAFKA_RETRIES: variable.integer({ min: 0, max: 100, default: 8 }),
+  },
+  (v) => ({
+    brokers: v.KAFKA_BROKERS,
+    clientId: v.KAFKA_CLIENT_ID,
+    connectionTimeoutMs: v.KAFKA_CONNECTION_TIMEOUT,
+    requestTimeoutMs: v.KAFKA_REQUEST_TIMEOUT,
+    retries: v.KAFKA_RETRIES,
+  }),
+  (v) =>
+    v.KAFKA_BROKERS.every((broker) => /^[^:\s]+:\d{1,5}$/.test(broker))
+      ? []
+      : [{ variable: 'KAFKA_BROKERS', message: 'must list brokers as host:port, separated by commas' }],
+);
+
+export const mongodbSection = section(
+  {
+    MONGODB_URL: variable.url({ protocols: ['mongodb:', 'mongodb+srv:'] }),
+    MONGODB_DATABASE: variable.string({ default: 'shop' }),
+  },
+  (v) => ({ url: v.MONGODB_URL, database: v.MONGODB_DATABASE }),
+);
+
+export const elasticsearchSection = section(
+  {
+    ELASTICSEARCH_URL: variable.url({ protocols: ['http:', 'https:'] }),
+    /** Prefix of every index and alias the suite creates. @default shop */
+    ELASTICSEARCH_INDEX_PREFIX: variable.string({ default: 'shop' }),
+  },
+  (v) => ({ url: v.ELASTICSEARCH_URL, indexPrefix: v.ELASTICSEARCH_INDEX_PREFIX }),
+);
+
+export const redisSection = section(
+  {
+    REDIS_URL: variable.url({ protocols: ['redis:', 'rediss:'] }),
+    /** Prefix of every key the suite writes. @default shop: */
+    REDIS_KEY_PREFIX: variable.string({ default: 'shop:' }),
+  },
+  (v) => ({ url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX }),
+);

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * Builders for single environment variables. Each one accepts the raw string, treats an
+ * empty string as unset, applies its default, and explains a bad value in words that name
+ * what was expected; the variable's name is added by {@link loadConfig}.
+ */
+export type Variable<T> = z.ZodType<T, unknown>;
+
+interface Options<T> {
+  /** Used when the variable is unset or empty; without it the variable is required. */
+  default?: T;
+}
+
+function variable<T>(parse: z.ZodType<T, string>, options: Options<T>): Variable<T> {
+  const present = z.string({ error: 'is required' }).pipe(parse);
+  const fallback = options.default;
+  const schema =
+    fallback === undefined ? present : present.optional().transform((value) => (value === undefined ? fallback : value));
+  return z.preprocess((raw) => (raw === '' ? undefined : raw), schema);
+}
+
+export function string(options: Options<string> = {}): Variable<string> {
+  return variable(z.string().trim().min(1, 'must not be blank'), options);
+}
+
+export function integer(options: Options<number> & { min?: number; max?: number } = {}): Variable<number> {
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
+  const range =
+    min === Number.MIN_SAFE_INTEGER ? `at most ${max}` : max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
+  const message = `must be a whole number ${range}`;
+  return variable(
+    z
+      .string()
+      .regex(/^\s*-?\d+\s*$/, message)
+      .transform(Number)
+      .pipe(z.number().int().min(min, message).max(max, message)),
+    options,
+  );
+}
+
+export function port(defaultPort?: number): Variable<number> {
+  return integer({ min: 1, max: 65_535, ...(defaultPort === undefined ? {} : { default: defaultPort }) });
+}
+
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/** A duration such as `250ms`, `2s`, `5m` or `1h`; a bare number means milliseconds. Parsed to ms. */
+export function duration(options: Options<number> & { max?: number } = {}): Variable<number> {
+  const message = 'must be a duration such as 500ms, 2s, 5m or 1h';
+  return variable(
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?(ms|s|m|h)?$/, message)
+      .transform((text) => {
+        const [, amount = '0', unit = 'ms'] = /^([\d.]+)([a-z]*)$/.exec(text) ?? [];
+        return Math.round(Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS]);
+      })
+      .pipe(z.number().max(options.max ?? Number.MAX_SAFE_INTEGER, `must be at most ${options.max ?? 0} ms`)),
+    options,
+  );
+}
+
+/** A comma-separated list of non-empty items. */
+export function list(options: Options<string[]> = {}): Variable<string[]> {
+  return variable(
+    z
+      .string()
+      .transform((text) => text.split(',').map((item) => item.trim()))
+      .pipe(z.array(z.string().min(1, 'must be a comma-separated list without empty items')).min(1)),
+    options,
+  );
+}
+
+export function url(options: Options<string> & { protocols: readonly string[] }): Variable<string> {
+  const message = `must be a URL starting with ${options.protocols.map((p) => `${p}//`).join(' or ')}`;
+  return variable(
+    z
+      .string()
+      .trim()
+      .refine((text) => {
+        try {
+          return options.protocols.includes(new URL(text).protocol);
+        } catch {
+          return false;
+        }
+      }, message),
+    options,
+  );
+}
+
+export function oneOf<const V extends readonly [string, ...string[]]>(
+  values: V,
+  options: Options<V[number]> = {},
+): Variable<V[number]> {
+  return variable(z.enum(values, { error: `must be one of ${values.join(', ')}` }), options);
+}
+
+export function boolean(options: Options<boolean> = {}): Variable<boolean> {
+  return variable(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
+      .transform((text) => text === 'true' || text === '1' || text === 'yes'),
+    options,
+  );
+}

@@ -1,0 +1,150 @@
+import type { Logger } from '@cqrs-shop/logging';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
+import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
+
+/** One dependency that must answer for the service to take traffic. */
+export interface ReadinessCheck {
+  readonly name: string;
+  readonly check: () => Promise<void>;
+}
+
+export interface HttpAppOptions {
+  readonly logger: Logger;
+  /** Largest accepted JSON body; larger ones get 413. */
+  readonly bodyLimitBytes: number;
+  /** Dependencies behind GET /readyz. */
+  readonly readiness?: readonly ReadinessCheck[];
+  /** Time one readiness check may take. @default 2000 ms */
+  readonly readinessTimeoutMs?: number;
+  /** Mounts the service's own routes. */
+  readonly routes?: (app: Express) => void;
+}
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * An express app with the suite's conventions: `GET /healthz` (the process is alive),
+ * `GET /readyz` (its dependencies answer), JSON bodies only and within a size limit, and every
+ * error as `application/problem+json`, never a stack trace.
+ */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestLog(options.logger));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', readinessHandler(options.readiness ?? [], options.readinessTimeoutMs ?? 2_000));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: options.bodyLimitBytes, strict: true, type: JSON_TYPES }));
+  options.routes?.(app);
+  app.use((req) => {
+    throw HttpProblem.generic('not-found', `No resource at ${req.method} ${req.path}`);
+  });
+  app.use(problemHandler(options.logger));
+  return app;
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (METHODS_WITH_BODY.has(req.method) && hasBody(req) && !req.is(JSON_TYPES)) {
+    throw HttpProblem.generic(
+      'unsupported-media-type',
+      `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json`,
+    );
+  }
+  next();
+};
+
+function readinessHandler(checks: readonly ReadinessCheck[], timeoutMs: number): RequestHandler {
+  return async (_req, res) => {
+    const results = await Promise.all(
+      checks.map(async ({ name, check }) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            check(),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => {
+                reject(new Error(`no answer within ${timeoutMs} ms`));
+              }, timeoutMs);
+            }),
+          ]);
+          return { name, ok: true as const };
+        } catch (error) {
+          return { name, ok: false as const, error: error instanceof Error ? error.message : String(error) };
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    const checksBody = Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : r.error]));
+    const failing = results.filter((r) => !r.ok).map((r) => r.name);
+    if (failing.length === 0) {
+      res.json({ status: 'ready', checks: checksBody });
+      return;
+    }
+    const problem = HttpProblem.generic('not-ready', `Not answering: ${failing.join(', ')}`, {
+      extensions: { checks: checksBody },
+    });
+    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).json(problem.body('/readyz'));
+  };
+}
+
+/** Errors raised by express's JSON body parser carry a `type` naming what went wrong. */
+function fromBodyParser(error: unknown): HttpProblem | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  switch (error.type) {
+    case 'entity.too.large':
+      return HttpProblem.generic('payload-too-large', 'The request body exceeds the size limit');
+    case 'entity.parse.failed':
+      return HttpProblem.generic('malformed-json', 'The request body could not be parsed as JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return HttpProblem.generic('unsupported-media-type', 'The request body must be UTF-8 JSON');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return HttpProblem.generic('invalid-request', 'The request body was incomplete');
+    default:
+      return undefined;
+  }
+}
+
+function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    let problem = error instanceof HttpProblem ? error : fromBodyParser(error);
+    if (!problem) {
+      logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+      problem = HttpProblem.generic('internal', 'The request could not be completed');
+    }
+    res.set(problem.headers).status(problem.status).type(PROBLEM_CONTENT_TYPE).json(problem.body(req.originalUrl));
+  };
+}
+
+function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const probe = req.path === '/healthz' || req.path === '/readyz';
+      const entry = {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+      };
+      if (probe) logger.debug(entry, 'request');
+      else logger.info(entry, 'request');
+    });
+    next();
+  };
+}
