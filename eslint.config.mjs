@@ -25,7 +25,10 @@ export default tseslint.config(
     // Packages are used through their public index only.
     files: ['**/*.ts', '**/*.mts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@cqrs-shop/*/*'], message: 'import a package through its index' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@cqrs-shop/*/*'], message: 'import a package through its index' }] },
+      ],
     },
   },
   {
@@ -37,7 +40,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@cqrs-shop/*/*'], message: 'import a package through its index' },
-            { group: ['node:*', 'mysql2*', 'kafkajs', 'mongodb', 'ioredis', '@elastic/*', 'express'], message: 'domain code stays free of I/O' },
+            {
+              group: ['node:*', 'mysql2*', 'kafkajs', 'mongodb', 'ioredis', '@elastic/*', 'express'],
+              message: 'domain code stays free of I/O',
+            },
           ],
         },
       ],

@@ -1,10 +1,13 @@
-// Test tiers are named by file: *.unit.test.ts (pure, no I/O) and *.int.test.ts (real servers).
+// Test tiers are named by file: *.unit.test.ts (pure, no I/O), *.int.test.ts (real servers) and
+// *.e2e.test.ts (real service processes); the last two run in the integration project.
 /** @type {import('jest').Config['projects'][number]} */
 const shared = {
   rootDir: __dirname,
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/infra'],
   testEnvironment: 'node',
-  transform: { '^.+\\.(t|mj|j)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }] },
+  transform: {
+    '^.+\\.(t|mj|j)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
+  },
   // Workspace packages are tested from source; builds are only for running services.
   moduleNameMapper: {
     '^@cqrs-shop/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
@@ -16,14 +19,15 @@ const shared = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Per test; generous because integration tests wait on real servers (unit tests finish in ms).
+  testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['**/*.int.test.ts'],
+      testMatch: ['**/*.int.test.ts', '**/*.e2e.test.ts'],
       globalSetup: '<rootDir>/packages/testing/src/global-setup.ts',
-      testTimeout: 60_000,
       slowTestThreshold: 20,
     },
   ],

@@ -35,12 +35,13 @@ const probes: Record<string, () => Promise<void>> = {
     const redis = new Redis(setting('REDIS_URL'), {
       lazyConnect: true,
       connectTimeout: TIMEOUT_MS,
+      commandTimeout: TIMEOUT_MS,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
     try {
       await redis.connect();
-      if ((await redis.ping()) !== 'PONG') throw new Error('unexpected PING reply');
+      await redis.ping();
     } finally {
       redis.disconnect();
     }
@@ -77,7 +78,10 @@ const probes: Record<string, () => Promise<void>> = {
   },
 
   async elasticsearch() {
-    const client = new elasticsearch.Client({ node: setting('ELASTICSEARCH_URL'), requestTimeout: TIMEOUT_MS });
+    const client = new elasticsearch.Client({
+      node: setting('ELASTICSEARCH_URL'),
+      requestTimeout: TIMEOUT_MS,
+    });
     try {
       await client.cluster.health({ wait_for_status: 'yellow', timeout: '1s' });
     } finally {
@@ -92,6 +96,11 @@ if (!probe) {
   console.error(`usage: probe.mts <${Object.keys(probes).join('|')}>`);
   process.exit(64);
 }
+// Whatever a half-started server does (accept and never answer, say), the probe ends.
+setTimeout(() => {
+  console.error(`${name} did not answer within ${2 * TIMEOUT_MS} ms`);
+  process.exit(1);
+}, 2 * TIMEOUT_MS).unref();
 try {
   await probe();
 } catch (error) {

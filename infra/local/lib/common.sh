@@ -79,17 +79,21 @@ running_pid() { # name -> prints pid when the recorded process is alive and ours
   [ -f "$file" ] || return 1
   read -r pid started <"$file" || return 1
   [ -n "$pid" ] && [ "$(process_start_time "$pid")" = "$started" ] || return 1
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
   echo "$pid"
 }
 
 launch() { # name: runs <name>_launch in its own session, output to its log, pid recorded
   local name=$1 log="$LOG_DIR/$1.log"
   [ -f "$log" ] && mv -f "$log" "$log.previous"
-  # setsid gives the server its own process group, so `down` can stop it with its children.
-  setsid bash -c "source '$LOCAL_DIR/lib/common.sh'; source '$LOCAL_DIR/servers/$name.sh'; ${name}_launch" \
-    >"$log" 2>&1 </dev/null &
-  local pid=$!
-  echo "$pid $(process_start_time "$pid")" >"$(pid_file "$name")"
+  # setsid gives the server its own process group, so `down` can stop it with its children;
+  # the subshell around it hands the server to init, so a server that dies is reaped at once
+  # instead of lingering as a zombie child of this script.
+  (
+    setsid bash -c "source '$LOCAL_DIR/lib/common.sh'; source '$LOCAL_DIR/servers/$name.sh'; ${name}_launch" \
+      >"$log" 2>&1 </dev/null &
+    echo "$! $(process_start_time $!)" >"$(pid_file "$name")"
+  )
 }
 
 log_tail() { # name

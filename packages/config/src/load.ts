@@ -13,7 +13,9 @@ type Values<V extends Record<string, Variable<unknown>>> = { [K in keyof V]: z.o
 
 /** A group of environment variables and the typed settings made from them. */
 export interface ConfigSection<T> {
-  readonly parse: (env: Environment) => { settings: T; issues: readonly [] } | { issues: readonly ConfigIssue[] };
+  readonly parse: (
+    env: Environment,
+  ) => { settings: T; issues: readonly [] } | { issues: readonly ConfigIssue[] };
 }
 
 /**
@@ -31,7 +33,10 @@ export function section<V extends Record<string, Variable<unknown>>, T>(
       const result = schema.safeParse(env);
       if (!result.success) {
         return {
-          issues: result.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message })),
+          issues: result.error.issues.map((issue) => ({
+            variable: String(issue.path[0]),
+            message: issue.message,
+          })),
         };
       }
       const values = result.data as Values<V>;
@@ -49,10 +54,18 @@ const SECRET_NAME = /PASSWORD|SECRET|TOKEN|CREDENTIAL|KEY$/;
 
 /** Thrown at start-up when the environment does not describe a valid configuration. */
 export class ConfigError extends Error {
-  constructor(readonly issues: readonly ConfigIssue[], env: Environment) {
+  constructor(
+    readonly issues: readonly ConfigIssue[],
+    env: Environment,
+  ) {
     const lines = issues.map(({ variable, message }) => {
       const raw = env[variable];
-      const shown = raw === undefined || raw === '' ? '' : SECRET_NAME.test(variable) ? ' (value hidden)' : ` (got ${JSON.stringify(raw)})`;
+      const shown =
+        raw === undefined || raw === ''
+          ? ''
+          : SECRET_NAME.test(variable)
+            ? ' (value hidden)'
+            : ` (got ${JSON.stringify(raw)})`;
       return `  ${variable} ${message}${shown}`;
     });
     super(`invalid configuration:\n${lines.join('\n')}`);
@@ -64,7 +77,10 @@ export class ConfigError extends Error {
  * Parses every section against the environment and returns the typed settings, or throws a
  * {@link ConfigError} that lists every bad or missing variable at once.
  */
-export function loadConfig<S extends Record<string, ConfigSection<unknown>>>(sections: S, env: Environment): ConfigOf<S> {
+export function loadConfig<S extends Record<string, ConfigSection<unknown>>>(
+  sections: S,
+  env: Environment,
+): ConfigOf<S> {
   const settings: Record<string, unknown> = {};
   const issues: ConfigIssue[] = [];
   for (const [name, configSection] of Object.entries(sections)) {

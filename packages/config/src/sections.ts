@@ -4,7 +4,9 @@ import * as variable from './variables.js';
 /** Settings shared by every service: log level and how long a graceful shutdown may take. */
 export const runtimeSection = section(
   {
-    LOG_LEVEL: variable.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    LOG_LEVEL: variable.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      default: 'info',
+    }),
     /** Upper bound for a graceful shutdown. @default 10s */
     SHUTDOWN_TIMEOUT: variable.duration({ default: 10_000 }),
   },

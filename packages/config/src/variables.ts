@@ -5,7 +5,7 @@ import { z } from 'zod';
  * empty string as unset, applies its default, and explains a bad value in words that name
  * what was expected; the variable's name is added by {@link loadConfig}.
  */
-export type Variable<T> = z.ZodType<T, unknown>;
+export type Variable<T> = z.ZodType<T>;
 
 interface Options<T> {
   /** Used when the variable is unset or empty; without it the variable is required. */
@@ -16,7 +16,9 @@ function variable<T>(parse: z.ZodType<T, string>, options: Options<T>): Variable
   const present = z.string({ error: 'is required' }).pipe(parse);
   const fallback = options.default;
   const schema =
-    fallback === undefined ? present : present.optional().transform((value) => (value === undefined ? fallback : value));
+    fallback === undefined
+      ? present
+      : present.optional().transform((value) => (value === undefined ? fallback : value));
   return z.preprocess((raw) => (raw === '' ? undefined : raw), schema);
 }
 
@@ -26,9 +28,17 @@ export function string(options: Options<string> = {}): Variable<string> {
 
 export function integer(options: Options<number> & { min?: number; max?: number } = {}): Variable<number> {
   const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
+  const hasMin = min > Number.MIN_SAFE_INTEGER;
+  const hasMax = max < Number.MAX_SAFE_INTEGER;
   const range =
-    min === Number.MIN_SAFE_INTEGER ? `at most ${max}` : max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
-  const message = `must be a whole number ${range}`;
+    hasMin && hasMax
+      ? ` from ${min} to ${max}`
+      : hasMin
+        ? ` of at least ${min}`
+        : hasMax
+          ? ` of at most ${max}`
+          : '';
+  const message = `must be a whole number${range}`;
   return variable(
     z
       .string()
@@ -39,8 +49,9 @@ export function integer(options: Options<number> & { min?: number; max?: number 
   );
 }
 
+/** A TCP port; 0 asks the system for a free one. */
 export function port(defaultPort?: number): Variable<number> {
-  return integer({ min: 1, max: 65_535, ...(defaultPort === undefined ? {} : { default: defaultPort }) });
+  return integer({ min: 0, max: 65_535, ...(defaultPort === undefined ? {} : { default: defaultPort }) });
 }
 
 const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
@@ -54,8 +65,9 @@ export function duration(options: Options<number> & { max?: number } = {}): Vari
       .trim()
       .regex(/^\d+(\.\d+)?(ms|s|m|h)?$/, message)
       .transform((text) => {
-        const [, amount = '0', unit = 'ms'] = /^([\d.]+)([a-z]*)$/.exec(text) ?? [];
-        return Math.round(Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS]);
+        const [, amount = '0', unit] = /^([\d.]+)([a-z]*)$/.exec(text) ?? [];
+        const unitMs = unit ? DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS] : 1;
+        return Math.round(Number(amount) * unitMs);
       })
       .pipe(z.number().max(options.max ?? Number.MAX_SAFE_INTEGER, `must be at most ${options.max ?? 0} ms`)),
     options,

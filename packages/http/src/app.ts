@@ -127,7 +127,11 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
       problem = HttpProblem.generic('internal', 'The request could not be completed');
     }
-    res.set(problem.headers).status(problem.status).type(PROBLEM_CONTENT_TYPE).json(problem.body(req.originalUrl));
+    res
+      .set(problem.headers)
+      .status(problem.status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .json(problem.body(req.originalUrl));
   };
 }
 

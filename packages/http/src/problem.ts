@@ -64,7 +64,12 @@ export class HttpProblem extends Error {
     detail?: string,
     extras: { extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
   ): HttpProblem {
-    return new HttpProblem({ code, ...GENERIC_PROBLEMS[code], ...(detail === undefined ? {} : { detail }), ...extras });
+    return new HttpProblem({
+      code,
+      ...GENERIC_PROBLEMS[code],
+      ...(detail === undefined ? {} : { detail }),
+      ...extras,
+    });
   }
 
   body(instance?: string): ProblemBody {

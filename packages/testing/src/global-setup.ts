@@ -1,4 +1,5 @@
-import { stackEnv } from './stack.js';
+// Extensionless: Jest loads global setup without the suite's module name mapping.
+import { stackEnv } from './stack';
 
 /**
  * Jest global setup for integration tests: puts the local stack's connection settings into

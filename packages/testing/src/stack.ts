@@ -17,12 +17,15 @@ export function stackHome(): string {
 export function stackEnv(): Record<string, string> {
   const file = join(stackHome(), 'stack.env');
   if (!existsSync(file)) {
-    throw new Error(`${file} does not exist: start the local stack with 'npm run stack -- up' (or run 'npm test')`);
+    throw new Error(
+      `${file} does not exist: start the local stack with 'npm run stack -- up' (or run 'npm test')`,
+    );
   }
   const settings: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (match?.[1] !== undefined && match[2] !== undefined) settings[match[1]] = process.env[match[1]] ?? match[2];
+    if (match?.[1] !== undefined && match[2] !== undefined)
+      settings[match[1]] = process.env[match[1]] ?? match[2];
   }
   return settings;
 }

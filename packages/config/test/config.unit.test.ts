@@ -1,0 +1,128 @@
+import {
+  ConfigError,
+  httpSection,
+  kafkaSection,
+  loadConfig,
+  mysqlSection,
+  runtimeSection,
+  section,
+  variable,
+} from '@cqrs-shop/config';
+
+function configErrorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  const minimal = { MYSQL_USER: 'shop', MYSQL_PASSWORD: 'secret', KAFKA_BROKERS: 'localhost:9092' };
+  const sections = {
+    runtime: runtimeSection,
+    http: httpSection('COMMAND_PORT', 3001),
+    mysql: mysqlSection,
+    kafka: kafkaSection,
+  };
+
+  it('turns environment variables into typed camelCase settings with documented defaults', () => {
+    const config = loadConfig(sections, { ...minimal, COMMAND_PORT: '8080', SHUTDOWN_TIMEOUT: '2.5s' });
+    expect(config.http).toEqual({ port: 8080, host: '0.0.0.0', bodyLimitBytes: 65_536 });
+    expect(config.runtime).toEqual({ logLevel: 'info', shutdownTimeoutMs: 2_500 });
+    expect(config.mysql).toMatchObject({
+      host: '127.0.0.1',
+      port: 3306,
+      user: 'shop',
+      database: 'shop',
+      poolSize: 10,
+    });
+    expect(config.kafka.brokers).toEqual(['localhost:9092']);
+  });
+
+  it('names every missing and invalid variable at once, and what was expected', () => {
+    const error = configErrorOf(() =>
+      loadConfig(sections, {
+        MYSQL_PASSWORD: 'x',
+        COMMAND_PORT: '70000',
+        KAFKA_BROKERS: 'a:1,,b:2',
+        LOG_LEVEL: 'loud',
+      }),
+    );
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual([
+      'COMMAND_PORT',
+      'KAFKA_BROKERS',
+      'LOG_LEVEL',
+      'MYSQL_USER',
+    ]);
+    expect(error.message).toContain('COMMAND_PORT must be a whole number from 0 to 65535 (got "70000")');
+    expect(error.message).toContain('MYSQL_USER is required');
+    expect(error.message).toContain(
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    );
+  });
+
+  it('never prints the value of a secret', () => {
+    const error = configErrorOf(() =>
+      loadConfig({ s: section({ API_TOKEN: variable.integer() }, (v) => v) }, { API_TOKEN: 'hunter2' }),
+    );
+    expect(error.message).toContain('API_TOKEN must be a whole number (value hidden)');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig(sections, { ...minimal, COMMAND_PORT: '' }).http.port).toBe(3001);
+    expect(configErrorOf(() => loadConfig(sections, { ...minimal, MYSQL_USER: '' })).message).toContain(
+      'MYSQL_USER is required',
+    );
+  });
+
+  it('rejects contradictions between variables, naming the variable', () => {
+    const error = configErrorOf(() => loadConfig(sections, { ...minimal, KAFKA_BROKERS: 'localhost' }));
+    expect(error.message).toContain('KAFKA_BROKERS must list brokers as host:port, separated by commas');
+  });
+});
+
+describe('variables', () => {
+  const parse = <T>(v: variable.Variable<T>, raw: string | undefined) => v.safeParse(raw);
+
+  it.each([
+    ['250ms', 250],
+    ['2s', 2_000],
+    ['1.5m', 90_000],
+    ['1h', 3_600_000],
+    ['300', 300],
+  ])('reads the duration %s as %d ms', (raw, ms) => {
+    expect(parse(variable.duration(), raw)).toEqual({ success: true, data: ms });
+  });
+
+  it.each(['fast', '-1s', '2 days', '1e3'])('rejects the duration %j', (raw) => {
+    expect(parse(variable.duration(), raw).success).toBe(false);
+  });
+
+  it('reads booleans in their common spellings', () => {
+    expect(
+      ['true', 'YES', '1', 'false', 'no', '0'].map((raw) => parse(variable.boolean(), raw).data),
+    ).toEqual([true, true, true, false, false, false]);
+    expect(parse(variable.boolean(), 'maybe').success).toBe(false);
+  });
+
+  it('accepts only URLs with an allowed scheme', () => {
+    const redisUrl = variable.url({ protocols: ['redis:'] });
+    expect(parse(redisUrl, 'redis://localhost:6379').success).toBe(true);
+    expect(parse(redisUrl, 'http://localhost:6379').error?.issues[0]?.message).toBe(
+      'must be a URL starting with redis://',
+    );
+    expect(parse(redisUrl, 'not a url').success).toBe(false);
+  });
+
+  it('rejects fractional and non-numeric integers', () => {
+    expect(parse(variable.integer(), '1.5').success).toBe(false);
+    expect(parse(variable.integer(), '12abc').success).toBe(false);
+    expect(parse(variable.integer({ min: 1 }), '0').error?.issues[0]?.message).toBe(
+      'must be a whole number of at least 1',
+    );
+  });
+});
