@@ -83,21 +83,27 @@ running_pid() { # name -> prints pid when the recorded process is alive and ours
   echo "$pid"
 }
 
-launch() { # name: runs <name>_launch in its own session, output to its log, pid recorded
-  local name=$1 log="$LOG_DIR/$1.log"
+# Starts a command detached from this script, output to a log file, id recorded in a pid file.
+# setsid gives it its own process group, so stop_process can stop it with its children; the
+# subshell around it hands it to init, so one that dies is reaped at once instead of lingering
+# as a zombie child of this script.
+spawn_detached() { # pid-file log-file command...
+  local pid_path=$1 log=$2
+  shift 2
   [ -f "$log" ] && mv -f "$log" "$log.previous"
-  # setsid gives the server its own process group, so `down` can stop it with its children;
-  # the subshell around it hands the server to init, so a server that dies is reaped at once
-  # instead of lingering as a zombie child of this script.
   (
-    setsid bash -c "source '$LOCAL_DIR/lib/common.sh'; source '$LOCAL_DIR/servers/$name.sh'; ${name}_launch" \
-      >"$log" 2>&1 </dev/null &
-    echo "$! $(process_start_time $!)" >"$(pid_file "$name")"
+    setsid "$@" >"$log" 2>&1 </dev/null &
+    echo "$! $(process_start_time $!)" >"$pid_path"
   )
 }
 
-log_tail() { # name
-  local log="$LOG_DIR/$1.log"
+launch() { # name: runs <name>_launch of ../servers/<name>.sh
+  spawn_detached "$(pid_file "$1")" "$LOG_DIR/$1.log" \
+    bash -c "source '$LOCAL_DIR/lib/common.sh'; source '$LOCAL_DIR/servers/$1.sh'; $1_launch"
+}
+
+log_tail() { # name [log file]
+  local log=${2:-$LOG_DIR/$1.log}
   warn "---- last lines of $log ----"
   if [ -s "$log" ]; then tail -n "${STACK_LOG_TAIL:-40}" "$log" >&2; else warn "(empty)"; fi
   warn "----"
