@@ -1,4 +1,4 @@
 export { createLifecycle } from './lifecycle.js';
 export type { Closer, Lifecycle } from './lifecycle.js';
-export { EXIT_CONFIG, runService } from './run-service.js';
-export type { ServiceDefinition } from './run-service.js';
+export { EXIT_CONFIG, runService, runTask } from './run-service.js';
+export type { ServiceDefinition, TaskDefinition } from './run-service.js';

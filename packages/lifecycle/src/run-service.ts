@@ -5,7 +5,22 @@ import { createLifecycle, type Lifecycle } from './lifecycle.js';
 /** Exit status for a configuration error (EX_CONFIG in sysexits.h). */
 export const EXIT_CONFIG = 78;
 
-export interface ServiceDefinition<C extends { runtime: { logLevel: LogLevel; shutdownTimeoutMs: number } }> {
+type RuntimeConfig = { runtime: { logLevel: LogLevel; shutdownTimeoutMs: number } };
+
+/** A bad configuration ends the process before anything is opened, with a message naming the variable. */
+function loadConfigOrExit<C>(definition: { name: string; loadConfig: () => C }): C {
+  try {
+    return definition.loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${definition.name}: ${error.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw error;
+  }
+}
+
+export interface ServiceDefinition<C extends RuntimeConfig> {
   readonly name: string;
   /** Parses the configuration; throwing {@link ConfigError} ends the process with status 78. */
   readonly loadConfig: () => C;
@@ -18,20 +33,8 @@ export interface ServiceDefinition<C extends { runtime: { logLevel: LogLevel; sh
  * opened), then start-up, then a graceful shutdown on SIGTERM or SIGINT. A second signal
  * during shutdown, or a shutdown slower than SHUTDOWN_TIMEOUT, ends the process at once.
  */
-export async function runService<C extends { runtime: { logLevel: LogLevel; shutdownTimeoutMs: number } }>(
-  service: ServiceDefinition<C>,
-): Promise<void> {
-  let config: C;
-  try {
-    config = service.loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${service.name}: ${error.message}\n`);
-      process.exit(EXIT_CONFIG);
-    }
-    throw error;
-  }
-
+export async function runService<C extends RuntimeConfig>(service: ServiceDefinition<C>): Promise<void> {
+  const config = loadConfigOrExit(service);
   const logger = createLogger({ service: service.name, level: config.runtime.logLevel });
   const lifecycle = createLifecycle({ logger, timeoutMs: config.runtime.shutdownTimeoutMs });
   const exitAfterStop = async (reason: string, status: number): Promise<never> => {
@@ -64,5 +67,24 @@ export async function runService<C extends { runtime: { logLevel: LogLevel; shut
   } catch (error) {
     logger.fatal({ err: error }, 'start-up failed');
     await exitAfterStop('start-up failed', 1);
+  }
+}
+
+export interface TaskDefinition<C extends RuntimeConfig> {
+  readonly name: string;
+  readonly loadConfig: () => C;
+  readonly run: (context: { config: C; logger: Logger }) => Promise<void>;
+}
+
+/** Runs a one-shot command (a migration, say): exit 0 when it succeeds, 1 when it fails, 78 on bad configuration. */
+export async function runTask<C extends RuntimeConfig>(task: TaskDefinition<C>): Promise<void> {
+  const config = loadConfigOrExit(task);
+  const logger = createLogger({ service: task.name, level: config.runtime.logLevel });
+  try {
+    await task.run({ config, logger });
+    process.exitCode = 0;
+  } catch (error) {
+    logger.fatal({ err: error }, 'failed');
+    process.exitCode = 1;
   }
 }
