@@ -4,3 +4,5 @@ export { GENERIC_PROBLEMS, HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from
 export type { GenericProblemCode, ProblemBody } from './problem.js';
 export { listen } from './server.js';
 export type { RunningServer } from './server.js';
+export { fieldErrors, parseInput } from './validation.js';
+export type { FieldError } from './validation.js';

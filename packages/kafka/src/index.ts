@@ -86,3 +86,49 @@ export class KafkaClients {
 export function createKafkaClients(settings: KafkaSettings, logger: Logger): KafkaClients {
   return new KafkaClients(settings, logger);
 }
+
+/** A topic as the suite wants it: explicit partitions and settings, never auto-created. */
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  /** Topic-level settings, e.g. `{ 'retention.ms': '-1' }`. */
+  readonly settings?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Creates the topics that do not exist yet and returns the names it created. An existing topic
+ * with a different partition count is an error: keys would map to other partitions than the
+ * history on the topic, and per-key order would break.
+ */
+export async function ensureTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  replicationFactor = 1,
+): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((spec) => !existing.has(spec.topic));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((spec) => ({
+        topic: spec.topic,
+        numPartitions: spec.partitions,
+        replicationFactor,
+        configEntries: Object.entries(spec.settings ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+  const present = specs.filter((spec) => existing.has(spec.topic));
+  if (present.length > 0) {
+    const { topics } = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.topic) });
+    for (const spec of present) {
+      const partitions = topics.find((t) => t.name === spec.topic)?.partitions.length;
+      if (partitions !== spec.partitions) {
+        throw new Error(
+          `topic ${spec.topic} has ${String(partitions)} partitions, configured ${spec.partitions}`,
+        );
+      }
+    }
+  }
+  return missing.map((spec) => spec.topic);
+}

@@ -1,9 +1,32 @@
-import { type Environment, httpSection, loadConfig, mysqlSection, runtimeSection } from '@cqrs-shop/config';
+import {
+  type Environment,
+  httpSection,
+  loadConfig,
+  mysqlSection,
+  runtimeSection,
+  section,
+  variable,
+} from '@cqrs-shop/config';
+
+const commandsSection = section(
+  {
+    /** How long an Idempotency-Key is remembered. @default 24h */
+    IDEMPOTENCY_TTL: variable.duration({ default: 24 * 3_600_000, max: 30 * 24 * 3_600_000 }),
+    /** Apply pending migrations at start (for development; production runs the migrate job). @default false */
+    MIGRATE_ON_START: variable.boolean({ default: false }),
+  },
+  (v) => ({ idempotencyTtlMs: v.IDEMPOTENCY_TTL, migrateOnStart: v.MIGRATE_ON_START }),
+);
 
 /** Everything the command service reads from its environment. */
 export function loadCommandServiceConfig(env: Environment) {
   return loadConfig(
-    { runtime: runtimeSection, http: httpSection('COMMAND_PORT', 3001), mysql: mysqlSection },
+    {
+      runtime: runtimeSection,
+      http: httpSection('COMMAND_PORT', 3001),
+      mysql: mysqlSection,
+      commands: commandsSection,
+    },
     env,
   );
 }

@@ -1,0 +1,25 @@
+export * from './generated/event-types.js';
+export { AGGREGATE_TYPES, EVENT_AGGREGATE_TYPES, isAggregateType, isEventType, topicFor } from './catalog.js';
+export type { AggregateType } from './catalog.js';
+export { decodeEvent, encodeEvent } from './codec.js';
+export type { DecodedEvent } from './codec.js';
+export { ENVELOPE_HEADERS, fromKafkaHeaders, toKafkaHeaders } from './envelope.js';
+export type { EventEnvelope, KafkaHeaders } from './envelope.js';
+export {
+  EVENT_ERROR_CODES,
+  EventContractError,
+  InvalidEnvelopeError,
+  InvalidEventPayloadError,
+  UnknownSchemaFingerprintError,
+} from './errors.js';
+export type { EventErrorCode } from './errors.js';
+export {
+  fingerprintHex,
+  parsingCanonicalForm,
+  rabinFingerprint64,
+  schemaFingerprint,
+} from './fingerprint.js';
+export { EventSchemaRegistry, SCHEMAS_DIR, eventSchemas } from './schema-registry.js';
+export type { EventSchema, EventSchemaSource } from './schema-registry.js';
+export { consistencyToken } from './consistency-token.js';
+export type { ConsistencyPoint } from './consistency-token.js';

@@ -1,0 +1,164 @@
+import type { Logger } from '@cqrs-shop/logging';
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import { type AuditEntry, recordAudit } from '../adapters/mysql/audit.js';
+import { claimIdempotencyKey, recordIdempotentResponse } from '../adapters/mysql/idempotency.js';
+import { appendToOutbox } from '../adapters/mysql/outbox.js';
+import { inTransaction } from '../adapters/mysql/transactions.js';
+import type { Effect } from './handlers.js';
+
+/** Who sent a command, and how to trace it. */
+export interface CommandMetadata {
+  readonly commandId: string;
+  readonly commandType: string;
+  readonly correlationId: string;
+  readonly actor: string | null;
+  readonly remoteAddress: string | null;
+  readonly userAgent: string | null;
+  readonly traceparent: string | null;
+  readonly receivedAt: Date;
+  /** The Idempotency-Key and a hash of the request it came with. */
+  readonly idempotency: { readonly key: string; readonly requestHash: string } | null;
+}
+
+/** An HTTP-shaped answer: what a retry with the same Idempotency-Key gets again. */
+export interface CommandResponse {
+  readonly status: number;
+  readonly body: unknown;
+  /** True when this is the stored answer to an earlier request with the same key. */
+  readonly replayed: boolean;
+}
+
+/** Turns a refusal into a response; returns undefined for errors that are not refusals (bugs, outages). */
+export type RefusalResponder = (
+  error: unknown,
+) => { status: number; body: unknown; problemCode: string } | undefined;
+
+/** The same Idempotency-Key came with a different request. */
+export class IdempotencyKeyReused extends Error {
+  override readonly name = 'IdempotencyKeyReused';
+  constructor(readonly key: string) {
+    super(`Idempotency-Key ${key} was used before with a different request`);
+  }
+}
+
+export interface CommandExecutor {
+  execute<S>(
+    metadata: CommandMetadata,
+    work: (connection: PoolConnection) => Promise<Effect<S>>,
+    respond: (effect: Effect<S>) => { status: number; body: unknown },
+  ): Promise<CommandResponse>;
+}
+
+/**
+ * Runs commands so that the state change, its events (outbox rows), the idempotency record and
+ * the audit record commit in one transaction, or none of them do. A refused command changes
+ * nothing and emits nothing; its refusal is audited (and remembered for its Idempotency-Key)
+ * in a second, separate transaction.
+ */
+export function createCommandExecutor(deps: {
+  pool: Pool;
+  logger: Logger;
+  refusal: RefusalResponder;
+  /** How long an Idempotency-Key is remembered. */
+  idempotencyTtlMs: number;
+}): CommandExecutor {
+  const audit = (
+    metadata: CommandMetadata,
+    outcome: Pick<AuditEntry, 'outcome' | 'statusCode' | 'problemCode' | 'detail'> & {
+      aggregateType: string | null;
+      aggregateId: string | null;
+    },
+  ): AuditEntry => ({
+    commandId: metadata.commandId,
+    commandType: metadata.commandType,
+    actor: metadata.actor,
+    remoteAddress: metadata.remoteAddress,
+    userAgent: metadata.userAgent,
+    correlationId: metadata.correlationId,
+    idempotencyKey: metadata.idempotency?.key ?? null,
+    receivedAt: metadata.receivedAt,
+    ...outcome,
+  });
+
+  return {
+    async execute(metadata, work, respond) {
+      try {
+        return await inTransaction(deps.pool, async (connection) => {
+          if (metadata.idempotency) {
+            const claim = await claimIdempotencyKey(
+              connection,
+              metadata.idempotency.key,
+              metadata.idempotency.requestHash,
+              deps.idempotencyTtlMs,
+            );
+            if (claim.kind === 'mismatch') throw new IdempotencyKeyReused(metadata.idempotency.key);
+            if (claim.kind === 'replay')
+              return { status: claim.statusCode, body: claim.body, replayed: true };
+          }
+          const effect = await work(connection);
+          await appendToOutbox(connection, effect.events, metadata);
+          const response = respond(effect);
+          await recordAudit(
+            connection,
+            audit(metadata, {
+              aggregateType: effect.aggregateType,
+              aggregateId: effect.aggregateId,
+              outcome: 'accepted',
+              statusCode: response.status,
+              problemCode: null,
+              detail: null,
+            }),
+          );
+          if (metadata.idempotency) {
+            await recordIdempotentResponse(
+              connection,
+              metadata.idempotency.key,
+              response.status,
+              response.body,
+            );
+          }
+          return { ...response, replayed: false };
+        });
+      } catch (error) {
+        const refusal = deps.refusal(error);
+        if (!refusal) throw error;
+        await inTransaction(deps.pool, async (connection) => {
+          await recordAudit(
+            connection,
+            audit(metadata, {
+              aggregateType: null,
+              aggregateId: null,
+              outcome: 'rejected',
+              statusCode: refusal.status,
+              problemCode: refusal.problemCode,
+              detail: error instanceof Error ? error.message : null,
+            }),
+          );
+          // A reused key is not this request's to remember: it belongs to the first request.
+          if (metadata.idempotency && !(error instanceof IdempotencyKeyReused)) {
+            const claim = await claimIdempotencyKey(
+              connection,
+              metadata.idempotency.key,
+              metadata.idempotency.requestHash,
+              deps.idempotencyTtlMs,
+            );
+            if (claim.kind === 'claimed') {
+              await recordIdempotentResponse(
+                connection,
+                metadata.idempotency.key,
+                refusal.status,
+                refusal.body,
+              );
+            }
+          }
+        }).catch((auditError: unknown) => {
+          deps.logger.error(
+            { err: auditError, commandId: metadata.commandId },
+            'could not audit a refused command',
+          );
+        });
+        return { status: refusal.status, body: refusal.body, replayed: false };
+      }
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { COMMAND_ROUTES } from './routes.js';
+import { emptyBody, problemResponse } from './schemas.js';
+
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: jsonSchema(problemResponse) } },
+});
+
+/**
+ * The command API as an OpenAPI 3.1 document, built from the same route table and zod schemas
+ * that validate requests, so the document cannot drift from the behaviour.
+ */
+export function commandApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of COMMAND_ROUTES) {
+    const openApiPath = route.path.replace(/:(\w+)/g, '{$1}');
+    const parameters: unknown[] = [
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description: 'Retries with the same key and body get the first response and cause no second effect.',
+        schema: { type: 'string', maxLength: 200 },
+      },
+      {
+        name: 'X-Correlation-Id',
+        in: 'header',
+        required: false,
+        description: 'Carried into every event of the command; defaults to the command id.',
+        schema: { type: 'string', maxLength: 200 },
+      },
+    ];
+    if (route.existing) {
+      parameters.unshift({
+        name: 'id',
+        in: 'path',
+        required: true,
+        schema: { type: 'string', format: 'uuid' },
+      });
+      parameters.push({
+        name: 'If-Match',
+        in: 'header',
+        required: false,
+        description: 'The version the aggregate must have; otherwise 409 with the current version.',
+        schema: { type: 'string', examples: ['"3"'] },
+      });
+    }
+    paths[openApiPath] = {
+      post: {
+        operationId: route.commandType,
+        summary: route.summary,
+        parameters,
+        requestBody: {
+          required: route.body !== emptyBody,
+          content: { 'application/json': { schema: jsonSchema(route.body) } },
+        },
+        responses: {
+          [String(route.status)]: {
+            description: 'The command was applied (or replayed for a repeated Idempotency-Key).',
+            content: { 'application/json': { schema: jsonSchema(route.response) } },
+          },
+          '400': problem('The request is not valid; `errors` lists each invalid field.'),
+          ...(route.existing ? { '404': problem('No such aggregate.') } : {}),
+          '409': problem('A business rule refused the command, or If-Match did not match.'),
+          '413': problem('The body is too large.'),
+          '415': problem('The body is not JSON.'),
+          '422': problem('The Idempotency-Key was used before with a different request.'),
+        },
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'cqrs-shop command API', version },
+    paths,
+  };
+}

@@ -1,0 +1,67 @@
+import { HttpProblem } from '@cqrs-shop/http';
+import { VersionMismatch } from '../application/handlers.js';
+import { IdempotencyKeyReused, type RefusalResponder } from '../application/execute.js';
+import { type DomainError, isDomainError } from '../domain/index.js';
+
+/**
+ * The one place where refusals become HTTP problems. Invariant violations are 409, unknown
+ * aggregates 404, input the domain finds invalid 400, a reused Idempotency-Key 422.
+ */
+export function toProblem(error: unknown): HttpProblem | undefined {
+  if (isDomainError(error)) {
+    switch (error.code) {
+      case 'invalid-value':
+      case 'duplicate-product': {
+        const field = 'field' in error.details ? error.details.field : 'items';
+        return HttpProblem.generic('invalid-request', error.message, {
+          extensions: { errors: [{ field, message: error.message }] },
+        });
+      }
+      case 'not-found':
+        return HttpProblem.generic('not-found', error.message, { extensions: { ...error.details } });
+      case 'already-exists':
+        return conflict('already-exists', 'The value is already taken', error);
+      case 'mixed-currencies':
+        return conflict('mixed-currencies', 'An order has one currency', error);
+      case 'insufficient-stock':
+        return conflict('insufficient-stock', 'Not enough stock', error);
+      case 'invalid-transition':
+        return conflict('invalid-transition', 'The order cannot make this transition', error);
+    }
+  }
+  if (error instanceof VersionMismatch) {
+    return new HttpProblem({
+      code: 'version-mismatch',
+      status: 409,
+      title: 'The aggregate is not at the expected version',
+      detail: error.message,
+      extensions: { currentVersion: error.actual, expectedVersion: error.expected },
+      headers: { ETag: `"${error.actual}"` },
+    });
+  }
+  if (error instanceof IdempotencyKeyReused) {
+    return new HttpProblem({
+      code: 'idempotency-key-reused',
+      status: 422,
+      title: 'The Idempotency-Key was used with a different request',
+      detail: error.message,
+    });
+  }
+  return undefined;
+}
+
+function conflict(code: string, title: string, error: DomainError): HttpProblem {
+  return new HttpProblem({
+    code,
+    status: 409,
+    title,
+    detail: error.message,
+    extensions: { ...error.details },
+  });
+}
+
+/** Refusals as the executor stores them: status, problem body, and the code for the audit trail. */
+export const refusalResponse: RefusalResponder = (error) => {
+  const problem = toProblem(error);
+  return problem && { status: problem.status, body: problem.body(), problemCode: problem.code };
+};

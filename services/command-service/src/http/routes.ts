@@ -1,0 +1,262 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { consistencyToken } from '@cqrs-shop/events';
+import { HttpProblem, parseInput, PROBLEM_CONTENT_TYPE } from '@cqrs-shop/http';
+import type { Express, Request, Response } from 'express';
+import type { PoolConnection } from 'mysql2/promise';
+import type { z } from 'zod';
+import type { CommandExecutor, CommandMetadata } from '../application/execute.js';
+import * as handlers from '../application/handlers.js';
+import type { Effect, ExpectedVersion } from '../application/handlers.js';
+import * as schemas from './schemas.js';
+
+/** One command of the API: the route, its body, how it runs and what it answers. */
+interface CommandDefinition<B extends z.ZodType, S> {
+  readonly commandType: string;
+  readonly path: string;
+  readonly summary: string;
+  readonly status: 200 | 201;
+  readonly body: B;
+  readonly response: z.ZodType;
+  /** Whether the command acts on an existing aggregate (and so accepts If-Match). */
+  readonly existing: boolean;
+  readonly run: (
+    connection: PoolConnection,
+    input: { body: z.output<B>; id: string; expected: ExpectedVersion },
+  ) => Promise<Effect<S>>;
+  readonly present: (effect: Effect<S>) => Record<string, unknown>;
+}
+
+/** A command with its types erased, so that the routes of all commands fit in one table. */
+export interface CommandRoute extends Omit<CommandDefinition<z.ZodType, unknown>, 'run' | 'present'> {
+  readonly run: (
+    connection: PoolConnection,
+    input: { body: unknown; id: string; expected: ExpectedVersion },
+  ) => Promise<Effect<unknown>>;
+  readonly present: (effect: Effect<unknown>) => Record<string, unknown>;
+}
+
+function route<B extends z.ZodType, S>(definition: CommandDefinition<B, S>): CommandRoute {
+  return {
+    ...definition,
+    // The body was parsed with `definition.body`, and the effect came from `definition.run`.
+    run: (connection, input) => definition.run(connection, { ...input, body: input.body as z.output<B> }),
+    present: (effect) => definition.present(effect as Effect<S>),
+  };
+}
+
+const token = (effect: Effect<{ version: number }>) =>
+  consistencyToken.encode({
+    aggregateType: effect.aggregateType,
+    aggregateId: effect.aggregateId,
+    version: effect.state.version,
+  });
+
+const productAnswer = (effect: Effect<{ productId: string; version: number }>) => ({
+  productId: effect.state.productId,
+  version: effect.state.version,
+  consistencyToken: token(effect),
+});
+
+const orderAnswer = (effect: Effect<{ orderId: string; status: string; version: number }>) => ({
+  orderId: effect.state.orderId,
+  status: effect.state.status,
+  version: effect.state.version,
+  consistencyToken: token(effect),
+});
+
+export const COMMAND_ROUTES: readonly CommandRoute[] = [
+  route({
+    commandType: 'RegisterCustomer',
+    path: '/customers',
+    summary: 'Register a customer',
+    status: 201,
+    body: schemas.registerCustomerBody,
+    response: schemas.customerResponse,
+    existing: false,
+    run: (connection, { body }) =>
+      handlers.registerCustomer(connection, { customerId: randomUUID(), ...body }),
+    present: (effect) => ({
+      customerId: effect.state.customerId,
+      version: effect.state.version,
+      consistencyToken: token(effect),
+    }),
+  }),
+  route({
+    commandType: 'AddProduct',
+    path: '/products',
+    summary: 'Add a product to the catalogue',
+    status: 201,
+    body: schemas.addProductBody,
+    response: schemas.productResponse,
+    existing: false,
+    run: (connection, { body }) => handlers.addProduct(connection, { productId: randomUUID(), ...body }),
+    present: productAnswer,
+  }),
+  route({
+    commandType: 'ChangeProductPrice',
+    path: '/products/:id/price',
+    summary: "Change a product's price",
+    status: 200,
+    body: schemas.changePriceBody,
+    response: schemas.productResponse,
+    existing: true,
+    run: (connection, { body, id, expected }) =>
+      handlers.changePrice(connection, { productId: id, ...body }, expected),
+    present: productAnswer,
+  }),
+  route({
+    commandType: 'RestockProduct',
+    path: '/products/:id/restock',
+    summary: "Add units to a product's stock",
+    status: 200,
+    body: schemas.restockBody,
+    response: schemas.productResponse,
+    existing: true,
+    run: (connection, { body, id, expected }) =>
+      handlers.restock(connection, { productId: id, ...body }, expected),
+    present: productAnswer,
+  }),
+  route({
+    commandType: 'PlaceOrder',
+    path: '/orders',
+    summary: 'Place an order, reserving its stock',
+    status: 201,
+    body: schemas.placeOrderBody,
+    response: schemas.placedOrderResponse,
+    existing: false,
+    run: (connection, { body }) => handlers.placeOrder(connection, { orderId: randomUUID(), ...body }),
+    present: (effect) => ({
+      orderId: effect.state.orderId,
+      status: effect.state.status,
+      totalCents: effect.state.totalCents,
+      currency: effect.state.currency,
+      version: effect.state.version,
+      consistencyToken: token(effect),
+    }),
+  }),
+  route({
+    commandType: 'PayOrder',
+    path: '/orders/:id/pay',
+    summary: 'Record that an order was paid',
+    status: 200,
+    body: schemas.emptyBody,
+    response: schemas.orderResponse,
+    existing: true,
+    run: (connection, { id, expected }) => handlers.payOrder(connection, id, expected),
+    present: orderAnswer,
+  }),
+  route({
+    commandType: 'ShipOrder',
+    path: '/orders/:id/ship',
+    summary: 'Record that a paid order was shipped',
+    status: 200,
+    body: schemas.emptyBody,
+    response: schemas.orderResponse,
+    existing: true,
+    run: (connection, { id, expected }) => handlers.shipOrder(connection, id, expected),
+    present: orderAnswer,
+  }),
+  route({
+    commandType: 'CancelOrder',
+    path: '/orders/:id/cancel',
+    summary: 'Cancel an order, releasing its stock and refunding it if paid',
+    status: 200,
+    body: schemas.emptyBody,
+    response: schemas.orderResponse,
+    existing: true,
+    run: (connection, { id, expected }) => handlers.cancelOrder(connection, id, expected),
+    present: orderAnswer,
+  }),
+];
+
+const HEADER_VALUE = /^[\x21-\x7e]{1,200}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+function optionalHeader(req: Request, name: string, pattern = HEADER_VALUE): string | null {
+  const value = req.get(name);
+  if (value === undefined) return null;
+  if (!pattern.test(value)) {
+    throw HttpProblem.generic('invalid-request', `The ${name} header is not valid`, {
+      extensions: {
+        errors: [{ field: `(header ${name})`, message: 'must be 1 to 200 visible ASCII characters' }],
+      },
+    });
+  }
+  return value;
+}
+
+/** If-Match: a version number, quoted or not (an ETag this API sent). */
+function expectedVersion(req: Request, allowed: boolean): ExpectedVersion {
+  const header = req.get('If-Match');
+  if (header === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d{1,10})"?$/.exec(header.trim());
+  if (!allowed || !match?.[1]) {
+    throw HttpProblem.generic(
+      'invalid-request',
+      'If-Match must be a version number of an existing aggregate',
+      {
+        extensions: {
+          errors: [{ field: '(header If-Match)', message: 'must be a version number such as "3"' }],
+        },
+      },
+    );
+  }
+  return Number(match[1]);
+}
+
+/** JSON with keys sorted, so that the same request always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function metadata(req: Request, commandType: string, body: unknown): CommandMetadata {
+  const commandId = randomUUID();
+  const key = optionalHeader(req, 'Idempotency-Key');
+  return {
+    commandId,
+    commandType,
+    correlationId: optionalHeader(req, 'X-Correlation-Id') ?? commandId,
+    actor: optionalHeader(req, 'X-Actor'),
+    remoteAddress: req.socket.remoteAddress ?? null,
+    userAgent: req.get('User-Agent')?.slice(0, 300) ?? null,
+    traceparent: optionalHeader(req, 'traceparent', TRACEPARENT),
+    receivedAt: new Date(),
+    idempotency:
+      key === null
+        ? null
+        : {
+            key,
+            requestHash: createHash('sha256')
+              .update(`${req.method} ${req.path}\n${canonicalJson(body)}`)
+              .digest('hex'),
+          },
+  };
+}
+
+/** Mounts every command on the app; each request becomes one call of the executor. */
+export function mountCommandRoutes(app: Express, executor: CommandExecutor): void {
+  for (const definition of COMMAND_ROUTES) {
+    app.post(definition.path, async (req: Request, res: Response) => {
+      const id = definition.existing ? parseInput(schemas.idParam, req.params.id, 'path') : '';
+      const expected = expectedVersion(req, definition.existing);
+      const body = parseInput(definition.body, req.body ?? {});
+      const meta = metadata(req, definition.commandType, body);
+      const response = await executor.execute(
+        meta,
+        (connection) => definition.run(connection, { body, id, expected }),
+        (effect) => ({ status: definition.status, body: definition.present(effect) }),
+      );
+      const answer = response.body as { version?: unknown; status?: unknown };
+      if (response.status < 300 && typeof answer.version === 'number') res.set('ETag', `"${answer.version}"`);
+      if (response.replayed) res.set('Idempotent-Replayed', 'true');
+      res.set('X-Command-Id', meta.commandId);
+      if (response.status >= 400) res.type(PROBLEM_CONTENT_TYPE);
+      res.status(response.status).json(response.body);
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Request and response bodies of the command API. The same schemas validate requests and
+ * generate the OpenAPI document, so the two cannot disagree. Objects are strict: an unknown
+ * field is an error, not silently ignored.
+ */
+const id = z.uuid({ error: 'must be a UUID' });
+const cents = z.int({ error: 'must be a whole number of cents' }).min(0).max(Number.MAX_SAFE_INTEGER);
+const name = z.string().trim().min(1, 'must not be blank').max(200);
+
+export const registerCustomerBody = z.strictObject({
+  name,
+  email: z.email({ error: 'must be an email address' }).max(320),
+});
+
+export const addProductBody = z.strictObject({
+  sku: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits, dot, underscore and hyphen'),
+  name,
+  description: z.string().max(5_000).optional(),
+  priceCents: cents,
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
+  stock: z.int({ error: 'must be a whole number' }).min(0).max(1_000_000_000),
+});
+
+export const changePriceBody = z.strictObject({ priceCents: cents });
+
+export const restockBody = z.strictObject({
+  quantity: z.int({ error: 'must be a whole number' }).min(1).max(1_000_000_000),
+});
+
+export const placeOrderBody = z.strictObject({
+  customerId: id,
+  items: z
+    .array(
+      z.strictObject({
+        productId: id,
+        quantity: z.int({ error: 'must be a whole number' }).min(1).max(10_000),
+      }),
+    )
+    .min(1, 'must list at least one item')
+    .max(100),
+});
+
+export const emptyBody = z.strictObject({});
+
+export const idParam = id;
+
+const consistencyToken = z
+  .string()
+  .describe('Pass as X-Consistency-Token to the query gateway to read this change.');
+const version = z.int().min(1).describe("The aggregate's version after the command.");
+
+export const customerResponse = z.object({ customerId: id, version, consistencyToken });
+export const productResponse = z.object({ productId: id, version, consistencyToken });
+export const placedOrderResponse = z.object({
+  orderId: id,
+  status: z.literal('PLACED'),
+  totalCents: cents,
+  currency: z.string(),
+  version,
+  consistencyToken,
+});
+export const orderResponse = z.object({
+  orderId: id,
+  status: z.enum(['PLACED', 'PAID', 'SHIPPED', 'CANCELLED']),
+  version,
+  consistencyToken,
+});
+
+export const problemResponse = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});

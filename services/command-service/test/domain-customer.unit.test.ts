@@ -1,0 +1,69 @@
+import { decideRegisterCustomer, evolveCustomer } from '../src/domain/index.js';
+import { ALICE, customerRegistered, domainErrorOf, given, the } from './domain-fixtures.js';
+
+describe('registering a customer', () => {
+  it('registers the customer at version 1 with a trimmed name and a trimmed, lower-cased email', () => {
+    const events = decideRegisterCustomer({
+      customerId: ALICE,
+      name: '  Alice Liddell ',
+      email: ' Alice@Example.COM ',
+    });
+
+    expect(events).toEqual([
+      {
+        type: 'CustomerRegistered',
+        aggregateType: 'customer',
+        aggregateId: ALICE,
+        version: 1,
+        data: { customerId: ALICE, name: 'Alice Liddell', email: 'alice@example.com' },
+      },
+    ]);
+  });
+
+  it('rejects a blank name', () => {
+    const error = domainErrorOf('invalid-value', () =>
+      decideRegisterCustomer({ customerId: ALICE, name: '   ', email: 'alice@example.com' }),
+    );
+    expect(error.details).toEqual({ field: 'name', reason: 'must not be empty' });
+    expect(error.message).toBe('name must not be empty');
+  });
+
+  it('accepts a name of 200 characters but not of 201, as the write model stores it', () => {
+    expect(
+      decideRegisterCustomer({ customerId: ALICE, name: 'a'.repeat(200), email: 'a@b.io' }),
+    ).toHaveLength(1);
+    expect(
+      domainErrorOf('invalid-value', () =>
+        decideRegisterCustomer({ customerId: ALICE, name: 'a'.repeat(201), email: 'a@b.io' }),
+      ).details.field,
+    ).toBe('name');
+  });
+
+  it.each(['', 'alice', 'alice@', '@example.com', 'alice@example', 'al ice@example.com', 'a@b@example.com'])(
+    'rejects the email %j',
+    (email) => {
+      const error = domainErrorOf('invalid-value', () =>
+        decideRegisterCustomer({ customerId: ALICE, name: 'Alice', email }),
+      );
+      expect(error.details.field).toBe('email');
+    },
+  );
+});
+
+describe('the customer state', () => {
+  it('is what the registration says, at version 1', () => {
+    expect(the(given(customerRegistered()).customers, ALICE)).toEqual({
+      customerId: ALICE,
+      name: 'Alice Liddell',
+      email: 'alice@example.com',
+      version: 1,
+    });
+  });
+
+  it('cannot be registered twice', () => {
+    const state = evolveCustomer(undefined, customerRegistered());
+    expect(() => evolveCustomer(state, customerRegistered())).toThrow(
+      `customer ${ALICE} is already registered`,
+    );
+  });
+});
