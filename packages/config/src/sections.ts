@@ -61,6 +61,8 @@ export const kafkaSection = section(
     KAFKA_REQUEST_TIMEOUT: variable.duration({ default: 30_000 }),
     /** Retries of a failed broker request, with exponential backoff. @default 8 */
     KAFKA_RETRIES: variable.integer({ min: 0, max: 100, default: 8 }),
+    /** Put before every topic name, to run several suites on one cluster. @default (none) */
+    KAFKA_TOPIC_PREFIX: variable.string({ default: '' }),
   },
   (v) => ({
     brokers: v.KAFKA_BROKERS,
@@ -68,6 +70,7 @@ export const kafkaSection = section(
     connectionTimeoutMs: v.KAFKA_CONNECTION_TIMEOUT,
     requestTimeoutMs: v.KAFKA_REQUEST_TIMEOUT,
     retries: v.KAFKA_RETRIES,
+    topicPrefix: v.KAFKA_TOPIC_PREFIX,
   }),
   (v) =>
     v.KAFKA_BROKERS.every((broker) => /^[^:\s]+:\d{1,5}$/.test(broker))

@@ -31,6 +31,8 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Express would hash every body into a weak ETag; ETags here mean aggregate versions only.
+  app.disable('etag');
   app.use(requestLog(options.logger));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,3 +1,7 @@
 export { repoRoot, stackEnv, stackHome } from './stack.js';
 export { uniqueName, waitFor } from './wait.js';
 export type { WaitOptions } from './wait.js';
+export { startService } from './process.js';
+export type { ServiceProcess } from './process.js';
+export { readTopics } from './kafka.js';
+export type { ConsumedMessage } from './kafka.js';

@@ -1,14 +1,9 @@
-import { createHttpApp, listen } from '@cqrs-shop/http';
+import { listen } from '@cqrs-shop/http';
 import { runService } from '@cqrs-shop/lifecycle';
 import { migrate } from './adapters/mysql/migrations.js';
 import { createWriteModelPool } from './adapters/mysql/pool.js';
-import { createCommandExecutor } from './application/execute.js';
+import { createCommandApi } from './app.js';
 import { loadCommandServiceConfig } from './config.js';
-import { commandApiDocument } from './http/openapi.js';
-import { refusalResponse } from './http/problems.js';
-import { mountCommandRoutes } from './http/routes.js';
-
-const VERSION = '0.1.0';
 
 void runService({
   name: 'command-service',
@@ -17,31 +12,11 @@ void runService({
     if (config.commands.migrateOnStart) await migrate(config.mysql, logger);
     const pool = createWriteModelPool(config.mysql, logger);
     lifecycle.onStop('mysql pool', () => pool.end());
-
-    const executor = createCommandExecutor({
+    const app = createCommandApi({
       pool,
       logger,
-      refusal: refusalResponse,
-      idempotencyTtlMs: config.commands.idempotencyTtlMs,
-    });
-    const openApi = commandApiDocument(VERSION);
-    const app = createHttpApp({
-      logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
-      readiness: [
-        {
-          name: 'mysql',
-          check: async () => {
-            await pool.query('SELECT 1');
-          },
-        },
-      ],
-      routes: (routes) => {
-        routes.get('/openapi.json', (_req, res) => {
-          res.json(openApi);
-        });
-        mountCommandRoutes(routes, executor);
-      },
+      idempotencyTtlMs: config.commands.idempotencyTtlMs,
     });
     const server = await listen(app, config.http, lifecycle);
     logger.info({ port: server.port }, 'command API listening');

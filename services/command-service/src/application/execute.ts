@@ -26,12 +26,16 @@ export interface CommandResponse {
   readonly body: unknown;
   /** True when this is the stored answer to an earlier request with the same key. */
   readonly replayed: boolean;
+  /** Extra response headers of a refusal (e.g. the current version's ETag). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Turns a refusal into a response; returns undefined for errors that are not refusals (bugs, outages). */
 export type RefusalResponder = (
   error: unknown,
-) => { status: number; body: unknown; problemCode: string } | undefined;
+) =>
+  | { status: number; body: unknown; problemCode: string; headers: Readonly<Record<string, string>> }
+  | undefined;
 
 /** The same Idempotency-Key came with a different request. */
 export class IdempotencyKeyReused extends Error {
@@ -157,7 +161,7 @@ export function createCommandExecutor(deps: {
             'could not audit a refused command',
           );
         });
-        return { status: refusal.status, body: refusal.body, replayed: false };
+        return { status: refusal.status, body: refusal.body, replayed: false, headers: refusal.headers };
       }
     },
   };

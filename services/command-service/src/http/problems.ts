@@ -63,5 +63,12 @@ function conflict(code: string, title: string, error: DomainError): HttpProblem 
 /** Refusals as the executor stores them: status, problem body, and the code for the audit trail. */
 export const refusalResponse: RefusalResponder = (error) => {
   const problem = toProblem(error);
-  return problem && { status: problem.status, body: problem.body(), problemCode: problem.code };
+  return (
+    problem && {
+      status: problem.status,
+      body: problem.body(),
+      problemCode: problem.code,
+      headers: problem.headers,
+    }
+  );
 };

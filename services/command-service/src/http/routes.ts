@@ -254,6 +254,7 @@ export function mountCommandRoutes(app: Express, executor: CommandExecutor): voi
       const answer = response.body as { version?: unknown; status?: unknown };
       if (response.status < 300 && typeof answer.version === 'number') res.set('ETag', `"${answer.version}"`);
       if (response.replayed) res.set('Idempotent-Replayed', 'true');
+      if (response.headers) res.set(response.headers);
       res.set('X-Command-Id', meta.commandId);
       if (response.status >= 400) res.type(PROBLEM_CONTENT_TYPE);
       res.status(response.status).json(response.body);

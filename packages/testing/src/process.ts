@@ -1,0 +1,55 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { repoRoot } from './stack.js';
+import { waitFor } from './wait.js';
+
+/** A service started as a real process from its build (`npm test` builds before integration tests). */
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves when it exits. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The port it logged as listening on (services log `"port":N` once their HTTP server is up). */
+  port(timeoutMs?: number): Promise<number>;
+  /** Sends a signal and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `services/<name>/dist/main.js` with exactly `env` (plus PATH), so a test states every
+ * setting the service gets.
+ */
+export function startService(name: string, env: Record<string, string | undefined>): ServiceProcess {
+  const child = spawn(process.execPath, [join(repoRoot, 'services', name, 'dist/main.js')], {
+    env: { PATH: process.env.PATH, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  return {
+    child,
+    output: () => output,
+    exited,
+    port: (timeoutMs = 20_000) =>
+      waitFor(
+        `${name} to listen`,
+        () => {
+          if (child.exitCode !== null) throw new Error(`${name} exited: ${output.slice(-2_000)}`);
+          const port = /"port":(\d+)/.exec(output)?.[1];
+          return port === undefined ? undefined : Number(port);
+        },
+        { timeoutMs },
+      ),
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import {
+  type Environment,
+  httpSection,
+  kafkaSection,
+  loadConfig,
+  mysqlSection,
+  runtimeSection,
+  section,
+  variable,
+} from '@cqrs-shop/config';
+
+const relaySection = section(
+  {
+    /** Rows published per batch at most. @default 500 */
+    RELAY_BATCH_SIZE: variable.integer({ min: 1, max: 5_000, default: 500 }),
+    /** Longest pause between polls of an empty outbox; pauses grow from 1 ms to this while idle. @default 100ms */
+    RELAY_IDLE_MAX: variable.duration({ default: 100, max: 10_000 }),
+    /** How often a standby replica tries to become the active one. @default 1s */
+    RELAY_STANDBY_POLL: variable.duration({ default: 1_000, max: 60_000 }),
+    /** Partitions of each event topic when the relay creates it. @default 6 */
+    TOPIC_PARTITIONS: variable.integer({ min: 1, max: 1_000, default: 6 }),
+    /** Published rows older than this are deleted from the outbox. @default 7 days */
+    RELAY_KEEP_PUBLISHED: variable.duration({ default: 7 * 24 * 3_600_000 }),
+  },
+  (v) => ({
+    batchSize: v.RELAY_BATCH_SIZE,
+    idleMaxMs: v.RELAY_IDLE_MAX,
+    standbyPollMs: v.RELAY_STANDBY_POLL,
+    topicPartitions: v.TOPIC_PARTITIONS,
+    keepPublishedMs: v.RELAY_KEEP_PUBLISHED,
+  }),
+);
+
+export function loadRelayConfig(env: Environment) {
+  return loadConfig(
+    {
+      runtime: runtimeSection,
+      http: httpSection('RELAY_PORT', 3010),
+      mysql: mysqlSection,
+      kafka: kafkaSection,
+      relay: relaySection,
+    },
+    env,
+  );
+}
+
+export type RelayConfig = ReturnType<typeof loadRelayConfig>;

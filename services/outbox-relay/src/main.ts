@@ -1,0 +1,100 @@
+import { createHttpApp, listen } from '@cqrs-shop/http';
+import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
+import { runService } from '@cqrs-shop/lifecycle';
+import { createPool } from 'mysql2/promise';
+import { loadRelayConfig } from './config.js';
+import { Leadership } from './leadership.js';
+import { OutboxStore } from './outbox-store.js';
+import { eventTopics, OutboxRelay } from './relay.js';
+import { RelayStats } from './stats.js';
+
+void runService({
+  name: 'outbox-relay',
+  loadConfig: () => loadRelayConfig(process.env),
+  async start({ config, logger, lifecycle }) {
+    const pool = createPool({
+      host: config.mysql.host,
+      port: config.mysql.port,
+      user: config.mysql.user,
+      password: config.mysql.password,
+      database: config.mysql.database,
+      connectionLimit: Math.min(config.mysql.poolSize, 4),
+      timezone: 'Z',
+      supportBigNumbers: true,
+    });
+    lifecycle.onStop('mysql pool', () => pool.end());
+    const kafka = createKafkaClients(config.kafka, logger);
+    lifecycle.onStop('kafka clients', () => kafka.close());
+
+    // Topics are created here, with explicit settings: the topics are the shop's history, so
+    // nothing is ever deleted by age.
+    const admin = kafka.admin();
+    await admin.connect();
+    const created = await ensureTopics(
+      admin,
+      Object.values(eventTopics(config.kafka.topicPrefix)).map((topic) => ({
+        topic,
+        partitions: config.relay.topicPartitions,
+        settings: { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' },
+      })),
+    );
+    await admin.disconnect();
+    if (created.length > 0) logger.info({ topics: created }, 'created topics');
+
+    const store = new OutboxStore(pool);
+    const stats = new RelayStats();
+    const leadership = new Leadership(config.mysql, logger);
+    const relay = new OutboxRelay({
+      store,
+      leadership,
+      kafka,
+      stats,
+      logger,
+      settings: { ...config.relay, topicPrefix: config.kafka.topicPrefix },
+    });
+
+    const stopping = new AbortController();
+    const running = relay.run(stopping.signal);
+    const housekeeping = setInterval(() => {
+      if (!stats.leader) return;
+      void store
+        .backlog()
+        .then((backlog) => {
+          stats.backlog = backlog;
+        })
+        .catch((error: unknown) => {
+          logger.warn({ err: error }, 'could not count the backlog');
+        });
+    }, 1_000);
+    const purge = setInterval(() => {
+      if (stats.leader) void store.purgePublished(config.relay.keepPublishedMs).catch(() => undefined);
+    }, 60_000);
+    // Registered before the HTTP server, so it is stopped after it: the last batch finishes.
+    lifecycle.onStop('relay loop', async () => {
+      clearInterval(housekeeping);
+      clearInterval(purge);
+      stopping.abort();
+      await running;
+    });
+
+    const app = createHttpApp({
+      logger,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      readiness: [
+        {
+          name: 'mysql',
+          check: async () => {
+            await pool.query('SELECT 1');
+          },
+        },
+      ],
+      routes: (routes) => {
+        routes.get('/stats', (_req, res) => {
+          res.json(stats.snapshot());
+        });
+      },
+    });
+    const server = await listen(app, config.http, lifecycle);
+    logger.info({ port: server.port }, 'outbox relay listening');
+  },
+});

@@ -1,0 +1,107 @@
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+
+/** One committed event waiting in the outbox. */
+export interface OutboxRow {
+  readonly position: number;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  readonly aggregateVersion: number;
+  readonly schemaFingerprint: string;
+  readonly payload: Buffer;
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly traceparent: string | null;
+  readonly occurredAt: Date;
+}
+
+/** The batch being sent: each row's topic and partition, and the partitions' end offsets before. */
+export interface SendIntent {
+  readonly rows: readonly { position: number; topic: string; partition: number }[];
+  readonly endOffsets: Readonly<Record<string, string>>;
+}
+
+/** The relay's queries against the write model's outbox tables. */
+export class OutboxStore {
+  constructor(private readonly pool: Pool) {}
+
+  /** The oldest unpublished rows, in commit order per aggregate (see the outbox migration). */
+  async pending(limit: number): Promise<OutboxRow[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      `SELECT position, event_id, event_type, aggregate_type, aggregate_id, aggregate_version, schema_fingerprint,
+              payload, command_id, correlation_id, causation_id, traceparent, occurred_at
+       FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT ?`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      position: Number(row.position),
+      eventId: row.event_id as string,
+      eventType: row.event_type as string,
+      aggregateType: row.aggregate_type as string,
+      aggregateId: row.aggregate_id as string,
+      aggregateVersion: row.aggregate_version as number,
+      schemaFingerprint: row.schema_fingerprint as string,
+      payload: row.payload as Buffer,
+      commandId: row.command_id as string,
+      correlationId: row.correlation_id as string,
+      causationId: row.causation_id as string,
+      traceparent: row.traceparent as string | null,
+      occurredAt: row.occurred_at as Date,
+    }));
+  }
+
+  async recordIntent(intent: SendIntent): Promise<void> {
+    await this.pool.query(
+      'UPDATE outbox_relay_intent SET batch = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = 1',
+      [JSON.stringify(intent)],
+    );
+  }
+
+  async intent(): Promise<SendIntent | undefined> {
+    const [[row]] = await this.pool.query<RowDataPacket[]>(
+      'SELECT batch FROM outbox_relay_intent WHERE id = 1',
+    );
+    return typeof row?.batch === 'string' ? (JSON.parse(row.batch) as SendIntent) : undefined;
+  }
+
+  /** Marks rows published and forgets the intent, in one transaction. */
+  async markPublished(positions: readonly number[]): Promise<void> {
+    const connection = await this.pool.getConnection();
+    try {
+      await connection.beginTransaction();
+      if (positions.length > 0) {
+        await connection.query('UPDATE outbox SET published_at = UTC_TIMESTAMP(6) WHERE position IN (?)', [
+          positions,
+        ]);
+      }
+      await connection.query(
+        'UPDATE outbox_relay_intent SET batch = NULL, updated_at = UTC_TIMESTAMP(6) WHERE id = 1',
+      );
+      await connection.commit();
+    } catch (error) {
+      await connection.rollback().catch(() => undefined);
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }
+
+  async backlog(): Promise<number> {
+    const [[row]] = await this.pool.query<RowDataPacket[]>(
+      'SELECT COUNT(*) AS backlog FROM outbox WHERE published_at IS NULL',
+    );
+    return Number(row?.backlog ?? 0);
+  }
+
+  /** Deletes published rows older than `ageMs`, a bounded number per call. */
+  async purgePublished(ageMs: number, limit = 5_000): Promise<number> {
+    const [result] = await this.pool.query<ResultSetHeader>(
+      `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND
+       LIMIT ?`,
+      [ageMs * 1_000, limit],
+    );
+    return result.affectedRows;
+  }
+}

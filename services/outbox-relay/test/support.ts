@@ -1,0 +1,147 @@
+import { loadConfig, mysqlSection } from '@cqrs-shop/config';
+import { startService, uniqueName, waitFor, type ServiceProcess } from '@cqrs-shop/testing';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
+
+/**
+ * The write side as real processes on a database and topic prefix of the test's own: the
+ * command service (migrating at start) and any number of relays.
+ */
+export async function writeSide() {
+  const { mysql } = loadConfig({ mysql: mysqlSection }, process.env);
+  const database = uniqueName('shop_test_relay');
+  const admin = await createConnection({
+    host: mysql.host,
+    port: mysql.port,
+    user: mysql.user,
+    password: mysql.password,
+  });
+  await admin.query(`CREATE DATABASE \`${database}\``);
+  await admin.changeUser({ database });
+  const topicPrefix = `${uniqueName('test')}.`;
+  const env = {
+    MYSQL_HOST: mysql.host,
+    MYSQL_PORT: String(mysql.port),
+    MYSQL_USER: mysql.user,
+    MYSQL_PASSWORD: mysql.password,
+    MYSQL_DATABASE: database,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  };
+  const command = startService('command-service', { ...env, COMMAND_PORT: '0', MIGRATE_ON_START: 'true' });
+  const commandUrl = `http://127.0.0.1:${await command.port()}`;
+  const relays: ServiceProcess[] = [];
+
+  async function post(
+    path: string,
+    body: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${commandUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  return {
+    database,
+    topics: ['customers', 'products', 'orders'].map((name) => `${topicPrefix}shop.${name}.v1`),
+    post,
+    /** Starts one more relay process. */
+    async startRelay(extra: Record<string, string> = {}): Promise<{ process: ServiceProcess; url: string }> {
+      const relay = startService('outbox-relay', { ...env, RELAY_PORT: '0', ...extra });
+      relays.push(relay);
+      return { process: relay, url: `http://127.0.0.1:${await relay.port()}` };
+    },
+    async query<T extends RowDataPacket>(sql: string, values: unknown[] = []): Promise<T[]> {
+      const [rows] = await admin.query<T[]>(sql, values);
+      return rows;
+    },
+    /** Waits until the outbox has no unpublished row. */
+    async drained(timeoutMs = 60_000): Promise<void> {
+      await waitFor(
+        'the outbox to be published',
+        async () => {
+          const [[row]] = await admin.query<RowDataPacket[]>(
+            'SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL',
+          );
+          return Number(row?.n) === 0;
+        },
+        { timeoutMs, intervalMs: 100 },
+      );
+    },
+    async close(): Promise<void> {
+      await Promise.all([command, ...relays].map((service) => service.stop('SIGTERM')));
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+    },
+  };
+}
+
+export type WriteSide = Awaited<ReturnType<typeof writeSide>>;
+
+/** Seeds a customer and `count` products with plenty of stock; returns their ids. */
+export async function seedCatalogue(side: WriteSide, count: number, stock = 100_000) {
+  const customer = await side.post('/customers', {
+    name: 'Ada Lovelace',
+    email: `${uniqueName('ada')}@example.com`,
+  });
+  const products: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const product = await side.post('/products', {
+      sku: uniqueName(`SKU-${i}`),
+      name: `Product ${i}`,
+      priceCents: 100 + i,
+      currency: 'EUR',
+      stock,
+    });
+    products.push(String(product.body.productId));
+  }
+  return { customerId: String(customer.body.customerId), products };
+}
+
+/**
+ * Sends `total` commands with `concurrency` in flight: orders of one to three products, and pay,
+ * ship or cancel of orders placed earlier. Calls `onProgress(done)` after each command.
+ */
+export async function commandBurst(
+  side: WriteSide,
+  catalogue: { customerId: string; products: string[] },
+  total: number,
+  concurrency: number,
+  onProgress: (done: number) => void = () => undefined,
+): Promise<{ accepted: number }> {
+  const open: string[] = [];
+  let started = 0;
+  let done = 0;
+  let accepted = 0;
+  let seed = 7;
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+
+  async function worker(): Promise<void> {
+    while (started < total) {
+      started++;
+      let result;
+      if (open.length > 0 && random() < 0.5) {
+        const orderId = pick(open);
+        result = await side.post(`/orders/${orderId}/${pick(['pay', 'ship', 'cancel'])}`, {});
+      } else {
+        const items = [
+          ...new Set([pick(catalogue.products), pick(catalogue.products), pick(catalogue.products)]),
+        ]
+          .slice(0, 1 + Math.floor(random() * 3))
+          .map((productId) => ({ productId, quantity: 1 }));
+        result = await side.post('/orders', { customerId: catalogue.customerId, items });
+        if (result.status === 201) open.push(String(result.body.orderId));
+      }
+      if (result.status < 300) accepted++;
+      done++;
+      onProgress(done);
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, () => worker()));
+  return { accepted };
+}
