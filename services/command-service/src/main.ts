@@ -9,7 +9,10 @@ void runService({
   name: 'command-service',
   loadConfig: () => loadCommandServiceConfig(process.env),
   async start({ config, logger, lifecycle }) {
-    if (config.commands.migrateOnStart) await migrate(config.mysql, logger);
+    if (config.commands.migrateOnStart) {
+      const { host, port, user, password, database } = config.mysql;
+      await migrate({ host, port, user, password, database }, logger);
+    }
     const pool = createWriteModelPool(config.mysql, logger);
     lifecycle.onStop('mysql pool', () => pool.end());
     const app = createCommandApi({

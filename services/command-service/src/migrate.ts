@@ -7,7 +7,8 @@ void runTask({
   name: 'command-service-migrate',
   loadConfig: () => loadConfig({ runtime: runtimeSection, mysql: mysqlSection }, process.env),
   async run({ config, logger }) {
-    const applied = await migrate(config.mysql, logger);
+    const { host, port, user, password, database } = config.mysql;
+    const applied = await migrate({ host, port, user, password, database }, logger);
     logger.info({ applied }, applied.length === 0 ? 'schema is up to date' : 'migrations applied');
   },
 });

@@ -1,3 +1,4 @@
+import { MAX_CENTS } from '../src/domain/index';
 import {
   type OrderItem,
   type PlaceOrder,
@@ -231,8 +232,8 @@ describe('placing an order', () => {
   it('rejects an order whose total could not be counted exactly', () => {
     const world = given(
       customerRegistered(),
-      productAdded({ priceCents: Math.floor(Number.MAX_SAFE_INTEGER / 2), stock: 100 }),
-      mouseAdded({ priceCents: Math.floor(Number.MAX_SAFE_INTEGER / 2), stock: 100 }),
+      productAdded({ priceCents: MAX_CENTS / 2, stock: 100 }),
+      mouseAdded({ priceCents: MAX_CENTS / 2, stock: 100 }),
     );
     const eachLineFits = [
       { productId: KEYBOARD, quantity: 1 },

@@ -96,8 +96,20 @@ export function createCommandExecutor(deps: {
               deps.idempotencyTtlMs,
             );
             if (claim.kind === 'mismatch') throw new IdempotencyKeyReused(metadata.idempotency.key);
-            if (claim.kind === 'replay')
+            if (claim.kind === 'replay') {
+              await recordAudit(
+                connection,
+                audit(metadata, {
+                  aggregateType: null,
+                  aggregateId: null,
+                  outcome: 'replayed',
+                  statusCode: claim.statusCode,
+                  problemCode: null,
+                  detail: null,
+                }),
+              );
               return { status: claim.statusCode, body: claim.body, replayed: true };
+            }
           }
           const effect = await work(connection);
           await appendToOutbox(connection, effect.events, metadata);

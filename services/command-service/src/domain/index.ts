@@ -20,3 +20,4 @@ export {
   evolveOrder,
 } from './order.js';
 export type { OrderCommand, OrderItem, OrderLine, OrderState, OrderStatus, PlaceOrder } from './order.js';
+export { MAX_CENTS } from './validation.js';

@@ -4,7 +4,7 @@ import type { CustomerState } from './customer.js';
 import { DomainError } from './errors.js';
 import { type AggregateEvent, type EventOf, domainEvent, versionAfter } from './events.js';
 import { type ProductState, releaseStock, reserveStock } from './product.js';
-import { MAX_INT, requireInteger } from './validation.js';
+import { MAX_CENTS, MAX_INT, requireInteger } from './validation.js';
 
 /** Where an order is in its life: PLACED → PAID → SHIPPED, or CANCELLED from PLACED or PAID. */
 export const ORDER_STATUSES = ['PLACED', 'PAID', 'SHIPPED', 'CANCELLED'] as const;
@@ -238,8 +238,10 @@ function singleCurrency(products: readonly ProductState[]): string {
   return currency;
 }
 
-/** Money must stay a safe integer; beyond that, sums and products are no longer exact. */
+/** Line and order totals stay within {@link MAX_CENTS}, where all arithmetic on them is exact. */
 function exactCents(field: string, cents: number): number {
-  if (!Number.isSafeInteger(cents)) throw DomainError.invalidValue(field, 'makes the order total too large');
+  if (!Number.isSafeInteger(cents) || cents > MAX_CENTS) {
+    throw DomainError.invalidValue(field, 'makes the order total too large');
+  }
   return cents;
 }

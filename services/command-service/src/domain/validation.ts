@@ -33,7 +33,14 @@ export function requireInteger(field: string, value: number, min: number, max: n
   return value;
 }
 
-/** An amount in minor units; money stays a safe integer so sums are exact. */
+/**
+ * The largest amount of money the shop handles, in minor units: 10^15 (ten trillion euros).
+ * Far below 2^53, so prices, line totals and order totals stay exact integers in JavaScript,
+ * in MySQL's BIGINT and in Avro's long as avsc reads it.
+ */
+export const MAX_CENTS = 1_000_000_000_000_000;
+
+/** An amount in minor units from 0 to {@link MAX_CENTS}. */
 export function requireCents(field: string, value: number): number {
-  return requireInteger(field, value, 0, Number.MAX_SAFE_INTEGER);
+  return requireInteger(field, value, 0, MAX_CENTS);
 }

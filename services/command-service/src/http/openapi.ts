@@ -63,7 +63,7 @@ export function commandApiDocument(version: string): Record<string, unknown> {
             content: { 'application/json': { schema: jsonSchema(route.response) } },
           },
           '400': problem('The request is not valid; `errors` lists each invalid field.'),
-          ...(route.existing ? { '404': problem('No such aggregate.') } : {}),
+          ...(route.mayNotFind ? { '404': problem('An aggregate the command names does not exist.') } : {}),
           '409': problem('A business rule refused the command, or If-Match did not match.'),
           '413': problem('The body is too large.'),
           '415': problem('The body is not JSON.'),

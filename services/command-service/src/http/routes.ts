@@ -19,6 +19,8 @@ interface CommandDefinition<B extends z.ZodType, S> {
   readonly response: z.ZodType;
   /** Whether the command acts on an existing aggregate (and so accepts If-Match). */
   readonly existing: boolean;
+  /** Whether it names aggregates that may not exist (and so may answer 404). */
+  readonly mayNotFind: boolean;
   readonly run: (
     connection: PoolConnection,
     input: { body: z.output<B>; id: string; expected: ExpectedVersion },
@@ -73,6 +75,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     body: schemas.registerCustomerBody,
     response: schemas.customerResponse,
     existing: false,
+    mayNotFind: false,
     run: (connection, { body }) =>
       handlers.registerCustomer(connection, { customerId: randomUUID(), ...body }),
     present: (effect) => ({
@@ -89,6 +92,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     body: schemas.addProductBody,
     response: schemas.productResponse,
     existing: false,
+    mayNotFind: false,
     run: (connection, { body }) => handlers.addProduct(connection, { productId: randomUUID(), ...body }),
     present: productAnswer,
   }),
@@ -100,6 +104,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     body: schemas.changePriceBody,
     response: schemas.productResponse,
     existing: true,
+    mayNotFind: true,
     run: (connection, { body, id, expected }) =>
       handlers.changePrice(connection, { productId: id, ...body }, expected),
     present: productAnswer,
@@ -112,6 +117,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     body: schemas.restockBody,
     response: schemas.productResponse,
     existing: true,
+    mayNotFind: true,
     run: (connection, { body, id, expected }) =>
       handlers.restock(connection, { productId: id, ...body }, expected),
     present: productAnswer,
@@ -124,6 +130,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     body: schemas.placeOrderBody,
     response: schemas.placedOrderResponse,
     existing: false,
+    mayNotFind: true,
     run: (connection, { body }) => handlers.placeOrder(connection, { orderId: randomUUID(), ...body }),
     present: (effect) => ({
       orderId: effect.state.orderId,
@@ -142,6 +149,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     body: schemas.emptyBody,
     response: schemas.orderResponse,
     existing: true,
+    mayNotFind: true,
     run: (connection, { id, expected }) => handlers.payOrder(connection, id, expected),
     present: orderAnswer,
   }),
@@ -153,6 +161,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     body: schemas.emptyBody,
     response: schemas.orderResponse,
     existing: true,
+    mayNotFind: true,
     run: (connection, { id, expected }) => handlers.shipOrder(connection, id, expected),
     present: orderAnswer,
   }),
@@ -164,6 +173,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     body: schemas.emptyBody,
     response: schemas.orderResponse,
     existing: true,
+    mayNotFind: true,
     run: (connection, { id, expected }) => handlers.cancelOrder(connection, id, expected),
     present: orderAnswer,
   }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_CENTS } from '../domain/index.js';
 
 /**
  * Request and response bodies of the command API. The same schemas validate requests and
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * field is an error, not silently ignored.
  */
 const id = z.uuid({ error: 'must be a UUID' });
-const cents = z.int({ error: 'must be a whole number of cents' }).min(0).max(Number.MAX_SAFE_INTEGER);
+const cents = z.int({ error: 'must be a whole number of cents' }).min(0).max(MAX_CENTS);
 const name = z.string().trim().min(1, 'must not be blank').max(200);
 
 export const registerCustomerBody = z.strictObject({

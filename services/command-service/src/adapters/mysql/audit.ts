@@ -12,7 +12,8 @@ export interface AuditEntry {
   readonly correlationId: string;
   readonly idempotencyKey: string | null;
   readonly receivedAt: Date;
-  readonly outcome: 'accepted' | 'rejected';
+  /** `replayed`: an Idempotency-Key retry answered with the first response. */
+  readonly outcome: 'accepted' | 'rejected' | 'replayed';
   readonly statusCode: number;
   readonly problemCode: string | null;
   readonly detail: string | null;
