@@ -1,5 +1,6 @@
 import { listen } from '@cqrs-shop/http';
 import { runService } from '@cqrs-shop/lifecycle';
+import { purgeExpiredIdempotencyKeys } from './adapters/mysql/idempotency.js';
 import { migrate } from './adapters/mysql/migrations.js';
 import { createWriteModelPool } from './adapters/mysql/pool.js';
 import { createCommandApi } from './app.js';
@@ -20,6 +21,25 @@ void runService({
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
       idempotencyTtlMs: config.commands.idempotencyTtlMs,
+    });
+    // Expired keys are also replaced when reused; this keeps the table from growing without bound.
+    const purge = setInterval(() => {
+      void pool
+        .getConnection()
+        .then(async (connection) => {
+          try {
+            await purgeExpiredIdempotencyKeys(connection);
+          } finally {
+            connection.release();
+          }
+        })
+        .catch((error: unknown) => {
+          logger.warn({ err: error }, 'could not purge expired idempotency keys');
+        });
+    }, 600_000);
+    purge.unref();
+    lifecycle.onStop('idempotency key purge', () => {
+      clearInterval(purge);
     });
     const server = await listen(app, config.http, lifecycle);
     logger.info({ port: server.port }, 'command API listening');
