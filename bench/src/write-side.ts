@@ -6,8 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, mysqlSection } from '@cqrs-shop/config';
 import {
+  createScratchDatabase,
   repoRoot,
   stackEnv,
   startService,
@@ -16,7 +16,7 @@ import {
   type ServiceProcess,
 } from '@cqrs-shop/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { round, summarize } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -59,24 +59,12 @@ function medianLevel(concurrency: number, levels: readonly Level[]): Level {
 
 async function main(): Promise<void> {
   Object.assign(process.env, stackEnv());
-  const { mysql } = loadConfig({ mysql: mysqlSection }, process.env);
-  const database = uniqueName('shop_bench');
+  const database = await createScratchDatabase('shop_bench');
+  const admin = database.connection;
   const topicPrefix = `${uniqueName('bench')}.`;
-  const admin = await createConnection({
-    host: mysql.host,
-    port: mysql.port,
-    user: mysql.user,
-    password: mysql.password,
-  });
-  await admin.query(`CREATE DATABASE \`${database}\``);
-  await admin.changeUser({ database });
   const [[server]] = await admin.query<RowDataPacket[]>('SELECT VERSION() AS version');
   const env = {
-    MYSQL_HOST: mysql.host,
-    MYSQL_PORT: String(mysql.port),
-    MYSQL_USER: mysql.user,
-    MYSQL_PASSWORD: mysql.password,
-    MYSQL_DATABASE: database,
+    ...database.env,
     MYSQL_POOL_SIZE: '32',
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,
     KAFKA_TOPIC_PREFIX: topicPrefix,
@@ -239,8 +227,7 @@ async function main(): Promise<void> {
     console.log(`results written to bench/results/write-side-${stamp}.json`);
   } finally {
     await Promise.all(services.map((service) => service.stop('SIGTERM')));
-    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin.end();
+    await database.drop();
     const kafka = new Kafka({
       clientId: 'bench',
       brokers: (process.env.KAFKA_BROKERS ?? '').split(','),

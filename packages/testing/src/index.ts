@@ -5,3 +5,5 @@ export { startService } from './process.js';
 export type { ServiceProcess } from './process.js';
 export { readTopics } from './kafka.js';
 export type { ConsumedMessage } from './kafka.js';
+export { createScratchDatabase } from './database.js';
+export type { ScratchDatabase } from './database.js';

@@ -1,29 +1,22 @@
-import { loadConfig, mysqlSection } from '@cqrs-shop/config';
-import { startService, uniqueName, waitFor, type ServiceProcess } from '@cqrs-shop/testing';
-import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import {
+  createScratchDatabase,
+  type ServiceProcess,
+  startService,
+  uniqueName,
+  waitFor,
+} from '@cqrs-shop/testing';
+import type { RowDataPacket } from 'mysql2/promise';
 
 /**
  * The write side as real processes on a database and topic prefix of the test's own: the
  * command service (migrating at start) and any number of relays.
  */
 export async function writeSide() {
-  const { mysql } = loadConfig({ mysql: mysqlSection }, process.env);
-  const database = uniqueName('shop_test_relay');
-  const admin = await createConnection({
-    host: mysql.host,
-    port: mysql.port,
-    user: mysql.user,
-    password: mysql.password,
-  });
-  await admin.query(`CREATE DATABASE \`${database}\``);
-  await admin.changeUser({ database });
+  const database = await createScratchDatabase('shop_test_relay');
+  const admin = database.connection;
   const topicPrefix = `${uniqueName('test')}.`;
   const env = {
-    MYSQL_HOST: mysql.host,
-    MYSQL_PORT: String(mysql.port),
-    MYSQL_USER: mysql.user,
-    MYSQL_PASSWORD: mysql.password,
-    MYSQL_DATABASE: database,
+    ...database.env,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     HTTP_HOST: '127.0.0.1',
@@ -46,7 +39,7 @@ export async function writeSide() {
   }
 
   return {
-    database,
+    database: database.name,
     topics: ['customers', 'products', 'orders'].map((name) => `${topicPrefix}shop.${name}.v1`),
     post,
     /** Starts one more relay process. */
@@ -74,8 +67,7 @@ export async function writeSide() {
     },
     async close(): Promise<void> {
       await Promise.all([command, ...relays].map((service) => service.stop('SIGTERM')));
-      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      await admin.end();
+      await database.drop();
     },
   };
 }

@@ -2,8 +2,8 @@
 import { type DecodedEvent, decodeEvent, type EventPayloads, type EventType } from '@cqrs-shop/events';
 import { listen, type RunningServer } from '@cqrs-shop/http';
 import { createLogger } from '@cqrs-shop/logging';
-import { uniqueName } from '@cqrs-shop/testing';
-import { createConnection, type Pool, type RowDataPacket } from 'mysql2/promise';
+import { createScratchDatabase } from '@cqrs-shop/testing';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { migrate } from '../../src/adapters/mysql/migrations.js';
 import { createWriteModelPool } from '../../src/adapters/mysql/pool.js';
 import { createCommandApi } from '../../src/app.js';
@@ -50,36 +50,21 @@ export interface CommandApiUnderTest {
  * overrides them) but with a silent logger. Call in `beforeAll`, and `close()` in `afterAll`.
  */
 export async function startCommandApi(): Promise<CommandApiUnderTest> {
-  const database = uniqueName('shop_test');
+  const scratch = await createScratchDatabase();
+  const database = scratch.name;
   const config = loadCommandServiceConfig({
     ...process.env,
-    MYSQL_DATABASE: database,
+    ...scratch.env,
     COMMAND_PORT: '0',
     HTTP_HOST: '127.0.0.1',
   });
   const logger = createLogger({ service: 'test', level: 'silent' });
-  const { host, port, user, password } = config.mysql;
-
-  const dropDatabase = async () => {
-    const admin = await createConnection({ host, port, user, password });
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    } finally {
-      await admin.end();
-    }
-  };
-  const admin = await createConnection({ host, port, user, password });
-  try {
-    await admin.query(`CREATE DATABASE \`${database}\``);
-  } finally {
-    await admin.end();
-  }
+  const dropDatabase = () => scratch.drop();
 
   const pool = createWriteModelPool(config.mysql, logger);
   let server: RunningServer;
   try {
-    // Only the connection settings: mysql2 warns about the pool's `poolSize` on a single connection.
-    await migrate({ host, port, user, password, database }, logger);
+    await migrate(scratch.settings, logger);
     const app = createCommandApi({
       pool,
       logger,

@@ -1,0 +1,48 @@
+import { loadConfig, mysqlSection } from '@cqrs-shop/config';
+import { type Connection, createConnection } from 'mysql2/promise';
+import { uniqueName } from './wait.js';
+
+/** A database of its own for one test file or benchmark run, and a connection to it. */
+export interface ScratchDatabase {
+  readonly name: string;
+  /** The stack's MySQL settings, pointed at this database. */
+  readonly settings: { host: string; port: number; user: string; password: string; database: string };
+  /** The same settings as the environment variables services read. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly connection: Connection;
+  /** Drops the database and closes the connection; safe to call twice. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates an empty database named `<prefix>_<random>` with the local stack's MySQL settings
+ * (from the environment). The suite's database user may only create databases whose names
+ * start with `shop`, hence the default prefix.
+ */
+export async function createScratchDatabase(prefix = 'shop_test'): Promise<ScratchDatabase> {
+  const { mysql } = loadConfig({ mysql: mysqlSection }, process.env);
+  const name = uniqueName(prefix);
+  const { host, port, user, password } = mysql;
+  const connection = await createConnection({ host, port, user, password });
+  await connection.query(`CREATE DATABASE \`${name}\``);
+  await connection.changeUser({ database: name });
+  let dropped = false;
+  return {
+    name,
+    settings: { host, port, user, password, database: name },
+    env: {
+      MYSQL_HOST: host,
+      MYSQL_PORT: String(port),
+      MYSQL_USER: user,
+      MYSQL_PASSWORD: password,
+      MYSQL_DATABASE: name,
+    },
+    connection,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await connection.end();
+    },
+  };
+}
