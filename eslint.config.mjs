@@ -32,8 +32,8 @@ export default tseslint.config(
     },
   },
   {
-    // Domain code is pure: no I/O, no environment, no Node built-ins.
-    files: ['services/*/src/domain/**/*.ts'],
+    // Domain code and projection logic are pure: no I/O, no environment, no Node built-ins.
+    files: ['services/*/src/domain/**/*.ts', 'packages/projections/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
