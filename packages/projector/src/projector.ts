@@ -1,0 +1,274 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { decodeEvent, fromKafkaHeaders } from '@cqrs-shop/events';
+import { ensureTopics, type KafkaClients } from '@cqrs-shop/kafka';
+import type { Logger } from '@cqrs-shop/logging';
+import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
+import type { ApplyRejection, ParkedAggregates, ProjectedEvent, Projection } from './types.js';
+
+export interface ProjectorOptions {
+  /** The projection's name, e.g. `analytics`; written into dead letters. */
+  readonly name: string;
+  /** Its own consumer group: every projection reads every event. */
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where poison events and the events parked behind them go, with the reason in a header. */
+  readonly deadLetterTopic: string;
+  readonly kafka: KafkaClients;
+  readonly logger: Logger;
+  readonly projection: Projection;
+  readonly parked: ParkedAggregates;
+  /** Attempts at an event whose apply keeps failing for an unexplained reason, before it is parked. @default 5 */
+  readonly attempts?: number;
+  /** First pause between attempts; it doubles up to `maxBackoffMs`. @default 100 ms */
+  readonly backoffMs?: number;
+  /** @default 10000 ms */
+  readonly maxBackoffMs?: number;
+}
+
+/** How far behind one partition is. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  /** Events on the partition not applied yet (at the last fetch). */
+  readonly lagEvents: number;
+  /** How old the last applied event was when it was applied, while events are waiting; 0 when caught up. */
+  readonly lagSeconds: number;
+  readonly lastEventAt: string | null;
+}
+
+export interface ProjectorStatus {
+  readonly name: string;
+  readonly running: boolean;
+  /** False while the store does not answer (the projector waits and retries). */
+  readonly storeAvailable: boolean;
+  readonly applied: number;
+  readonly deadLettered: number;
+  readonly partitions: readonly PartitionLag[];
+}
+
+export const DEAD_LETTER_HEADERS = {
+  reason: 'dead-letter-reason',
+  projection: 'dead-letter-projection',
+  source: 'dead-letter-source',
+  at: 'dead-letter-at',
+} as const;
+
+function describeRejection(rejection: ApplyRejection): string {
+  const versions =
+    rejection.version === undefined
+      ? ''
+      : ` (event version ${rejection.version}, read model at ${rejection.heldVersion ?? 0})`;
+  return `${rejection.kind}${rejection.reason === undefined ? '' : `: ${rejection.reason}`}${versions}`;
+}
+
+type Decoded = { event: ProjectedEvent; aggregateKey: string } | { error: string; aggregateKey: string };
+
+/**
+ * Feeds a projection from Kafka: each event is applied durably before its offset is committed
+ * (so a crash means redelivery, which the projection's version guard makes harmless); a store
+ * outage is waited out; a poison event is parked together with every later event of the same
+ * aggregate, while all other aggregates go on.
+ */
+export class Projector {
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private storeAvailable = true;
+  private applied = 0;
+  private deadLettered = 0;
+  private readonly lag = new Map<string, PartitionLag>();
+
+  constructor(private readonly options: ProjectorOptions) {}
+
+  async start(): Promise<void> {
+    const { kafka, groupId, topics, deadLetterTopic } = this.options;
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [
+      { topic: deadLetterTopic, partitions: 1, settings: { 'retention.ms': '-1' } },
+    ]);
+    await admin.disconnect();
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    this.consumer = consumer;
+    await consumer.connect();
+    // A new group starts at the beginning: the topics are the whole history of the shop.
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        const isRunning = () => payload.isRunning();
+        const heartbeat = () => payload.heartbeat();
+        let next: string | undefined;
+        let lastEventAt: string | null = null;
+        for (const message of batch.messages) {
+          if (!isRunning() || payload.isStale()) break;
+          const decoded = this.decode(message);
+          lastEventAt = 'event' in decoded ? decoded.event.envelope.occurredAt : lastEventAt;
+          await this.handle(batch.topic, batch.partition, message, decoded, heartbeat, isRunning);
+          payload.resolveOffset(message.offset);
+          next = (BigInt(message.offset) + 1n).toString();
+        }
+        if (next !== undefined) {
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+          const lagEvents = Number(BigInt(batch.highWatermark) - BigInt(next));
+          this.lag.set(`${batch.topic}:${batch.partition}`, {
+            topic: batch.topic,
+            partition: batch.partition,
+            lagEvents,
+            lagSeconds:
+              lagEvents > 0 && lastEventAt ? Math.max(0, (Date.now() - Date.parse(lastEventAt)) / 1_000) : 0,
+            lastEventAt,
+          });
+        }
+      },
+    });
+  }
+
+  /** Stops consuming after the event in hand; the offsets of applied events are committed. */
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.consumer = undefined;
+    this.producer = undefined;
+  }
+
+  status(): ProjectorStatus {
+    return {
+      name: this.options.name,
+      running: this.consumer !== undefined,
+      storeAvailable: this.storeAvailable,
+      applied: this.applied,
+      deadLettered: this.deadLettered,
+      partitions: [...this.lag.values()].sort(
+        (a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition,
+      ),
+    };
+  }
+
+  private decode(message: KafkaMessage): Decoded {
+    const headerKey = () => {
+      const type = message.headers?.['aggregate-type']?.toString();
+      const id = message.headers?.['aggregate-id']?.toString() ?? message.key?.toString();
+      return `${type ?? 'unknown'}:${id ?? 'unknown'}`;
+    };
+    try {
+      const envelope = fromKafkaHeaders(message.headers);
+      const decoded = decodeEvent(message.value ?? Buffer.alloc(0));
+      if (decoded.eventType !== envelope.eventType) {
+        return {
+          error: `payload is ${decoded.eventType} but the headers say ${envelope.eventType}`,
+          aggregateKey: headerKey(),
+        };
+      }
+      const event = { envelope, payload: decoded.payload } as ProjectedEvent;
+      return { event, aggregateKey: `${envelope.aggregateType}:${envelope.aggregateId}` };
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error), aggregateKey: headerKey() };
+    }
+  }
+
+  private async handle(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    decoded: Decoded,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const { parked, projection, logger, attempts = 5, backoffMs = 100, maxBackoffMs = 10_000 } = this.options;
+    if ('error' in decoded) {
+      await this.park(topic, partition, message, decoded.aggregateKey, `cannot be decoded: ${decoded.error}`);
+      return;
+    }
+    if (await parked.isParked(decoded.aggregateKey)) {
+      await this.park(
+        topic,
+        partition,
+        message,
+        decoded.aggregateKey,
+        'parked behind an earlier event of the same aggregate',
+      );
+      return;
+    }
+    let failures = 0;
+    let pause = backoffMs;
+    while (isRunning()) {
+      try {
+        const outcome = await projection.apply(decoded.event);
+        this.storeAvailable = true;
+        if (typeof outcome === 'object') {
+          await this.park(topic, partition, message, decoded.aggregateKey, describeRejection(outcome));
+        } else if (outcome === 'applied') {
+          this.applied++;
+        }
+        return;
+      } catch (error) {
+        const retriable =
+          typeof error === 'object' && error !== null && 'retriable' in error && error.retriable === true;
+        if (retriable) {
+          if (this.storeAvailable) logger.warn({ err: error }, 'store unavailable; waiting');
+          this.storeAvailable = false;
+        } else if (++failures >= attempts) {
+          const reason = error instanceof Error ? error.message : String(error);
+          await this.park(
+            topic,
+            partition,
+            message,
+            decoded.aggregateKey,
+            `failed ${failures} times: ${reason}`,
+          );
+          return;
+        }
+        await this.pause(pause, heartbeat);
+        pause = Math.min(pause * 2, maxBackoffMs);
+      }
+    }
+  }
+
+  /** Waits, heartbeating, so the group does not take the partition away meanwhile. */
+  private async pause(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    for (let waited = 0; waited < ms; waited += 1_000) {
+      await delay(Math.min(1_000, ms - waited));
+      await heartbeat();
+    }
+  }
+
+  private async park(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    aggregateKey: string,
+    reason: string,
+  ): Promise<void> {
+    const producer = this.producer;
+    if (!producer) throw new Error('the projector is not running');
+    // Dead letter first, then the parked mark: after a crash in between, the event is only
+    // dead-lettered again, never lost.
+    await producer.send({
+      topic: this.options.deadLetterTopic,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            [DEAD_LETTER_HEADERS.reason]: reason,
+            [DEAD_LETTER_HEADERS.projection]: this.options.name,
+            [DEAD_LETTER_HEADERS.source]: `${topic}/${partition}/${message.offset}`,
+            [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
+          },
+        },
+      ],
+    });
+    await this.options.parked.park(aggregateKey, reason);
+    this.deadLettered++;
+    this.options.logger.error(
+      { aggregate: aggregateKey, topic, partition, offset: message.offset, reason },
+      'event parked',
+    );
+  }
+}

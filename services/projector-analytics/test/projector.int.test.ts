@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import {
+  encodeEvent,
+  type EventPayloads,
+  eventSchemas,
+  fingerprintHex,
+  type EventType,
+  toKafkaHeaders,
+} from '@cqrs-shop/events';
+import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
+import { createLogger } from '@cqrs-shop/logging';
+import { DEAD_LETTER_HEADERS, Projector } from '@cqrs-shop/projector';
+import { readTopics, uniqueName, waitFor } from '@cqrs-shop/testing';
+import { Redis } from 'ioredis';
+import type { Message } from 'kafkajs';
+import { RedisAnalyticsStore } from '../src/adapters/redis-analytics-store';
+import { RedisParkedAggregates } from '../src/adapters/redis-parked-aggregates';
+import { analyticsProjection } from '../src/analytics-projection';
+
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
+const PRODUCT = '5b0e9a42-0000-4000-8000-00000000000b';
+
+/** An event as the relay publishes it: Avro single-object value, envelope headers, aggregate key. */
+function message<T extends EventType>(
+  type: T,
+  orderId: string,
+  version: number,
+  payload: EventPayloads[T],
+): Message {
+  return {
+    key: orderId,
+    value: encodeEvent(type, payload),
+    headers: toKafkaHeaders({
+      eventId: randomUUID(),
+      eventType: type,
+      aggregateType: 'order',
+      aggregateId: orderId,
+      aggregateVersion: version,
+      occurredAt: '2026-11-24T10:00:00.000Z',
+      commandId: randomUUID(),
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      schemaFingerprint: fingerprintHex(eventSchemas.latest(type).fingerprint),
+    }),
+  };
+}
+
+const placed = (orderId: string) =>
+  message('OrderPlaced', orderId, 1, {
+    orderId,
+    customerId: randomUUID(),
+    lines: [
+      {
+        productId: PRODUCT,
+        sku: 'KB-01',
+        productName: 'Keyboard',
+        quantity: 1,
+        unitPriceCents: 1_000,
+        lineTotalCents: 1_000,
+      },
+    ],
+    totalCents: 1_000,
+    currency: 'EUR',
+  });
+const paid = (orderId: string) =>
+  message('OrderPaid', orderId, 2, { orderId, amountCents: 1_000, currency: 'EUR' });
+
+describe('projector runtime feeding the analytics read model (real Kafka and Redis)', () => {
+  const prefix = `${uniqueName('test')}.`;
+  const ordersTopic = `${prefix}shop.orders.v1`;
+  const deadLetterTopic = `${prefix}shop.dead-letter.analytics.v1`;
+  const logger = createLogger({ service: 'test', level: 'silent' });
+  const kafka = createKafkaClients(
+    { brokers, clientId: 'projector-test', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000, retries: 5 },
+    logger,
+  );
+  const redis = new Redis(process.env.REDIS_URL ?? '');
+  const store = new RedisAnalyticsStore(redis, `${prefix}:`);
+  const parked = new RedisParkedAggregates(redis, `${prefix}:`);
+  const projector = new Projector({
+    name: 'analytics',
+    groupId: uniqueName('analytics'),
+    topics: [ordersTopic],
+    deadLetterTopic,
+    kafka,
+    logger,
+    projection: analyticsProjection(store),
+    parked,
+    attempts: 2,
+    backoffMs: 10,
+  });
+
+  beforeAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    // One partition: every aggregate shares it, so "the others go on" is tested for real.
+    await ensureTopics(admin, [{ topic: ordersTopic, partitions: 1 }]);
+    await projector.start();
+  });
+
+  afterAll(async () => {
+    await projector.stop();
+    await kafka.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('applies events once, parks a poison event with the later events of its aggregate, and goes on with the others', async () => {
+    const [healthy, poisoned, later] = [randomUUID(), randomUUID(), randomUUID()];
+    const poison = { ...placed(poisoned), value: Buffer.from('not avro at all') };
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: ordersTopic,
+      messages: [placed(healthy), poison, paid(healthy), paid(poisoned), placed(later), placed(healthy)],
+    });
+
+    await waitFor(
+      'the healthy orders to be counted',
+      async () => (await store.counters()).ordersPlaced === 2,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const counters = await store.counters();
+    expect(counters.ordersByStatus).toEqual({ PLACED: 1, PAID: 1, SHIPPED: 0, CANCELLED: 0 });
+    expect(counters.grossRevenueCents).toBe(1_000);
+
+    const deadLetters = await readTopics(brokers, [deadLetterTopic], (seen) => seen.length >= 2);
+    expect(deadLetters.map((m) => [m.key, m.headers[DEAD_LETTER_HEADERS.reason]?.split(':')[0]])).toEqual([
+      [poisoned, 'cannot be decoded'],
+      [poisoned, 'parked behind an earlier event of the same aggregate'],
+    ]);
+    expect(deadLetters[0]?.headers['event-type']).toBe('OrderPlaced');
+    expect(deadLetters[0]?.headers[DEAD_LETTER_HEADERS.projection]).toBe('analytics');
+    expect(await parked.list()).toEqual([
+      { aggregateKey: `order:${poisoned}`, reason: expect.stringContaining('cannot be decoded') as unknown },
+    ]);
+
+    await waitFor('the lag to reach zero', () => projector.status().partitions[0]?.lagEvents === 0, {
+      timeoutMs: 10_000,
+    });
+    expect(projector.status()).toMatchObject({ applied: 3, deadLettered: 2, storeAvailable: true });
+    await producer.disconnect();
+  });
+});
