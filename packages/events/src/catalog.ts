@@ -38,6 +38,23 @@ export function topicFor(aggregateType: AggregateType): (typeof TOPICS)[Aggregat
   return TOPICS[aggregateType];
 }
 
+/**
+ * Every event topic by aggregate type, each name after `prefix` (`KAFKA_TOPIC_PREFIX`, which lets
+ * several suites or test runs share one cluster).
+ */
+export function eventTopics(prefix = ''): Readonly<Record<AggregateType, string>> {
+  return {
+    customer: `${prefix}${TOPICS.customer}`,
+    product: `${prefix}${TOPICS.product}`,
+    order: `${prefix}${TOPICS.order}`,
+  };
+}
+
+/** The dead-letter topic of one projection, e.g. `shop.dead-letter.analytics.v1`. */
+export function deadLetterTopicFor(projection: string, prefix = ''): string {
+  return `${prefix}shop.dead-letter.${projection}.v1`;
+}
+
 const eventTypes: ReadonlySet<string> = new Set(EVENT_TYPES);
 const aggregateTypes: ReadonlySet<string> = new Set(AGGREGATE_TYPES);
 

@@ -1,5 +1,13 @@
 export * from './generated/event-types.js';
-export { AGGREGATE_TYPES, EVENT_AGGREGATE_TYPES, isAggregateType, isEventType, topicFor } from './catalog.js';
+export {
+  AGGREGATE_TYPES,
+  deadLetterTopicFor,
+  EVENT_AGGREGATE_TYPES,
+  eventTopics,
+  isAggregateType,
+  isEventType,
+  topicFor,
+} from './catalog.js';
 export type { AggregateType } from './catalog.js';
 export { decodeEvent, encodeEvent } from './codec.js';
 export type { DecodedEvent } from './codec.js';

@@ -1,3 +1,4 @@
+import { eventTopics } from '@cqrs-shop/events';
 import { createHttpApp, listen } from '@cqrs-shop/http';
 import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
 import { runService } from '@cqrs-shop/lifecycle';
@@ -5,7 +6,7 @@ import { createPool } from 'mysql2/promise';
 import { loadRelayConfig } from './config.js';
 import { Leadership } from './leadership.js';
 import { OutboxStore } from './outbox-store.js';
-import { eventTopics, OutboxRelay } from './relay.js';
+import { OutboxRelay } from './relay.js';
 import { RelayStats } from './stats.js';
 
 void runService({

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { AGGREGATE_TYPES, isAggregateType, isEventType, toKafkaHeaders, topicFor } from '@cqrs-shop/events';
+import { eventTopics, isAggregateType, isEventType, toKafkaHeaders } from '@cqrs-shop/events';
 import type { KafkaClients } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
 import { type Admin, type Message, Partitioners, type Producer } from 'kafkajs';
@@ -13,11 +13,6 @@ export interface RelaySettings {
   readonly batchSize: number;
   readonly idleMaxMs: number;
   readonly standbyPollMs: number;
-}
-
-/** The event topics, by aggregate type, with the configured prefix. */
-export function eventTopics(prefix: string): Record<string, string> {
-  return Object.fromEntries(AGGREGATE_TYPES.map((type) => [type, `${prefix}${topicFor(type)}`]));
 }
 
 const partitionOf = Partitioners.DefaultPartitioner();
@@ -35,7 +30,7 @@ const partitionOf = Partitioners.DefaultPartitioner();
 export class OutboxRelay {
   private producer: Producer | undefined;
   private admin: Admin | undefined;
-  private readonly topics: Record<string, string>;
+  private readonly topics: Readonly<Record<string, string>>;
 
   constructor(
     private readonly deps: {
