@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@cqrs-shop/logging';
 import {
   type Admin,
   type Consumer,
   type ConsumerConfig,
   Kafka,
+  type KafkaMessage,
   logLevel,
   type LogEntry,
   type Producer,
@@ -131,4 +133,60 @@ export async function ensureTopics(
     }
   }
   return missing.map((spec) => spec.topic);
+}
+
+/**
+ * Reads `topics` from the beginning up to their end offsets as of the call, with a throwaway
+ * consumer group, and returns the messages `keep` selects, in each partition's order.
+ */
+export async function readToEnd(
+  clients: KafkaClients,
+  topics: readonly string[],
+  keep: (message: KafkaMessage, topic: string, partition: number) => boolean,
+  timeoutMs = 60_000,
+): Promise<{ topic: string; partition: number; message: KafkaMessage }[]> {
+  const admin = clients.admin();
+  await admin.connect();
+  const remaining = new Map<string, bigint>();
+  try {
+    for (const topic of topics) {
+      for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+        if (BigInt(high) > BigInt(low)) remaining.set(`${topic}:${partition}`, BigInt(high));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const kept: { topic: string; partition: number; message: KafkaMessage }[] = [];
+  if (remaining.size === 0) return kept;
+  const consumer = clients.consumer({ groupId: `read-to-end.${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`reading ${topics.join(', ')} to the end took longer than ${timeoutMs} ms`));
+      }, timeoutMs);
+      void consumer.run({
+        autoCommit: false,
+        eachMessage: ({ topic, partition, message }) => {
+          const key = `${topic}:${partition}`;
+          const end = remaining.get(key);
+          if (end !== undefined && BigInt(message.offset) < end && keep(message, topic, partition)) {
+            kept.push({ topic, partition, message });
+          }
+          if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(key);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+    await done;
+    return kept;
+  } finally {
+    await consumer.disconnect();
+  }
 }

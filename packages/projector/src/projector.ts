@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { decodeEvent, fromKafkaHeaders } from '@cqrs-shop/events';
-import { ensureTopics, type KafkaClients } from '@cqrs-shop/kafka';
+import { ensureTopics, type KafkaClients, readToEnd } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
 import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
 import type { ApplyRejection, ParkedAggregates, ProjectedEvent, Projection } from './types.js';
@@ -46,6 +46,16 @@ export interface ProjectorStatus {
   readonly partitions: readonly PartitionLag[];
 }
 
+/** What a redrive did: `redriven` when the aggregate was unparked. */
+export interface RedriveResult {
+  readonly aggregateKey: string;
+  readonly redriven: boolean;
+  /** Why it stays parked. */
+  readonly reason?: string;
+  readonly applied?: number;
+  readonly events?: number;
+}
+
 export const DEAD_LETTER_HEADERS = {
   reason: 'dead-letter-reason',
   projection: 'dead-letter-projection',
@@ -76,6 +86,8 @@ export class Projector {
   private applied = 0;
   private deadLettered = 0;
   private readonly lag = new Map<string, PartitionLag>();
+  /** Aggregates being redriven: the consumer holds their new events until the redrive ends. */
+  private readonly redriving = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: ProjectorOptions) {}
 
@@ -135,6 +147,63 @@ export class Projector {
     this.producer = undefined;
   }
 
+  /**
+   * Re-applies a parked aggregate's whole history, read from the event topics, once the cause of
+   * its parking is fixed. Events the read model already has are skipped by its version guard;
+   * if every other event applies, the aggregate is unparked. Meanwhile the consumer holds back
+   * new events of this aggregate, so none is parked behind a redrive that has already passed it.
+   * Runs in the replica that consumes the aggregate's partition (with one replica, always).
+   */
+  async redrive(aggregateKey: string): Promise<RedriveResult> {
+    const running = this.redriveNow(aggregateKey);
+    this.redriving.set(aggregateKey, running);
+    try {
+      return await running;
+    } finally {
+      this.redriving.delete(aggregateKey);
+    }
+  }
+
+  private async redriveNow(aggregateKey: string): Promise<RedriveResult> {
+    const { kafka, topics, parked, projection, logger } = this.options;
+    if (!(await parked.isParked(aggregateKey)))
+      return { aggregateKey, redriven: false, reason: 'not parked' };
+    const history = await readToEnd(kafka, topics, (message) => {
+      const key = `${message.headers?.['aggregate-type']?.toString() ?? ''}:${message.key?.toString() ?? ''}`;
+      return key === aggregateKey;
+    });
+    let applied = 0;
+    for (const { topic, partition, message } of history) {
+      const decoded = this.decode(message);
+      const reason =
+        'error' in decoded
+          ? `cannot be decoded: ${decoded.error}`
+          : await projection.apply(decoded.event).then(
+              (outcome) => {
+                if (typeof outcome === 'object') return describeRejection(outcome);
+                if (outcome === 'applied') applied++;
+                return undefined;
+              },
+              (error: unknown) => (error instanceof Error ? error.message : String(error)),
+            );
+      if (reason !== undefined) {
+        logger.warn(
+          { aggregate: aggregateKey, topic, partition, offset: message.offset, reason },
+          'redrive stopped',
+        );
+        return {
+          aggregateKey,
+          redriven: false,
+          reason: `${topic}/${partition}/${message.offset}: ${reason}`,
+          applied,
+        };
+      }
+    }
+    await parked.unpark(aggregateKey);
+    logger.info({ aggregate: aggregateKey, events: history.length, applied }, 'aggregate redriven');
+    return { aggregateKey, redriven: true, applied, events: history.length };
+  }
+
   status(): ProjectorStatus {
     return {
       name: this.options.name,
@@ -183,6 +252,7 @@ export class Projector {
       await this.park(topic, partition, message, decoded.aggregateKey, `cannot be decoded: ${decoded.error}`);
       return;
     }
+    await this.redriving.get(decoded.aggregateKey)?.catch(() => undefined);
     if (await parked.isParked(decoded.aggregateKey)) {
       await this.park(
         topic,

@@ -145,3 +145,94 @@ describe('projector runtime feeding the analytics read model (real Kafka and Red
     await producer.disconnect();
   });
 });
+
+describe('redrive of a parked aggregate (real Kafka and Redis)', () => {
+  const prefix = `${uniqueName('test')}.`;
+  const ordersTopic = `${prefix}shop.orders.v1`;
+  const logger = createLogger({ service: 'test', level: 'silent' });
+  const kafka = createKafkaClients(
+    { brokers, clientId: 'redrive-test', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000, retries: 5 },
+    logger,
+  );
+  const redis = new Redis(process.env.REDIS_URL ?? '');
+  const store = new RedisAnalyticsStore(redis, `${prefix}:`);
+  const parked = new RedisParkedAggregates(redis, `${prefix}:`);
+  // A defect in the projection that fails every event of some orders, until it is fixed.
+  const broken = new Set<string>();
+  const analytics = analyticsProjection(store);
+  const projector = new Projector({
+    name: 'analytics',
+    groupId: uniqueName('analytics'),
+    topics: [ordersTopic],
+    deadLetterTopic: `${prefix}shop.dead-letter.analytics.v1`,
+    kafka,
+    logger,
+    projection: {
+      apply: (event) =>
+        broken.has(event.envelope.aggregateId) ? Promise.reject(new Error('defect')) : analytics.apply(event),
+    },
+    parked,
+    attempts: 2,
+    backoffMs: 10,
+  });
+
+  beforeAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ topic: ordersTopic, partitions: 1 }]);
+    await projector.start();
+  });
+
+  afterAll(async () => {
+    await projector.stop();
+    await kafka.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('brings a parked aggregate to the correct state once the cause is fixed, and unparks it', async () => {
+    const [victim, bystander] = [randomUUID(), randomUUID()];
+    broken.add(victim);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: ordersTopic, messages: [placed(victim), placed(bystander), paid(victim)] });
+    await waitFor(
+      'the victim to be parked with its later event',
+      () => projector.status().deadLettered === 2,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    await waitFor('the bystander to be counted', async () => (await store.counters()).ordersPlaced === 1);
+    expect(await parked.list()).toEqual([
+      { aggregateKey: `order:${victim}`, reason: 'failed 2 times: defect' },
+    ]);
+
+    const whileBroken = await projector.redrive(`order:${victim}`);
+    expect(whileBroken).toMatchObject({
+      redriven: false,
+      reason: expect.stringContaining('defect') as unknown,
+    });
+
+    broken.delete(victim);
+    const fixed = await projector.redrive(`order:${victim}`);
+    expect(fixed).toEqual({ aggregateKey: `order:${victim}`, redriven: true, applied: 2, events: 2 });
+    expect(await parked.list()).toEqual([]);
+    expect(await store.snapshot(victim)).toMatchObject({ version: 2, status: 'PAID' });
+    const counters = await store.counters();
+    expect(counters.ordersPlaced).toBe(2);
+    expect(counters.ordersByStatus).toEqual({ PLACED: 1, PAID: 1, SHIPPED: 0, CANCELLED: 0 });
+
+    // Later events of the redriven aggregate flow normally again.
+    await producer.send({
+      topic: ordersTopic,
+      messages: [message('OrderShipped', victim, 3, { orderId: victim })],
+    });
+    await waitFor(
+      'the shipment to be counted',
+      async () => (await store.counters()).ordersByStatus.SHIPPED === 1,
+    );
+    await producer.disconnect();
+  });
+});
