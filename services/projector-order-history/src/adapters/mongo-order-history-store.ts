@@ -1,0 +1,122 @@
+import type { EventPayloads } from '@cqrs-shop/events';
+import {
+  applyCustomerEvent,
+  applyOrderEvent,
+  type CustomerEventType,
+  type CustomerRecord,
+  type EnvelopeOf,
+  isRejection,
+  type OrderEventType,
+  type OrderHistoryDocument,
+  type Rejection,
+} from '@cqrs-shop/projections';
+import { type Collection, type Db, MongoServerError } from 'mongodb';
+
+export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
+
+type OrderRow = Omit<OrderHistoryDocument, 'orderId'> & { _id: string };
+type CustomerRow = Omit<CustomerRecord, 'customerId'> & { _id: string };
+
+const DUPLICATE_KEY = 11_000;
+const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+
+/**
+ * Order history in MongoDB: one document per order (`orders`), plus the customers it joins in
+ * (`customers`). Writes are guarded by the aggregate version (insert for the first, update
+ * "where version is the one read" for the next), so redelivery, replay and racing deliveries
+ * change nothing twice. Only operations that FerretDB 1.x supports are used.
+ */
+export class MongoOrderHistoryStore {
+  readonly orders: Collection<OrderRow>;
+  readonly customers: Collection<CustomerRow>;
+
+  constructor(db: Db) {
+    this.orders = db.collection<OrderRow>('orders');
+    this.customers = db.collection<CustomerRow>('customers');
+  }
+
+  /** Indexes for "a customer's orders, newest first" (cursor pagination) and the join. */
+  async ensureIndexes(): Promise<void> {
+    await this.orders.createIndexes([
+      { key: { customerId: 1, placedAt: -1, _id: -1 }, name: 'customer_orders_newest_first' },
+    ]);
+  }
+
+  async order(orderId: string): Promise<OrderHistoryDocument | undefined> {
+    const row = await this.orders.findOne({ _id: orderId });
+    if (!row) return undefined;
+    const { _id, ...rest } = row;
+    return { orderId: _id, ...rest };
+  }
+
+  async applyOrderEvent<T extends OrderEventType>(
+    envelope: EnvelopeOf<T>,
+    payload: EventPayloads[T],
+  ): Promise<StoreOutcome> {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const previous = await this.order(envelope.aggregateId);
+      const next = applyOrderEvent(previous, envelope, payload);
+      if (next === undefined) return 'already-applied';
+      if (isRejection(next)) return next;
+      const { orderId, customer, ...fields } = next;
+      if (!previous) {
+        try {
+          await this.orders.insertOne({ _id: orderId, customer: null, ...fields });
+        } catch (error) {
+          if (isDuplicateKey(error)) continue;
+          throw error;
+        }
+      } else {
+        // The customer is left alone: the join writes it, never racing this version guard.
+        const result = await this.orders.updateOne(
+          { _id: orderId, version: previous.version },
+          { $set: fields },
+        );
+        if (result.matchedCount === 0) continue;
+      }
+      await this.joinCustomerInto(orderId, next.customerId);
+      return 'applied';
+    }
+    throw new Error(
+      `order ${envelope.aggregateId} kept changing while version ${envelope.aggregateVersion} was applied`,
+    );
+  }
+
+  async applyCustomerEvent<T extends CustomerEventType>(
+    envelope: EnvelopeOf<T>,
+    payload: EventPayloads[T],
+  ): Promise<StoreOutcome> {
+    const stored = await this.customers.findOne({ _id: envelope.aggregateId });
+    const previous = stored
+      ? { customerId: stored._id, name: stored.name, email: stored.email, version: stored.version }
+      : undefined;
+    const next = applyCustomerEvent(previous, envelope, payload);
+    if (next === undefined) return 'already-applied';
+    if (isRejection(next)) return next;
+    try {
+      await this.customers.updateOne(
+        { _id: next.customerId, version: { $lt: next.version } },
+        { $set: { name: next.name, email: next.email, version: next.version } },
+        { upsert: true },
+      );
+    } catch (error) {
+      // The record exists with this version or a later one: a racing delivery won.
+      if (!isDuplicateKey(error)) throw error;
+    }
+    // Orders that arrived before their customer are completed now.
+    await this.orders.updateMany(
+      { customerId: next.customerId, customer: null },
+      { $set: { customer: { name: next.name, email: next.email } } },
+    );
+    return 'applied';
+  }
+
+  private async joinCustomerInto(orderId: string, customerId: string): Promise<void> {
+    const customer = await this.customers.findOne({ _id: customerId });
+    if (!customer) return;
+    await this.orders.updateOne(
+      { _id: orderId, customer: null },
+      { $set: { customer: { name: customer.name, email: customer.email } } },
+    );
+  }
+}

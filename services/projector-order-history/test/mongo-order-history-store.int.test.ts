@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import type { EventEnvelope, EventPayloads, EventType } from '@cqrs-shop/events';
+import { uniqueName } from '@cqrs-shop/testing';
+import { MongoClient } from 'mongodb';
+import { MongoOrderHistoryStore } from '../src/adapters/mongo-order-history-store';
+
+const PRODUCT = '5b0e9a42-0000-4000-8000-00000000000b';
+
+function envelope<T extends EventType>(
+  eventType: T,
+  aggregateType: 'order' | 'customer',
+  aggregateId: string,
+  version: number,
+  occurredAt: string,
+): EventEnvelope & { eventType: T } {
+  return {
+    eventId: randomUUID(),
+    eventType,
+    aggregateType,
+    aggregateId,
+    aggregateVersion: version,
+    occurredAt,
+    commandId: randomUUID(),
+    correlationId: randomUUID(),
+    causationId: randomUUID(),
+    schemaFingerprint: '0000000000000000',
+  };
+}
+
+const placedPayload = (orderId: string, customerId: string): EventPayloads['OrderPlaced'] => ({
+  orderId,
+  customerId,
+  lines: [
+    {
+      productId: PRODUCT,
+      sku: 'KB-01',
+      productName: 'Keyboard',
+      quantity: 2,
+      unitPriceCents: 4_999,
+      lineTotalCents: 9_998,
+    },
+  ],
+  totalCents: 9_998,
+  currency: 'EUR',
+});
+
+describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
+  const client = new MongoClient(process.env.MONGODB_URL ?? '');
+  const db = client.db(uniqueName('test_order_history'));
+  const store = new MongoOrderHistoryStore(db);
+
+  beforeAll(async () => {
+    await store.ensureIndexes();
+  });
+
+  afterAll(async () => {
+    await db.dropDatabase();
+    await client.close();
+  });
+
+  it('completes an order that arrived before its customer once the customer arrives', async () => {
+    const [orderId, customerId] = [randomUUID(), randomUUID()];
+    expect(
+      await store.applyOrderEvent(
+        envelope('OrderPlaced', 'order', orderId, 1, '2026-11-24T10:00:00.000Z'),
+        placedPayload(orderId, customerId),
+      ),
+    ).toBe('applied');
+    expect(await store.order(orderId)).toMatchObject({ customer: null, status: 'PLACED', version: 1 });
+
+    expect(
+      await store.applyCustomerEvent(
+        envelope('CustomerRegistered', 'customer', customerId, 1, '2026-11-24T09:00:00.000Z'),
+        {
+          customerId,
+          name: 'Ada Lovelace',
+          email: 'ada@example.com',
+        },
+      ),
+    ).toBe('applied');
+    expect(await store.order(orderId)).toMatchObject({
+      customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      version: 1,
+    });
+  });
+
+  it('joins a known customer into a new order at once, and keeps the document through its lifecycle', async () => {
+    const [orderId, customerId] = [randomUUID(), randomUUID()];
+    await store.applyCustomerEvent(
+      envelope('CustomerRegistered', 'customer', customerId, 1, '2026-11-24T09:00:00.000Z'),
+      {
+        customerId,
+        name: 'Grace Hopper',
+        email: 'grace@example.com',
+      },
+    );
+    await store.applyOrderEvent(
+      envelope('OrderPlaced', 'order', orderId, 1, '2026-11-24T10:00:00.000Z'),
+      placedPayload(orderId, customerId),
+    );
+    await store.applyOrderEvent(envelope('OrderPaid', 'order', orderId, 2, '2026-11-24T10:05:00.000Z'), {
+      orderId,
+      amountCents: 9_998,
+      currency: 'EUR',
+    });
+    const cancelled = envelope('OrderCancelled', 'order', orderId, 3, '2026-11-24T10:10:00.000Z');
+    const cancel: EventPayloads['OrderCancelled'] = {
+      orderId,
+      previousStatus: 'PAID',
+      refundCents: 9_998,
+      currency: 'EUR',
+    };
+    expect(await store.applyOrderEvent(cancelled, cancel)).toBe('applied');
+    // Redelivery and an older event change nothing.
+    expect(await store.applyOrderEvent(cancelled, cancel)).toBe('already-applied');
+    expect(
+      await store.applyOrderEvent(envelope('OrderPaid', 'order', orderId, 2, '2026-11-24T10:05:00.000Z'), {
+        orderId,
+        amountCents: 9_998,
+        currency: 'EUR',
+      }),
+    ).toBe('already-applied');
+
+    expect(await store.order(orderId)).toEqual({
+      orderId,
+      customerId,
+      customer: { name: 'Grace Hopper', email: 'grace@example.com' },
+      lines: placedPayload(orderId, customerId).lines,
+      totalCents: 9_998,
+      currency: 'EUR',
+      status: 'CANCELLED',
+      statusHistory: [
+        { status: 'PLACED', at: '2026-11-24T10:00:00.000Z' },
+        { status: 'PAID', at: '2026-11-24T10:05:00.000Z' },
+        { status: 'CANCELLED', at: '2026-11-24T10:10:00.000Z' },
+      ],
+      placedAt: '2026-11-24T10:00:00.000Z',
+      updatedAt: '2026-11-24T10:10:00.000Z',
+      refundCents: 9_998,
+      version: 3,
+    });
+  });
+
+  it('writes an event once when several deliveries of it race', async () => {
+    const [orderId, customerId] = [randomUUID(), randomUUID()];
+    const placed = envelope('OrderPlaced', 'order', orderId, 1, '2026-11-24T11:00:00.000Z');
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () => store.applyOrderEvent(placed, placedPayload(orderId, customerId))),
+    );
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
+    expect(await store.orders.countDocuments({ _id: orderId })).toBe(1);
+  });
+
+  it('refuses a change to an order it holds nothing of, writing nothing', async () => {
+    const orderId = randomUUID();
+    const outcome = await store.applyOrderEvent(
+      envelope('OrderPaid', 'order', orderId, 2, '2026-11-24T12:00:00.000Z'),
+      {
+        orderId,
+        amountCents: 1,
+        currency: 'EUR',
+      },
+    );
+    expect(outcome).toMatchObject({ kind: 'missing-predecessor' });
+    expect(await store.order(orderId)).toBeUndefined();
+  });
+});
