@@ -1,20 +1,13 @@
 import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
-import { createHttpApp, listen, parseInput } from '@cqrs-shop/http';
+import { createHttpApp, listen } from '@cqrs-shop/http';
 import { createKafkaClients } from '@cqrs-shop/kafka';
 import { runService } from '@cqrs-shop/lifecycle';
-import { Projector } from '@cqrs-shop/projector';
+import { projectionRoutes, Projector } from '@cqrs-shop/projector';
 import { Redis } from 'ioredis';
-import { z } from 'zod';
 import { RedisAnalyticsStore } from './adapters/redis-analytics-store.js';
 import { RedisParkedAggregates } from './adapters/redis-parked-aggregates.js';
 import { analyticsProjection } from './analytics-projection.js';
 import { loadAnalyticsConfig } from './config.js';
-
-const redriveBody = z.strictObject({
-  aggregate: z
-    .string()
-    .regex(/^(customer|product|order):[\x21-\x7e]{1,255}$/, 'must be <aggregate type>:<aggregate id>'),
-});
 
 void runService({
   name: 'projector-analytics',
@@ -54,17 +47,7 @@ void runService({
           },
         },
       ],
-      routes: (routes) => {
-        routes.get('/projection', async (_req, res) => {
-          res.json({ ...projector.status(), parked: await parked.list() });
-        });
-        // Once the cause of a parking is fixed: re-apply the aggregate's history and unpark it.
-        routes.post('/projection/redrive', async (req, res) => {
-          const { aggregate } = parseInput(redriveBody, req.body);
-          const result = await projector.redrive(aggregate);
-          res.status(result.redriven ? 200 : 409).json(result);
-        });
-      },
+      routes: projectionRoutes(projector, parked),
     });
     const server = await listen(app, config.http, lifecycle);
     logger.info({ port: server.port }, 'analytics projector listening');

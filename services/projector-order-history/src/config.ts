@@ -1,0 +1,22 @@
+import {
+  type Environment,
+  httpSection,
+  kafkaSection,
+  loadConfig,
+  mongodbSection,
+  runtimeSection,
+} from '@cqrs-shop/config';
+import { projectorSection } from '@cqrs-shop/projector';
+
+export function loadOrderHistoryConfig(env: Environment) {
+  return loadConfig(
+    {
+      runtime: runtimeSection,
+      http: httpSection('ORDER_HISTORY_PORT', 3011),
+      kafka: kafkaSection,
+      mongodb: mongodbSection,
+      projector: projectorSection('cqrs-shop.projector-order-history.v1'),
+    },
+    env,
+  );
+}
