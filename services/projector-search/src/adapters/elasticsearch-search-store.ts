@@ -1,0 +1,189 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { EventPayloads } from '@cqrs-shop/events';
+import {
+  applyCustomerEvent,
+  applyOrderSearchEvent,
+  applyProductEvent,
+  type CustomerEventType,
+  type CustomerRecord,
+  type EnvelopeOf,
+  isRejection,
+  type OrderEventType,
+  type OrderSearchDocument,
+  ORDERS_MAPPING,
+  type ProductEventType,
+  type ProductSearchDocument,
+  PRODUCTS_MAPPING,
+  type Rejection,
+  withOrderSearchCustomer,
+} from '@cqrs-shop/projections';
+
+export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
+
+interface Held<T> {
+  readonly source: T;
+  readonly seqNo: number;
+  readonly primaryTerm: number;
+}
+
+const CUSTOMERS_MAPPING = {
+  dynamic: 'strict',
+  properties: {
+    customerId: { type: 'keyword' },
+    name: { type: 'keyword', index: false },
+    email: { type: 'keyword', index: false },
+    version: { type: 'integer' },
+  },
+} as const;
+
+function isConflict(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'meta' in error &&
+    (error as { meta?: { statusCode?: number } }).meta?.statusCode === 409
+  );
+}
+
+/**
+ * The search read model in Elasticsearch. Every index is versioned (`…-v1`) and used only
+ * through its alias, so a rebuilt index can replace the live one by moving the alias. Writes
+ * are compare-and-set on the document's sequence number (`if_seq_no`), and the pure logic
+ * decides from the document's aggregate version whether an event applies at all.
+ */
+export class ElasticsearchSearchStore {
+  readonly aliases: { orders: string; products: string; customers: string };
+
+  constructor(
+    private readonly es: Client,
+    prefix: string,
+  ) {
+    this.aliases = {
+      orders: `${prefix}-orders`,
+      products: `${prefix}-products`,
+      customers: `${prefix}-search-customers`,
+    };
+  }
+
+  /** Creates version 1 of each index behind its alias, unless the alias exists. */
+  async ensureIndices(): Promise<void> {
+    const mappings = { orders: ORDERS_MAPPING, products: PRODUCTS_MAPPING, customers: CUSTOMERS_MAPPING };
+    for (const [name, alias] of Object.entries(this.aliases) as [keyof typeof mappings, string][]) {
+      if (await this.es.indices.existsAlias({ name: alias })) continue;
+      try {
+        await this.es.indices.create({
+          index: `${alias}-v1`,
+          mappings: mappings[name],
+          aliases: { [alias]: { is_write_index: true } },
+        });
+      } catch (error) {
+        // Another replica created it first.
+        if (!(await this.es.indices.existsAlias({ name: alias }))) throw error;
+      }
+    }
+  }
+
+  private async get<T>(alias: string, id: string): Promise<Held<T> | undefined> {
+    const found = await this.es.get<T>({ index: alias, id }, { ignore: [404] });
+    if (!found.found || found._source === undefined) return undefined;
+    return { source: found._source, seqNo: found._seq_no ?? 0, primaryTerm: found._primary_term ?? 0 };
+  }
+
+  /** Writes a document created, or replaced if it is still the one read; false on a lost race. */
+  private async put<T>(alias: string, id: string, held: Held<T> | undefined, document: T): Promise<boolean> {
+    try {
+      await this.es.index({
+        index: alias,
+        id,
+        document,
+        ...(held
+          ? { if_seq_no: held.seqNo, if_primary_term: held.primaryTerm }
+          : { op_type: 'create' as const }),
+      });
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  async order(orderId: string): Promise<OrderSearchDocument | undefined> {
+    return (await this.get<OrderSearchDocument>(this.aliases.orders, orderId))?.source;
+  }
+
+  async product(productId: string): Promise<ProductSearchDocument | undefined> {
+    return (await this.get<ProductSearchDocument>(this.aliases.products, productId))?.source;
+  }
+
+  async applyOrderEvent<T extends OrderEventType>(
+    envelope: EnvelopeOf<T>,
+    payload: EventPayloads[T],
+  ): Promise<StoreOutcome> {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const held = await this.get<OrderSearchDocument>(this.aliases.orders, envelope.aggregateId);
+      let next = applyOrderSearchEvent(held?.source, envelope, payload);
+      if (next === undefined) return 'already-applied';
+      if (isRejection(next)) return next;
+      const customer = await this.get<CustomerRecord>(this.aliases.customers, next.customerId);
+      if (customer) next = withOrderSearchCustomer(next, customer.source);
+      if (await this.put(this.aliases.orders, envelope.aggregateId, held, next)) return 'applied';
+    }
+    throw new Error(
+      `order ${envelope.aggregateId} kept changing while version ${envelope.aggregateVersion} was applied`,
+    );
+  }
+
+  async applyProductEvent<T extends ProductEventType>(
+    envelope: EnvelopeOf<T>,
+    payload: EventPayloads[T],
+  ): Promise<StoreOutcome> {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const held = await this.get<ProductSearchDocument>(this.aliases.products, envelope.aggregateId);
+      const next = applyProductEvent(held?.source, envelope, payload);
+      if (next === undefined) return 'already-applied';
+      if (isRejection(next)) return next;
+      if (await this.put(this.aliases.products, envelope.aggregateId, held, next)) return 'applied';
+    }
+    throw new Error(
+      `product ${envelope.aggregateId} kept changing while version ${envelope.aggregateVersion} was applied`,
+    );
+  }
+
+  async applyCustomerEvent<T extends CustomerEventType>(
+    envelope: EnvelopeOf<T>,
+    payload: EventPayloads[T],
+  ): Promise<StoreOutcome> {
+    const held = await this.get<CustomerRecord>(this.aliases.customers, envelope.aggregateId);
+    const next = applyCustomerEvent(held?.source, envelope, payload);
+    if (next === undefined) return 'already-applied';
+    if (isRejection(next)) return next;
+    if (!(await this.put(this.aliases.customers, envelope.aggregateId, held, next))) return 'already-applied';
+    await this.joinCustomer(next);
+    return 'applied';
+  }
+
+  /**
+   * Completes the orders that arrived before their customer. Search sees new documents only after
+   * a refresh, so the index is refreshed first: an order written a moment ago is not missed.
+   */
+  private async joinCustomer(customer: CustomerRecord): Promise<void> {
+    await this.es.indices.refresh({ index: this.aliases.orders });
+    const waiting = await this.es.search<OrderSearchDocument>({
+      index: this.aliases.orders,
+      size: 1_000,
+      seq_no_primary_term: true,
+      query: {
+        bool: {
+          filter: [{ term: { customerId: customer.customerId } }],
+          must_not: [{ exists: { field: 'customerName' } }],
+        },
+      },
+    });
+    for (const hit of waiting.hits.hits) {
+      if (!hit._source || hit._id === undefined) continue;
+      const held = { source: hit._source, seqNo: hit._seq_no ?? 0, primaryTerm: hit._primary_term ?? 0 };
+      // A lost race means the order was rewritten meanwhile, and that write joined the customer.
+      await this.put(this.aliases.orders, hit._id, held, withOrderSearchCustomer(hit._source, customer));
+    }
+  }
+}

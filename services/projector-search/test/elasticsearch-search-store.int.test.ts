@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from '@elastic/elasticsearch';
+import type { EventEnvelope, EventPayloads, EventType } from '@cqrs-shop/events';
+import { uniqueName } from '@cqrs-shop/testing';
+import { ElasticsearchSearchStore } from '../src/adapters/elasticsearch-search-store';
+
+function envelope<T extends EventType>(
+  eventType: T,
+  aggregateType: 'order' | 'customer' | 'product',
+  aggregateId: string,
+  version: number,
+): EventEnvelope & { eventType: T } {
+  return {
+    eventId: randomUUID(),
+    eventType,
+    aggregateType,
+    aggregateId,
+    aggregateVersion: version,
+    occurredAt: '2026-11-24T10:00:00.000Z',
+    commandId: randomUUID(),
+    correlationId: randomUUID(),
+    causationId: randomUUID(),
+    schemaFingerprint: '0000000000000000',
+  };
+}
+
+describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
+  const es = new Client({ node: process.env.ELASTICSEARCH_URL ?? '' });
+  const prefix = uniqueName('test').toLowerCase();
+  const store = new ElasticsearchSearchStore(es, prefix);
+
+  beforeAll(async () => {
+    await store.ensureIndices();
+    await store.ensureIndices(); // safe to repeat
+  });
+
+  afterAll(async () => {
+    await es.indices.delete(
+      { index: Object.values(store.aliases).map((alias) => `${alias}-v1`) },
+      { ignore: [404] },
+    );
+    await es.close();
+  });
+
+  it('indexes an order that arrived before its customer, completes it when the customer arrives, and finds it', async () => {
+    const [orderId, customerId, productId] = [randomUUID(), randomUUID(), randomUUID()];
+    const placed: EventPayloads['OrderPlaced'] = {
+      orderId,
+      customerId,
+      lines: [
+        {
+          productId,
+          sku: 'MUG-1',
+          productName: 'Blue coffee mug',
+          quantity: 2,
+          unitPriceCents: 1_200,
+          lineTotalCents: 2_400,
+        },
+      ],
+      totalCents: 2_400,
+      currency: 'EUR',
+    };
+    expect(await store.applyOrderEvent(envelope('OrderPlaced', 'order', orderId, 1), placed)).toBe('applied');
+    expect(await store.order(orderId)).toMatchObject({ customerName: null, status: 'PLACED', version: 1 });
+
+    expect(
+      await store.applyCustomerEvent(envelope('CustomerRegistered', 'customer', customerId, 1), {
+        customerId,
+        name: 'Ada Lovelace',
+        email: 'ada@example.com',
+      }),
+    ).toBe('applied');
+    expect(await store.order(orderId)).toMatchObject({
+      customerName: 'Ada Lovelace',
+      customerEmail: 'ada@example.com',
+    });
+
+    const paid = envelope('OrderPaid', 'order', orderId, 2);
+    expect(await store.applyOrderEvent(paid, { orderId, amountCents: 2_400, currency: 'EUR' })).toBe(
+      'applied',
+    );
+    expect(await store.applyOrderEvent(paid, { orderId, amountCents: 2_400, currency: 'EUR' })).toBe(
+      'already-applied',
+    );
+
+    await es.indices.refresh({ index: store.aliases.orders });
+    const found = await es.search({
+      index: store.aliases.orders,
+      query: { bool: { must: { match: { productNames: 'coffee' } }, filter: { term: { status: 'PAID' } } } },
+    });
+    expect(found.hits.hits.map((hit) => hit._id)).toEqual([orderId]);
+  });
+
+  it('keeps a product document current through price and stock changes, ignoring redelivery', async () => {
+    const productId = randomUUID();
+    await store.applyProductEvent(envelope('ProductAdded', 'product', productId, 1), {
+      productId,
+      sku: 'TEE-1',
+      name: 'Plain cotton shirt',
+      description: null,
+      priceCents: 1_900,
+      currency: 'EUR',
+      stock: 10,
+    });
+    const priceChanged = envelope('ProductPriceChanged', 'product', productId, 2);
+    const change = { productId, previousPriceCents: 1_900, priceCents: 1_700, currency: 'EUR' };
+    expect(await store.applyProductEvent(priceChanged, change)).toBe('applied');
+    expect(await store.applyProductEvent(priceChanged, change)).toBe('already-applied');
+    expect(
+      await store.applyProductEvent(envelope('StockReserved', 'product', productId, 3), {
+        productId,
+        orderId: randomUUID(),
+        quantity: 3,
+        stock: 7,
+      }),
+    ).toBe('applied');
+    expect(await store.product(productId)).toMatchObject({ priceCents: 1_700, stock: 7, version: 3 });
+  });
+
+  it('writes an event once when several deliveries of it race', async () => {
+    const productId = randomUUID();
+    const added = envelope('ProductAdded', 'product', productId, 1);
+    const payload = {
+      productId,
+      sku: 'MUG-9',
+      name: 'Mug',
+      description: null,
+      priceCents: 1,
+      currency: 'EUR',
+      stock: 1,
+    };
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () => store.applyProductEvent(added, payload)),
+    );
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
+  });
+});
