@@ -1,9 +1,13 @@
 import { section, variable } from '@cqrs-shop/config';
-import { parseInput } from '@cqrs-shop/http';
+import { type AggregateType, deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
+import { createHttpApp, listen, parseInput, type ReadinessCheck } from '@cqrs-shop/http';
+import { createKafkaClients, type KafkaSettings } from '@cqrs-shop/kafka';
+import type { Lifecycle } from '@cqrs-shop/lifecycle';
+import type { Logger } from '@cqrs-shop/logging';
 import type { Express } from 'express';
 import { z } from 'zod';
-import type { Projector } from './projector.js';
-import type { ParkedAggregates } from './types.js';
+import { Projector } from './projector.js';
+import type { ParkedAggregates, Projection } from './types.js';
 
 /** The settings every projector service shares; `defaultGroupId` names its consumer group. */
 export function projectorSection(defaultGroupId: string) {
@@ -40,4 +44,56 @@ export function projectionRoutes(projector: Projector, parked: ParkedAggregates)
       res.status(result.redriven ? 200 : 409).json(result);
     });
   };
+}
+
+export interface ProjectorServiceOptions {
+  /** The projection's name: `order-history`, `search`, `analytics`. */
+  readonly name: string;
+  /** The aggregate types whose topics it reads. */
+  readonly reads: readonly AggregateType[];
+  readonly projection: Projection;
+  readonly parked: ParkedAggregates;
+  /** Its store, behind GET /readyz. */
+  readonly readiness: ReadinessCheck;
+  readonly config: {
+    readonly kafka: KafkaSettings & { readonly topicPrefix: string };
+    readonly projector: { readonly groupId: string; readonly attempts: number };
+    readonly http: { readonly port: number; readonly host: string; readonly bodyLimitBytes: number };
+  };
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+}
+
+/**
+ * Everything a projector service does besides its store: consume its topics with the runtime,
+ * and serve `/healthz`, `/readyz`, `/projection` and `/projection/redrive`. Resources are
+ * registered on the lifecycle, so SIGTERM closes them in order.
+ */
+export async function startProjectorService(options: ProjectorServiceOptions): Promise<Projector> {
+  const { name, config, logger, lifecycle } = options;
+  const kafka = createKafkaClients(config.kafka, logger);
+  lifecycle.onStop('kafka clients', () => kafka.close());
+  const topics = eventTopics(config.kafka.topicPrefix);
+  const projector = new Projector({
+    name,
+    groupId: config.projector.groupId,
+    topics: options.reads.map((type) => topics[type]),
+    deadLetterTopic: deadLetterTopicFor(name, config.kafka.topicPrefix),
+    kafka,
+    logger,
+    projection: options.projection,
+    parked: options.parked,
+    attempts: config.projector.attempts,
+  });
+  await projector.start();
+  lifecycle.onStop('projector', () => projector.stop());
+  const app = createHttpApp({
+    logger,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    readiness: [options.readiness],
+    routes: projectionRoutes(projector, options.parked),
+  });
+  const server = await listen(app, config.http, lifecycle);
+  logger.info({ port: server.port, projection: name }, 'projector listening');
+  return projector;
 }

@@ -1,8 +1,5 @@
-import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
-import { createHttpApp, listen } from '@cqrs-shop/http';
-import { createKafkaClients } from '@cqrs-shop/kafka';
 import { runService } from '@cqrs-shop/lifecycle';
-import { projectionRoutes, Projector } from '@cqrs-shop/projector';
+import { startProjectorService } from '@cqrs-shop/projector';
 import { MongoClient } from 'mongodb';
 import { MongoOrderHistoryStore } from './adapters/mongo-order-history-store.js';
 import { MongoParkedAggregates } from './adapters/mongo-parked-aggregates.js';
@@ -19,39 +16,20 @@ void runService({
     const db = client.db(config.mongodb.database);
     const store = new MongoOrderHistoryStore(db);
     await store.ensureIndexes();
-    const kafka = createKafkaClients(config.kafka, logger);
-    lifecycle.onStop('kafka clients', () => kafka.close());
-
-    const topics = eventTopics(config.kafka.topicPrefix);
-    const parked = new MongoParkedAggregates(db);
-    const projector = new Projector({
+    await startProjectorService({
       name: 'order-history',
-      groupId: config.projector.groupId,
-      topics: [topics.customer, topics.order],
-      deadLetterTopic: deadLetterTopicFor('order-history', config.kafka.topicPrefix),
-      kafka,
-      logger,
+      reads: ['customer', 'order'],
       projection: orderHistoryProjection(store),
-      parked,
-      attempts: config.projector.attempts,
-    });
-    await projector.start();
-    lifecycle.onStop('projector', () => projector.stop());
-
-    const app = createHttpApp({
-      logger,
-      bodyLimitBytes: config.http.bodyLimitBytes,
-      readiness: [
-        {
-          name: 'mongodb',
-          check: async () => {
-            await db.command({ ping: 1 });
-          },
+      parked: new MongoParkedAggregates(db),
+      readiness: {
+        name: 'mongodb',
+        check: async () => {
+          await db.command({ ping: 1 });
         },
-      ],
-      routes: projectionRoutes(projector, parked),
+      },
+      config,
+      logger,
+      lifecycle,
     });
-    const server = await listen(app, config.http, lifecycle);
-    logger.info({ port: server.port }, 'order-history projector listening');
   },
 });
