@@ -7,3 +7,4 @@ export { readTopics } from './kafka.js';
 export type { ConsumedMessage } from './kafka.js';
 export { createScratchDatabase } from './database.js';
 export type { ScratchDatabase } from './database.js';
+export { testEnvelope, testEventMessage } from './events.js';

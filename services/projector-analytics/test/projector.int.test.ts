@@ -1,18 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  encodeEvent,
-  type EventPayloads,
-  eventSchemas,
-  fingerprintHex,
-  type EventType,
-  toKafkaHeaders,
-} from '@cqrs-shop/events';
 import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
 import { createLogger } from '@cqrs-shop/logging';
-import { DEAD_LETTER_HEADERS, Projector } from '@cqrs-shop/projector';
-import { readTopics, uniqueName, waitFor } from '@cqrs-shop/testing';
+import { DEAD_LETTER_HEADERS, type Projection, Projector } from '@cqrs-shop/projector';
+import { readTopics, testEventMessage, uniqueName, waitFor } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
-import type { Message } from 'kafkajs';
 import { RedisAnalyticsStore } from '../src/adapters/redis-analytics-store';
 import { RedisParkedAggregates } from '../src/adapters/redis-parked-aggregates';
 import { analyticsProjection } from '../src/analytics-projection';
@@ -20,33 +11,8 @@ import { analyticsProjection } from '../src/analytics-projection';
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const PRODUCT = '5b0e9a42-0000-4000-8000-00000000000b';
 
-/** An event as the relay publishes it: Avro single-object value, envelope headers, aggregate key. */
-function message<T extends EventType>(
-  type: T,
-  orderId: string,
-  version: number,
-  payload: EventPayloads[T],
-): Message {
-  return {
-    key: orderId,
-    value: encodeEvent(type, payload),
-    headers: toKafkaHeaders({
-      eventId: randomUUID(),
-      eventType: type,
-      aggregateType: 'order',
-      aggregateId: orderId,
-      aggregateVersion: version,
-      occurredAt: '2026-11-24T10:00:00.000Z',
-      commandId: randomUUID(),
-      correlationId: randomUUID(),
-      causationId: randomUUID(),
-      schemaFingerprint: fingerprintHex(eventSchemas.latest(type).fingerprint),
-    }),
-  };
-}
-
 const placed = (orderId: string) =>
-  message('OrderPlaced', orderId, 1, {
+  testEventMessage('OrderPlaced', orderId, 1, {
     orderId,
     customerId: randomUUID(),
     lines: [
@@ -63,9 +29,14 @@ const placed = (orderId: string) =>
     currency: 'EUR',
   });
 const paid = (orderId: string) =>
-  message('OrderPaid', orderId, 2, { orderId, amountCents: 1_000, currency: 'EUR' });
+  testEventMessage('OrderPaid', orderId, 2, { orderId, amountCents: 1_000, currency: 'EUR' });
 
-describe('projector runtime feeding the analytics read model (real Kafka and Redis)', () => {
+/**
+ * A projector on an orders topic of one partition (so every aggregate shares it and "the others
+ * go on" is tested for real) and Redis keys of its own; started before the tests, removed after.
+ * `wrap` lets a test put something between the runtime and the analytics projection.
+ */
+function analyticsProjector(wrap: (projection: Projection) => Projection = (projection) => projection) {
   const prefix = `${uniqueName('test')}.`;
   const ordersTopic = `${prefix}shop.orders.v1`;
   const deadLetterTopic = `${prefix}shop.dead-letter.analytics.v1`;
@@ -84,7 +55,7 @@ describe('projector runtime feeding the analytics read model (real Kafka and Red
     deadLetterTopic,
     kafka,
     logger,
-    projection: analyticsProjection(store),
+    projection: wrap(analyticsProjection(store)),
     parked,
     attempts: 2,
     backoffMs: 10,
@@ -93,8 +64,8 @@ describe('projector runtime feeding the analytics read model (real Kafka and Red
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    // One partition: every aggregate shares it, so "the others go on" is tested for real.
     await ensureTopics(admin, [{ topic: ordersTopic, partitions: 1 }]);
+    await admin.disconnect();
     await projector.start();
   });
 
@@ -105,6 +76,12 @@ describe('projector runtime feeding the analytics read model (real Kafka and Red
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
   });
+
+  return { kafka, store, parked, projector, ordersTopic, deadLetterTopic };
+}
+
+describe('projector runtime feeding the analytics read model (real Kafka and Redis)', () => {
+  const { kafka, store, parked, projector, ordersTopic, deadLetterTopic } = analyticsProjector();
 
   it('applies events once, parks a poison event with the later events of its aggregate, and goes on with the others', async () => {
     const [healthy, poisoned, later] = [randomUUID(), randomUUID(), randomUUID()];
@@ -147,49 +124,12 @@ describe('projector runtime feeding the analytics read model (real Kafka and Red
 });
 
 describe('redrive of a parked aggregate (real Kafka and Redis)', () => {
-  const prefix = `${uniqueName('test')}.`;
-  const ordersTopic = `${prefix}shop.orders.v1`;
-  const logger = createLogger({ service: 'test', level: 'silent' });
-  const kafka = createKafkaClients(
-    { brokers, clientId: 'redrive-test', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000, retries: 5 },
-    logger,
-  );
-  const redis = new Redis(process.env.REDIS_URL ?? '');
-  const store = new RedisAnalyticsStore(redis, `${prefix}:`);
-  const parked = new RedisParkedAggregates(redis, `${prefix}:`);
   // A defect in the projection that fails every event of some orders, until it is fixed.
   const broken = new Set<string>();
-  const analytics = analyticsProjection(store);
-  const projector = new Projector({
-    name: 'analytics',
-    groupId: uniqueName('analytics'),
-    topics: [ordersTopic],
-    deadLetterTopic: `${prefix}shop.dead-letter.analytics.v1`,
-    kafka,
-    logger,
-    projection: {
-      apply: (event) =>
-        broken.has(event.envelope.aggregateId) ? Promise.reject(new Error('defect')) : analytics.apply(event),
-    },
-    parked,
-    attempts: 2,
-    backoffMs: 10,
-  });
-
-  beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [{ topic: ordersTopic, partitions: 1 }]);
-    await projector.start();
-  });
-
-  afterAll(async () => {
-    await projector.stop();
-    await kafka.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
+  const { kafka, store, parked, projector, ordersTopic } = analyticsProjector((analytics) => ({
+    apply: (event) =>
+      broken.has(event.envelope.aggregateId) ? Promise.reject(new Error('defect')) : analytics.apply(event),
+  }));
 
   it('brings a parked aggregate to the correct state once the cause is fixed, and unparks it', async () => {
     const [victim, bystander] = [randomUUID(), randomUUID()];
@@ -227,7 +167,7 @@ describe('redrive of a parked aggregate (real Kafka and Redis)', () => {
     // Later events of the redriven aggregate flow normally again.
     await producer.send({
       topic: ordersTopic,
-      messages: [message('OrderShipped', victim, 3, { orderId: victim })],
+      messages: [testEventMessage('OrderShipped', victim, 3, { orderId: victim })],
     });
     await waitFor(
       'the shipment to be counted',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, EventPayloads } from '@cqrs-shop/events';
 import { type OrderEventType, recomputeCounters } from '@cqrs-shop/projections';
-import { uniqueName } from '@cqrs-shop/testing';
+import { testEnvelope, uniqueName } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
 import { RedisAnalyticsStore } from '../src/adapters/redis-analytics-store';
 
@@ -15,18 +15,8 @@ const MOUSE = '5b0e9a42-0000-4000-8000-00000000000c';
 /** One order's history as the projector would receive it. */
 function orderHistory(orderId: string, placedAt: string) {
   let version = 0;
-  const envelope = <T extends OrderEventType>(eventType: T) => ({
-    eventId: randomUUID(),
-    eventType,
-    aggregateType: 'order' as const,
-    aggregateId: orderId,
-    aggregateVersion: ++version,
-    occurredAt: placedAt,
-    commandId: randomUUID(),
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-    schemaFingerprint: '0000000000000000',
-  });
+  const envelope = <T extends OrderEventType>(eventType: T) =>
+    testEnvelope(eventType, orderId, ++version, placedAt);
   const lines = [
     {
       productId: KEYBOARD,

@@ -1,31 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEnvelope, EventPayloads, EventType } from '@cqrs-shop/events';
-import { uniqueName } from '@cqrs-shop/testing';
+import type { EventPayloads } from '@cqrs-shop/events';
+import { testEnvelope, uniqueName } from '@cqrs-shop/testing';
 import { MongoClient } from 'mongodb';
 import { MongoOrderHistoryStore } from '../src/adapters/mongo-order-history-store';
 
 const PRODUCT = '5b0e9a42-0000-4000-8000-00000000000b';
-
-function envelope<T extends EventType>(
-  eventType: T,
-  aggregateType: 'order' | 'customer',
-  aggregateId: string,
-  version: number,
-  occurredAt: string,
-): EventEnvelope & { eventType: T } {
-  return {
-    eventId: randomUUID(),
-    eventType,
-    aggregateType,
-    aggregateId,
-    aggregateVersion: version,
-    occurredAt,
-    commandId: randomUUID(),
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-    schemaFingerprint: '0000000000000000',
-  };
-}
 
 const placedPayload = (orderId: string, customerId: string): EventPayloads['OrderPlaced'] => ({
   orderId,
@@ -62,7 +41,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
     const [orderId, customerId] = [randomUUID(), randomUUID()];
     expect(
       await store.applyOrderEvent(
-        envelope('OrderPlaced', 'order', orderId, 1, '2026-11-24T10:00:00.000Z'),
+        testEnvelope('OrderPlaced', orderId, 1, '2026-11-24T10:00:00.000Z'),
         placedPayload(orderId, customerId),
       ),
     ).toBe('applied');
@@ -70,7 +49,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
 
     expect(
       await store.applyCustomerEvent(
-        envelope('CustomerRegistered', 'customer', customerId, 1, '2026-11-24T09:00:00.000Z'),
+        testEnvelope('CustomerRegistered', customerId, 1, '2026-11-24T09:00:00.000Z'),
         {
           customerId,
           name: 'Ada Lovelace',
@@ -87,7 +66,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
   it('joins a known customer into a new order at once, and keeps the document through its lifecycle', async () => {
     const [orderId, customerId] = [randomUUID(), randomUUID()];
     await store.applyCustomerEvent(
-      envelope('CustomerRegistered', 'customer', customerId, 1, '2026-11-24T09:00:00.000Z'),
+      testEnvelope('CustomerRegistered', customerId, 1, '2026-11-24T09:00:00.000Z'),
       {
         customerId,
         name: 'Grace Hopper',
@@ -95,15 +74,15 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
       },
     );
     await store.applyOrderEvent(
-      envelope('OrderPlaced', 'order', orderId, 1, '2026-11-24T10:00:00.000Z'),
+      testEnvelope('OrderPlaced', orderId, 1, '2026-11-24T10:00:00.000Z'),
       placedPayload(orderId, customerId),
     );
-    await store.applyOrderEvent(envelope('OrderPaid', 'order', orderId, 2, '2026-11-24T10:05:00.000Z'), {
+    await store.applyOrderEvent(testEnvelope('OrderPaid', orderId, 2, '2026-11-24T10:05:00.000Z'), {
       orderId,
       amountCents: 9_998,
       currency: 'EUR',
     });
-    const cancelled = envelope('OrderCancelled', 'order', orderId, 3, '2026-11-24T10:10:00.000Z');
+    const cancelled = testEnvelope('OrderCancelled', orderId, 3, '2026-11-24T10:10:00.000Z');
     const cancel: EventPayloads['OrderCancelled'] = {
       orderId,
       previousStatus: 'PAID',
@@ -114,7 +93,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
     // Redelivery and an older event change nothing.
     expect(await store.applyOrderEvent(cancelled, cancel)).toBe('already-applied');
     expect(
-      await store.applyOrderEvent(envelope('OrderPaid', 'order', orderId, 2, '2026-11-24T10:05:00.000Z'), {
+      await store.applyOrderEvent(testEnvelope('OrderPaid', orderId, 2, '2026-11-24T10:05:00.000Z'), {
         orderId,
         amountCents: 9_998,
         currency: 'EUR',
@@ -143,7 +122,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
 
   it('writes an event once when several deliveries of it race', async () => {
     const [orderId, customerId] = [randomUUID(), randomUUID()];
-    const placed = envelope('OrderPlaced', 'order', orderId, 1, '2026-11-24T11:00:00.000Z');
+    const placed = testEnvelope('OrderPlaced', orderId, 1, '2026-11-24T11:00:00.000Z');
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, () => store.applyOrderEvent(placed, placedPayload(orderId, customerId))),
     );
@@ -154,7 +133,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
   it('refuses a change to an order it holds nothing of, writing nothing', async () => {
     const orderId = randomUUID();
     const outcome = await store.applyOrderEvent(
-      envelope('OrderPaid', 'order', orderId, 2, '2026-11-24T12:00:00.000Z'),
+      testEnvelope('OrderPaid', orderId, 2, '2026-11-24T12:00:00.000Z'),
       {
         orderId,
         amountCents: 1,

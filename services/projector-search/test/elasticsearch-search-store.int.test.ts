@@ -1,28 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
-import type { EventEnvelope, EventPayloads, EventType } from '@cqrs-shop/events';
-import { uniqueName } from '@cqrs-shop/testing';
+import type { EventPayloads } from '@cqrs-shop/events';
+import { testEnvelope, uniqueName } from '@cqrs-shop/testing';
 import { ElasticsearchSearchStore } from '../src/adapters/elasticsearch-search-store';
-
-function envelope<T extends EventType>(
-  eventType: T,
-  aggregateType: 'order' | 'customer' | 'product',
-  aggregateId: string,
-  version: number,
-): EventEnvelope & { eventType: T } {
-  return {
-    eventId: randomUUID(),
-    eventType,
-    aggregateType,
-    aggregateId,
-    aggregateVersion: version,
-    occurredAt: '2026-11-24T10:00:00.000Z',
-    commandId: randomUUID(),
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-    schemaFingerprint: '0000000000000000',
-  };
-}
 
 describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
   const es = new Client({ node: process.env.ELASTICSEARCH_URL ?? '' });
@@ -60,11 +40,11 @@ describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
       totalCents: 2_400,
       currency: 'EUR',
     };
-    expect(await store.applyOrderEvent(envelope('OrderPlaced', 'order', orderId, 1), placed)).toBe('applied');
+    expect(await store.applyOrderEvent(testEnvelope('OrderPlaced', orderId, 1), placed)).toBe('applied');
     expect(await store.order(orderId)).toMatchObject({ customerName: null, status: 'PLACED', version: 1 });
 
     expect(
-      await store.applyCustomerEvent(envelope('CustomerRegistered', 'customer', customerId, 1), {
+      await store.applyCustomerEvent(testEnvelope('CustomerRegistered', customerId, 1), {
         customerId,
         name: 'Ada Lovelace',
         email: 'ada@example.com',
@@ -75,7 +55,7 @@ describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
       customerEmail: 'ada@example.com',
     });
 
-    const paid = envelope('OrderPaid', 'order', orderId, 2);
+    const paid = testEnvelope('OrderPaid', orderId, 2);
     expect(await store.applyOrderEvent(paid, { orderId, amountCents: 2_400, currency: 'EUR' })).toBe(
       'applied',
     );
@@ -93,7 +73,7 @@ describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
 
   it('keeps a product document current through price and stock changes, ignoring redelivery', async () => {
     const productId = randomUUID();
-    await store.applyProductEvent(envelope('ProductAdded', 'product', productId, 1), {
+    await store.applyProductEvent(testEnvelope('ProductAdded', productId, 1), {
       productId,
       sku: 'TEE-1',
       name: 'Plain cotton shirt',
@@ -102,12 +82,12 @@ describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
       currency: 'EUR',
       stock: 10,
     });
-    const priceChanged = envelope('ProductPriceChanged', 'product', productId, 2);
+    const priceChanged = testEnvelope('ProductPriceChanged', productId, 2);
     const change = { productId, previousPriceCents: 1_900, priceCents: 1_700, currency: 'EUR' };
     expect(await store.applyProductEvent(priceChanged, change)).toBe('applied');
     expect(await store.applyProductEvent(priceChanged, change)).toBe('already-applied');
     expect(
-      await store.applyProductEvent(envelope('StockReserved', 'product', productId, 3), {
+      await store.applyProductEvent(testEnvelope('StockReserved', productId, 3), {
         productId,
         orderId: randomUUID(),
         quantity: 3,
@@ -119,7 +99,7 @@ describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
 
   it('writes an event once when several deliveries of it race', async () => {
     const productId = randomUUID();
-    const added = envelope('ProductAdded', 'product', productId, 1);
+    const added = testEnvelope('ProductAdded', productId, 1);
     const payload = {
       productId,
       sku: 'MUG-9',
