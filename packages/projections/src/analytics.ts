@@ -7,7 +7,13 @@
 // snapshots — which is what the convergence checker compares.
 import type { EventPayloads } from '@cqrs-shop/events';
 
-import { type EnvelopeOf, type OrderEventType, typedEvent, unreachable } from './events.js';
+import {
+  type EnvelopeOf,
+  type OrderEventType,
+  type ProductEventType,
+  typedEvent,
+  unreachable,
+} from './events.js';
 import { type OrderStatus, statusAfter } from './order-lifecycle.js';
 import { type ApplyResult, admit, heldState } from './sequence.js';
 
@@ -26,6 +32,8 @@ export interface OrderAnalyticsSnapshot {
   readonly version: number;
   readonly status: OrderStatus;
   readonly totalCents: number;
+  /** ISO 4217 code of `totalCents`, `refundCents` and the lines' totals. */
+  readonly currency: string;
   /** Set when a paid order was cancelled, so that refunds can be recomputed from snapshots. */
   readonly refundCents: number | null;
   readonly lines: readonly AnalyticsLine[];
@@ -39,8 +47,8 @@ export interface OrderAnalyticsSnapshot {
  */
 export type CounterDelta =
   | { readonly counter: 'ordersPlaced'; readonly by: number }
-  | { readonly counter: 'grossRevenueCents'; readonly by: number }
-  | { readonly counter: 'refundedCents'; readonly by: number }
+  | { readonly counter: 'grossRevenueCents'; readonly field: string; readonly by: number }
+  | { readonly counter: 'refundedCents'; readonly field: string; readonly by: number }
   | { readonly counter: 'ordersByStatus'; readonly field: OrderStatus; readonly by: number }
   | { readonly counter: 'ordersPerHour'; readonly field: string; readonly by: number }
   | { readonly counter: 'productUnits'; readonly member: string; readonly by: number }
@@ -62,10 +70,13 @@ export interface AnalyticsCounters {
   readonly ordersPlaced: number;
   /** Orders by their current status. */
   readonly ordersByStatus: Readonly<Record<OrderStatus, number>>;
-  /** Sum of the totals of orders now PAID or SHIPPED: a paid order that is cancelled leaves it. */
-  readonly grossRevenueCents: number;
-  /** Sum of the refunds of paid orders that were cancelled. */
-  readonly refundedCents: number;
+  /**
+   * Per currency (money in different currencies is never added up): sum of the totals of orders
+   * now PAID or SHIPPED; a paid order that is cancelled leaves it.
+   */
+  readonly grossRevenueCents: Readonly<Record<string, number>>;
+  /** Per currency: sum of the refunds of paid orders that were cancelled. */
+  readonly refundedCents: Readonly<Record<string, number>>;
   /** Units sold per product id, over orders not cancelled. */
   readonly productUnits: Readonly<Record<string, number>>;
   /** Revenue per product id (sum of line totals), over orders not cancelled. */
@@ -104,12 +115,13 @@ export function applyOrderToAnalytics<T extends OrderEventType>(
   let next: OrderAnalyticsSnapshot;
   switch (event.type) {
     case 'OrderPlaced': {
-      const { orderId, totalCents, lines } = event.payload;
+      const { orderId, totalCents, currency, lines } = event.payload;
       next = {
         orderId,
         version,
         status: 'PLACED',
         totalCents,
+        currency,
         refundCents: null,
         lines: lines.map(({ productId, quantity, lineTotalCents }) => ({
           productId,
@@ -134,6 +146,41 @@ export function applyOrderToAnalytics<T extends OrderEventType>(
       return unreachable(event, 'order event');
   }
   return { snapshot: next, deltas: difference(contributions(snapshot), contributions(next)) };
+}
+
+/** How the top-products list names a product: its SKU and name, and the version they reflect. */
+export interface ProductLabel {
+  readonly productId: string;
+  readonly sku: string;
+  readonly name: string;
+  /** The product aggregate's version: every product event moves it, so tokens can be honoured. */
+  readonly version: number;
+}
+
+/**
+ * Applies a product event to the product's label. Only `ProductAdded` names a product (SKU and
+ * name never change on the write side); the others just move the version.
+ *
+ * @returns the next label, `undefined` when already applied, or a rejection out of sequence
+ */
+export function applyProductToAnalytics<T extends ProductEventType>(
+  label: ProductLabel | undefined,
+  envelope: EnvelopeOf<T>,
+  payload: EventPayloads[T],
+): ApplyResult<ProductLabel> {
+  const event = typedEvent<ProductEventType>(envelope, payload);
+  const admission = admit(label?.version, envelope, {
+    creates: event.type === 'ProductAdded',
+    payloadAggregateId: event.payload.productId,
+  });
+  if (admission === 'already-applied') return undefined;
+  if (admission !== 'apply') return admission;
+  const version = envelope.aggregateVersion;
+  if (event.type === 'ProductAdded') {
+    const { productId, sku, name } = event.payload;
+    return { productId, sku, name, version };
+  }
+  return { ...heldState(label, envelope), version };
 }
 
 /**
@@ -184,15 +231,15 @@ export function hourBucket(occurredAt: string): string {
 /** What one order adds to the counters in its current state; nothing before it was placed. */
 function contributions(snapshot: OrderAnalyticsSnapshot | undefined): CounterDelta[] {
   if (snapshot === undefined) return [];
-  const { status, totalCents, refundCents, lines, placedHour } = snapshot;
+  const { status, totalCents, currency, refundCents, lines, placedHour } = snapshot;
   const deltas: CounterDelta[] = [
     { counter: 'ordersPlaced', by: 1 },
     { counter: 'ordersPerHour', field: placedHour, by: 1 },
     { counter: 'ordersByStatus', field: status, by: 1 },
   ];
   if (status === 'PAID' || status === 'SHIPPED')
-    deltas.push({ counter: 'grossRevenueCents', by: totalCents });
-  if (refundCents !== null) deltas.push({ counter: 'refundedCents', by: refundCents });
+    deltas.push({ counter: 'grossRevenueCents', field: currency, by: totalCents });
+  if (refundCents !== null) deltas.push({ counter: 'refundedCents', field: currency, by: refundCents });
   if (status !== 'CANCELLED') {
     for (const line of lines) {
       deltas.push({ counter: 'productUnits', member: line.productId, by: line.quantity });
@@ -222,8 +269,8 @@ function deltaKey(delta: CounterDelta): string {
 /** Counters being summed up. Maps, not objects, so that no product id can touch a prototype. */
 class Tally {
   private ordersPlaced: number;
-  private grossRevenueCents: number;
-  private refundedCents: number;
+  private readonly grossRevenueCents: Map<string, number>;
+  private readonly refundedCents: Map<string, number>;
   private readonly ordersByStatus: Record<OrderStatus, number>;
   private readonly productUnits: Map<string, number>;
   private readonly productRevenueCents: Map<string, number>;
@@ -231,8 +278,8 @@ class Tally {
 
   constructor(start?: AnalyticsCounters) {
     this.ordersPlaced = start?.ordersPlaced ?? 0;
-    this.grossRevenueCents = start?.grossRevenueCents ?? 0;
-    this.refundedCents = start?.refundedCents ?? 0;
+    this.grossRevenueCents = new Map(Object.entries(start?.grossRevenueCents ?? {}));
+    this.refundedCents = new Map(Object.entries(start?.refundedCents ?? {}));
     this.ordersByStatus = { PLACED: 0, PAID: 0, SHIPPED: 0, CANCELLED: 0, ...start?.ordersByStatus };
     this.productUnits = new Map(Object.entries(start?.productUnits ?? {}));
     this.productRevenueCents = new Map(Object.entries(start?.productRevenueCents ?? {}));
@@ -246,10 +293,10 @@ class Tally {
           this.ordersPlaced += delta.by;
           break;
         case 'grossRevenueCents':
-          this.grossRevenueCents += delta.by;
+          increment(this.grossRevenueCents, delta.field, delta.by);
           break;
         case 'refundedCents':
-          this.refundedCents += delta.by;
+          increment(this.refundedCents, delta.field, delta.by);
           break;
         case 'ordersByStatus':
           this.ordersByStatus[delta.field] += delta.by;
@@ -273,8 +320,8 @@ class Tally {
     return {
       ordersPlaced: this.ordersPlaced,
       ordersByStatus: { ...this.ordersByStatus },
-      grossRevenueCents: this.grossRevenueCents,
-      refundedCents: this.refundedCents,
+      grossRevenueCents: sparse(this.grossRevenueCents),
+      refundedCents: sparse(this.refundedCents),
       productUnits: sparse(this.productUnits),
       productRevenueCents: sparse(this.productRevenueCents),
       ordersPerHour: sparse(this.ordersPerHour),

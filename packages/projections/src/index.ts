@@ -33,6 +33,7 @@ export type { OrderSearchDocument, ProductSearchDocument } from './search.js';
 export {
   applyDeltas,
   applyOrderToAnalytics,
+  applyProductToAnalytics,
   hourBucket,
   recomputeCounters,
   topProductsByUnits,
@@ -43,5 +44,6 @@ export type {
   AnalyticsLine,
   CounterDelta,
   OrderAnalyticsSnapshot,
+  ProductLabel,
   ProductSales,
 } from './analytics.js';

@@ -4,8 +4,10 @@ import {
   ORDER_STATUSES,
   type OrderAnalyticsSnapshot,
   type OrderEventType,
+  type ProductLabel,
   applyDeltas,
   applyOrderToAnalytics,
+  applyProductToAnalytics,
   hourBucket,
   isRejection,
   recomputeCounters,
@@ -24,7 +26,10 @@ import {
   orderPaid,
   orderPlaced,
   orderShipped,
+  productAdded,
+  productPriceChanged,
   project,
+  stockReserved,
 } from './builders.js';
 import { deliveries, randomLifecycles, seededRandom } from './lifecycles.js';
 
@@ -71,6 +76,7 @@ describe('analytics of one order', () => {
       version: 1,
       status: 'PLACED',
       totalCents: TOTAL,
+      currency: 'EUR',
       refundCents: null,
       lines: [
         { productId: KEYBOARD, quantity: 2, lineTotalCents: 9_998 },
@@ -84,7 +90,7 @@ describe('analytics of one order', () => {
     expect(changeBy(orderHistoryTo('PLACED'), orderPaid()).deltas).toEqual([
       { counter: 'ordersByStatus', field: 'PLACED', by: -1 },
       { counter: 'ordersByStatus', field: 'PAID', by: 1 },
-      { counter: 'grossRevenueCents', by: TOTAL },
+      { counter: 'grossRevenueCents', field: 'EUR', by: TOTAL },
     ]);
   });
 
@@ -111,13 +117,13 @@ describe('analytics of one order', () => {
 
     expect(changeBy(orderHistoryTo('PAID'), cancelled).deltas).toEqual([
       { counter: 'ordersByStatus', field: 'PAID', by: -1 },
-      { counter: 'grossRevenueCents', by: -TOTAL },
+      { counter: 'grossRevenueCents', field: 'EUR', by: -TOTAL },
       { counter: 'productUnits', member: KEYBOARD, by: -2 },
       { counter: 'productRevenueCents', member: KEYBOARD, by: -9_998 },
       { counter: 'productUnits', member: MOUSE, by: -1 },
       { counter: 'productRevenueCents', member: MOUSE, by: -1_950 },
       { counter: 'ordersByStatus', field: 'CANCELLED', by: 1 },
-      { counter: 'refundedCents', by: TOTAL },
+      { counter: 'refundedCents', field: 'EUR', by: TOTAL },
     ]);
   });
 
@@ -189,20 +195,32 @@ describe('the counters', () => {
     expect(counters).toEqual({
       ordersPlaced: 2,
       ordersByStatus: { PLACED: 0, PAID: 0, SHIPPED: 1, CANCELLED: 1 },
-      grossRevenueCents: TOTAL,
-      refundedCents: 0,
+      grossRevenueCents: { EUR: TOTAL },
+      refundedCents: {},
       productUnits: { [KEYBOARD]: 2, [MOUSE]: 1 },
       productRevenueCents: { [KEYBOARD]: 9_998, [MOUSE]: 1_950 },
       ordersPerHour: { '2026-11-24T10': 2 },
     });
   });
 
+  it('never add up money in different currencies', () => {
+    const usd = line('5b0e9a42-0000-4000-8000-0000000000ab', 'HD-01', 'Headset', 1, 3_000);
+    const counters = recomputeCounters(
+      snapshotsOf(orderHistoryTo('PAID'), [
+        orderPlaced({ orderId: OTHER_ORDER, lines: [usd], totalCents: 3_000, currency: 'USD' }),
+        orderPaid({ orderId: OTHER_ORDER, amountCents: 3_000, currency: 'USD' }),
+      ]),
+    );
+
+    expect(counters.grossRevenueCents).toEqual({ EUR: TOTAL, USD: 3_000 });
+  });
+
   it('start at zero for every status and at nothing for products and hours', () => {
     expect(recomputeCounters([])).toEqual({
       ordersPlaced: 0,
       ordersByStatus: { PLACED: 0, PAID: 0, SHIPPED: 0, CANCELLED: 0 },
-      grossRevenueCents: 0,
-      refundedCents: 0,
+      grossRevenueCents: {},
+      refundedCents: {},
       productUnits: {},
       productRevenueCents: {},
       ordersPerHour: {},
@@ -268,8 +286,10 @@ describe('counters kept by increments', () => {
       for (const status of ORDER_STATUSES) {
         expect(counters.ordersByStatus[status]).toBe(ending(status).length);
       }
-      expect(counters.grossRevenueCents).toBe(sum(ending('PAID', 'SHIPPED').map((each) => each.totalCents)));
-      expect(counters.refundedCents).toBe(
+      expect(counters.grossRevenueCents.EUR ?? 0).toBe(
+        sum(ending('PAID', 'SHIPPED').map((each) => each.totalCents)),
+      );
+      expect(counters.refundedCents.EUR ?? 0).toBe(
         sum(lifecycles.filter((each) => each.refunded).map((each) => each.totalCents)),
       );
       expect(sum(Object.values(counters.productRevenueCents))).toBe(
@@ -278,4 +298,37 @@ describe('counters kept by increments', () => {
       expect(sum(Object.values(counters.ordersPerHour))).toBe(lifecycles.length);
     },
   );
+});
+
+describe('product labels for the top-products list', () => {
+  const labelAfter = (events: readonly Delivery[]) =>
+    project<ProductLabel, Delivery>(
+      (label, { envelope, payload }) =>
+        applyProductToAnalytics(
+          label,
+          envelope as Delivery<'ProductAdded'>['envelope'],
+          payload as Delivery<'ProductAdded'>['payload'],
+        ),
+      events,
+    );
+
+  it('take SKU and name from ProductAdded and follow the version through every product event', () => {
+    expect(labelAfter([productAdded(), productPriceChanged(), stockReserved({ version: 3 })])).toEqual({
+      productId: KEYBOARD,
+      sku: 'KB-01',
+      name: 'Keyboard',
+      version: 3,
+    });
+  });
+
+  it('change nothing on redelivery and refuse a gap in versions', () => {
+    const label = labelAfter([productAdded(), productPriceChanged()]);
+    const { envelope, payload } = productPriceChanged();
+
+    expect(applyProductToAnalytics(label, envelope, payload)).toBeUndefined();
+    const gap = stockReserved({ version: 4 });
+    expect(applyProductToAnalytics(label, gap.envelope, gap.payload)).toMatchObject({
+      kind: 'missing-predecessor',
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { EVENT_AGGREGATE_TYPES } from '@cqrs-shop/events';
-import type { OrderEventType } from '@cqrs-shop/projections';
+import type { OrderEventType, ProductEventType } from '@cqrs-shop/projections';
 import {
   type ApplyOutcome,
   type ProjectedEvent,
@@ -21,13 +21,21 @@ function isOrderEvent(event: ProjectedEvent): event is ProjectedEvent<OrderEvent
   return EVENT_AGGREGATE_TYPES[event.envelope.eventType] === 'order';
 }
 
-/** The analytics read model as the projector runtime drives it: order events move the counters. */
+function isProductEvent(event: ProjectedEvent): event is ProjectedEvent<ProductEventType> {
+  return EVENT_AGGREGATE_TYPES[event.envelope.eventType] === 'product';
+}
+
+/**
+ * The analytics read model as the projector runtime drives it: order events move the counters,
+ * product events name the products of the top-products list.
+ */
 export function analyticsProjection(store: RedisAnalyticsStore): Projection {
   return {
     async apply(event: ProjectedEvent): Promise<ApplyOutcome> {
-      if (!isOrderEvent(event)) return 'ignored';
       try {
-        return await store.applyOrderEvent(event.envelope, event.payload);
+        if (isOrderEvent(event)) return await store.applyOrderEvent(event.envelope, event.payload);
+        if (isProductEvent(event)) return await store.applyProductEvent(event.envelope, event.payload);
+        return 'ignored';
       } catch (error) {
         if (isUnavailable(error)) throw new StoreUnavailableError('Redis is not answering', { cause: error });
         throw error;

@@ -17,7 +17,7 @@ void runService({
     });
     await startProjectorService({
       name: 'analytics',
-      reads: ['order'],
+      reads: ['order', 'product'],
       projection: analyticsProjection(new RedisAnalyticsStore(redis, config.redis.keyPrefix)),
       parked: new RedisParkedAggregates(redis, config.redis.keyPrefix),
       readiness: {

@@ -3,6 +3,7 @@ import type { EventEnvelope, EventPayloads } from '@cqrs-shop/events';
 import { type OrderEventType, recomputeCounters } from '@cqrs-shop/projections';
 import { testEnvelope, uniqueName } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
+import { AnalyticsReader } from '@cqrs-shop/read-models';
 import { RedisAnalyticsStore } from '../src/adapters/redis-analytics-store';
 
 type Delivery = {
@@ -98,8 +99,8 @@ describe('RedisAnalyticsStore (real Redis)', () => {
     expect(counters).toEqual({
       ordersPlaced: 4,
       ordersByStatus: { PLACED: 1, PAID: 0, SHIPPED: 1, CANCELLED: 2 },
-      grossRevenueCents: 11_948,
-      refundedCents: 11_948,
+      grossRevenueCents: { EUR: 11_948 },
+      refundedCents: { EUR: 11_948 },
       productUnits: { [KEYBOARD]: 4, [MOUSE]: 2 },
       productRevenueCents: { [KEYBOARD]: 19_996, [MOUSE]: 3_900 },
       ordersPerHour: { '2026-11-24T10': 2, '2026-11-24T11': 2 },
@@ -133,5 +134,42 @@ describe('RedisAnalyticsStore (real Redis)', () => {
     const outcome = await apply(order.paid());
     expect(outcome).toMatchObject({ kind: 'missing-predecessor' });
     expect(await store.counters()).toEqual(before);
+  });
+
+  it('names the top products by SKU and name once their ProductAdded is applied, redelivery changing nothing', async () => {
+    const reader = new AnalyticsReader(redis, prefix);
+    const added = {
+      envelope: testEnvelope('ProductAdded', KEYBOARD, 1, '2026-11-01T08:00:00.000Z'),
+      payload: {
+        productId: KEYBOARD,
+        sku: 'KB-01',
+        name: 'Keyboard',
+        description: null,
+        priceCents: 4_999,
+        currency: 'EUR',
+        stock: 10,
+      },
+    };
+    const restocked = {
+      envelope: testEnvelope('ProductRestocked', KEYBOARD, 2, '2026-11-02T08:00:00.000Z'),
+      payload: { productId: KEYBOARD, quantity: 5, stock: 15 },
+    };
+
+    expect(await store.applyProductEvent(added.envelope, added.payload)).toBe('applied');
+    expect(await store.applyProductEvent(restocked.envelope, restocked.payload)).toBe('applied');
+    expect(await store.applyProductEvent(added.envelope, added.payload)).toBe('already-applied');
+
+    expect(await reader.appliedVersion('product', KEYBOARD)).toBe(2);
+    const top = await reader.topProducts(5);
+    const counters = await reader.counters();
+    expect(top[0]).toEqual({
+      productId: KEYBOARD,
+      sku: 'KB-01',
+      name: 'Keyboard',
+      unitsSold: counters.productUnits[KEYBOARD],
+      revenueCents: counters.productRevenueCents[KEYBOARD],
+    });
+    expect(top[0]?.unitsSold).toBeGreaterThan(top[1]?.unitsSold ?? 0);
+    expect(top.find((each) => each.productId === MOUSE)).toMatchObject({ sku: null, name: null });
   });
 });

@@ -2,40 +2,46 @@ import type { EventPayloads } from '@cqrs-shop/events';
 import {
   type AnalyticsCounters,
   applyOrderToAnalytics,
+  applyProductToAnalytics,
   type CounterDelta,
   type EnvelopeOf,
   isRejection,
-  ORDER_STATUSES,
   type OrderAnalyticsSnapshot,
   type OrderEventType,
+  type ProductEventType,
   type Rejection,
 } from '@cqrs-shop/projections';
+import { type AnalyticsKeys, AnalyticsReader } from '@cqrs-shop/read-models';
 import type { Redis } from 'ioredis';
 
 /**
  * Applies an order's snapshot and its counter increments together, only if the stored snapshot
  * still has the version the increments were computed from (compare-and-set). Keys: 1 snapshot,
- * 2 totals (hash), 3 orders by status (hash), 4 orders per hour (hash), 5 units per product
- * (sorted set), 6 revenue per product (hash). Returns the stored version on a conflict, -1 when
- * applied.
+ * 2 totals, 3 revenue by currency, 4 refunds by currency, 5 orders by status, 6 orders per
+ * hour (hashes), 7 units per product (sorted set), 8 revenue per product (hash). Returns the
+ * stored version on a conflict, -1 when applied.
  */
-const APPLY_SCRIPT = `
+const APPLY_ORDER_SCRIPT = `
 local stored = redis.call('GET', KEYS[1])
 local version = 0
 if stored then version = cjson.decode(stored).version end
 if version ~= tonumber(ARGV[1]) then return version end
 for _, delta in ipairs(cjson.decode(ARGV[3])) do
   local c = delta.counter
-  if c == 'ordersPlaced' or c == 'grossRevenueCents' or c == 'refundedCents' then
+  if c == 'ordersPlaced' then
     redis.call('HINCRBY', KEYS[2], c, delta.by)
-  elseif c == 'ordersByStatus' then
+  elseif c == 'grossRevenueCents' then
     redis.call('HINCRBY', KEYS[3], delta.field, delta.by)
-  elseif c == 'ordersPerHour' then
+  elseif c == 'refundedCents' then
     redis.call('HINCRBY', KEYS[4], delta.field, delta.by)
+  elseif c == 'ordersByStatus' then
+    redis.call('HINCRBY', KEYS[5], delta.field, delta.by)
+  elseif c == 'ordersPerHour' then
+    redis.call('HINCRBY', KEYS[6], delta.field, delta.by)
   elseif c == 'productUnits' then
-    redis.call('ZINCRBY', KEYS[5], delta.by, delta.member)
+    redis.call('ZINCRBY', KEYS[7], delta.by, delta.member)
   elseif c == 'productRevenueCents' then
-    redis.call('HINCRBY', KEYS[6], delta.member, delta.by)
+    redis.call('HINCRBY', KEYS[8], delta.member, delta.by)
   else
     return redis.error_reply('unknown counter ' .. tostring(c))
   end
@@ -44,40 +50,41 @@ redis.call('SET', KEYS[1], ARGV[2])
 return -1
 `;
 
+/**
+ * Stores a product's label if the stored one still has the version it was computed from.
+ * KEYS[1] labels hash; ARGV product id, expected version, label JSON. Returns -1 when stored.
+ */
+const APPLY_LABEL_SCRIPT = `
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+local version = 0
+if stored then version = cjson.decode(stored).version end
+if version ~= tonumber(ARGV[2]) then return version end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return -1
+`;
+
 export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
 
-/**
- * The analytics read model in Redis. Every key carries the `{analytics}` hash tag, so that one
- * script may touch them all on a Redis Cluster too.
- */
+/** The analytics read model in Redis; where each part lives is `analyticsKeys`. */
 export class RedisAnalyticsStore {
-  private readonly keys: {
-    totals: string;
-    status: string;
-    hour: string;
-    units: string;
-    revenue: string;
-    order: (orderId: string) => string;
-  };
+  private readonly keys: AnalyticsKeys;
+  private readonly reader: AnalyticsReader;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
-    const key = (name: string) => `${prefix}{analytics}:${name}`;
-    this.keys = {
-      totals: key('totals'),
-      status: key('orders-by-status'),
-      hour: key('orders-per-hour'),
-      units: key('product-units'),
-      revenue: key('product-revenue-cents'),
-      order: (orderId) => key(`order:${orderId}`),
-    };
+    this.reader = new AnalyticsReader(redis, prefix);
+    this.keys = this.reader.keys;
   }
 
-  async snapshot(orderId: string): Promise<OrderAnalyticsSnapshot | undefined> {
-    const stored = await this.redis.get(this.keys.order(orderId));
-    return stored === null ? undefined : (JSON.parse(stored) as OrderAnalyticsSnapshot);
+  snapshot(orderId: string): Promise<OrderAnalyticsSnapshot | undefined> {
+    return this.reader.snapshot(orderId);
+  }
+
+  /** Every counter as stored, in the shape `recomputeCounters` returns. */
+  counters(): Promise<AnalyticsCounters> {
+    return this.reader.counters();
   }
 
   /**
@@ -94,14 +101,16 @@ export class RedisAnalyticsStore {
       if (change === undefined) return 'already-applied';
       if (isRejection(change)) return change;
       const result = await this.redis.eval(
-        APPLY_SCRIPT,
-        6,
+        APPLY_ORDER_SCRIPT,
+        8,
         this.keys.order(envelope.aggregateId),
         this.keys.totals,
-        this.keys.status,
-        this.keys.hour,
-        this.keys.units,
         this.keys.revenue,
+        this.keys.refunds,
+        this.keys.ordersByStatus,
+        this.keys.ordersPerHour,
+        this.keys.productUnits,
+        this.keys.productRevenue,
         String(previous?.version ?? 0),
         JSON.stringify(change.snapshot),
         JSON.stringify(change.deltas satisfies readonly CounterDelta[]),
@@ -113,36 +122,28 @@ export class RedisAnalyticsStore {
     );
   }
 
-  /** Every counter as stored, in the shape `recomputeCounters` returns (zeros left out of sparse records). */
-  async counters(): Promise<AnalyticsCounters> {
-    const [totals, status, hours, units, revenue] = await Promise.all([
-      this.redis.hgetall(this.keys.totals),
-      this.redis.hgetall(this.keys.status),
-      this.redis.hgetall(this.keys.hour),
-      this.redis.zrange(this.keys.units, 0, -1, 'WITHSCORES'),
-      this.redis.hgetall(this.keys.revenue),
-    ]);
-    const nonZero = (record: Record<string, string>): Record<string, number> => {
-      const counts: Record<string, number> = {};
-      for (const [field, value] of Object.entries(record))
-        if (Number(value) !== 0) counts[field] = Number(value);
-      return counts;
-    };
-    const unitsByProduct: Record<string, number> = {};
-    for (let i = 0; i + 1 < units.length; i += 2) {
-      const score = Number(units[i + 1]);
-      if (score !== 0) unitsByProduct[units[i] ?? ''] = score;
+  /** Keeps the product's SKU and name for the top-products list, guarded like the orders. */
+  async applyProductEvent<T extends ProductEventType>(
+    envelope: EnvelopeOf<T>,
+    payload: EventPayloads[T],
+  ): Promise<StoreOutcome> {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const previous = await this.reader.productLabel(envelope.aggregateId);
+      const next = applyProductToAnalytics(previous, envelope, payload);
+      if (next === undefined) return 'already-applied';
+      if (isRejection(next)) return next;
+      const result = await this.redis.eval(
+        APPLY_LABEL_SCRIPT,
+        1,
+        this.keys.productLabels,
+        envelope.aggregateId,
+        String(previous?.version ?? 0),
+        JSON.stringify(next),
+      );
+      if (result === -1) return 'applied';
     }
-    return {
-      ordersPlaced: Number(totals.ordersPlaced ?? 0),
-      ordersByStatus: Object.fromEntries(
-        ORDER_STATUSES.map((s) => [s, Number(status[s] ?? 0)]),
-      ) as AnalyticsCounters['ordersByStatus'],
-      grossRevenueCents: Number(totals.grossRevenueCents ?? 0),
-      refundedCents: Number(totals.refundedCents ?? 0),
-      productUnits: unitsByProduct,
-      productRevenueCents: nonZero(revenue),
-      ordersPerHour: nonZero(hours),
-    };
+    throw new Error(
+      `product ${envelope.aggregateId} kept changing while version ${envelope.aggregateVersion} was applied`,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import type { ParkedAggregates } from '@cqrs-shop/projector';
+import { analyticsKeys } from '@cqrs-shop/read-models';
 import type { Redis } from 'ioredis';
 
 /** Parked aggregates of the analytics projection, in a hash beside its counters. */
@@ -9,7 +10,7 @@ export class RedisParkedAggregates implements ParkedAggregates {
     private readonly redis: Redis,
     prefix: string,
   ) {
-    this.key = `${prefix}{analytics}:parked`;
+    this.key = analyticsKeys(prefix).parked;
   }
 
   async isParked(aggregateKey: string): Promise<boolean> {

@@ -10,12 +10,10 @@ import {
   type OrderHistoryDocument,
   type Rejection,
 } from '@cqrs-shop/projections';
+import { OrderHistoryReader, type StoredCustomer, type StoredOrder } from '@cqrs-shop/read-models';
 import { type Collection, type Db, MongoServerError } from 'mongodb';
 
 export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
-
-type OrderRow = Omit<OrderHistoryDocument, 'orderId'> & { _id: string };
-type CustomerRow = Omit<CustomerRecord, 'customerId'> & { _id: string };
 
 const DUPLICATE_KEY = 11_000;
 const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
@@ -27,12 +25,14 @@ const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && 
  * change nothing twice. Only operations that FerretDB 1.x supports are used.
  */
 export class MongoOrderHistoryStore {
-  readonly orders: Collection<OrderRow>;
-  readonly customers: Collection<CustomerRow>;
+  readonly orders: Collection<StoredOrder>;
+  readonly customers: Collection<StoredCustomer>;
+  private readonly reader: OrderHistoryReader;
 
   constructor(db: Db) {
-    this.orders = db.collection<OrderRow>('orders');
-    this.customers = db.collection<CustomerRow>('customers');
+    this.reader = new OrderHistoryReader(db);
+    this.orders = this.reader.orders;
+    this.customers = this.reader.customers;
   }
 
   /** Indexes for "a customer's orders, newest first" (cursor pagination) and the join. */
@@ -43,10 +43,7 @@ export class MongoOrderHistoryStore {
   }
 
   async order(orderId: string): Promise<OrderHistoryDocument | undefined> {
-    const row = await this.orders.findOne({ _id: orderId });
-    if (!row) return undefined;
-    const { _id, ...rest } = row;
-    return { orderId: _id, ...rest };
+    return this.reader.order(orderId);
   }
 
   async applyOrderEvent<T extends OrderEventType>(
@@ -91,7 +88,11 @@ export class MongoOrderHistoryStore {
       ? { customerId: stored._id, name: stored.name, email: stored.email, version: stored.version }
       : undefined;
     const next = applyCustomerEvent(previous, envelope, payload);
-    if (next === undefined) return 'already-applied';
+    if (next === undefined) {
+      // A crash may have come between storing the customer and joining it: finish the join.
+      if (previous && stored?.joinedVersion !== previous.version) await this.joinCustomer(previous);
+      return 'already-applied';
+    }
     if (isRejection(next)) return next;
     try {
       await this.customers.updateOne(
@@ -103,12 +104,23 @@ export class MongoOrderHistoryStore {
       // The record exists with this version or a later one: a racing delivery won.
       if (!isDuplicateKey(error)) throw error;
     }
-    // Orders that arrived before their customer are completed now.
-    await this.orders.updateMany(
-      { customerId: next.customerId, customer: null },
-      { $set: { customer: { name: next.name, email: next.email } } },
-    );
+    await this.joinCustomer(next);
     return 'applied';
+  }
+
+  /**
+   * Completes the orders that arrived before their customer, then marks the customer joined at
+   * its version: the gateway honours a customer's consistency token only once it is.
+   */
+  private async joinCustomer(customer: CustomerRecord): Promise<void> {
+    await this.orders.updateMany(
+      { customerId: customer.customerId, customer: null },
+      { $set: { customer: { name: customer.name, email: customer.email } } },
+    );
+    await this.customers.updateOne(
+      { _id: customer.customerId, version: customer.version },
+      { $set: { joinedVersion: customer.version } },
+    );
   }
 
   private async joinCustomerInto(orderId: string, customerId: string): Promise<void> {

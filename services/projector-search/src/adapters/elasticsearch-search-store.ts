@@ -17,6 +17,7 @@ import {
   type Rejection,
   withOrderSearchCustomer,
 } from '@cqrs-shop/projections';
+import { searchAliases } from '@cqrs-shop/read-models';
 
 export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
 
@@ -33,8 +34,16 @@ const CUSTOMERS_MAPPING = {
     name: { type: 'keyword', index: false },
     email: { type: 'keyword', index: false },
     version: { type: 'integer' },
+    // The version whose details are joined into every order that waited for them.
+    joinedVersion: { type: 'integer' },
   },
 } as const;
+
+type StoredCustomer = CustomerRecord & { joinedVersion?: number };
+
+function customerRecord({ customerId, name, email, version }: StoredCustomer): CustomerRecord {
+  return { customerId, name, email, version };
+}
 
 function isConflict(error: unknown): boolean {
   return (
@@ -58,11 +67,8 @@ export class ElasticsearchSearchStore {
     private readonly es: Client,
     prefix: string,
   ) {
-    this.aliases = {
-      orders: `${prefix}-orders`,
-      products: `${prefix}-products`,
-      customers: `${prefix}-search-customers`,
-    };
+    const { orders, products, customers } = searchAliases(prefix);
+    this.aliases = { orders, products, customers };
   }
 
   /** Creates version 1 of each index behind its alias, unless the alias exists. */
@@ -153,11 +159,17 @@ export class ElasticsearchSearchStore {
     envelope: EnvelopeOf<T>,
     payload: EventPayloads[T],
   ): Promise<StoreOutcome> {
-    const held = await this.get<CustomerRecord>(this.aliases.customers, envelope.aggregateId);
-    const next = applyCustomerEvent(held?.source, envelope, payload);
-    if (next === undefined) return 'already-applied';
+    const held = await this.get<StoredCustomer>(this.aliases.customers, envelope.aggregateId);
+    const previous = held && customerRecord(held.source);
+    const next = applyCustomerEvent(previous, envelope, payload);
+    if (next === undefined) {
+      // A crash may have come between storing the customer and joining it: finish the join.
+      if (previous && held.source.joinedVersion !== previous.version) await this.joinCustomer(previous);
+      return 'already-applied';
+    }
     if (isRejection(next)) return next;
-    if (!(await this.put(this.aliases.customers, envelope.aggregateId, held, next))) return 'already-applied';
+    if (!(await this.put<StoredCustomer>(this.aliases.customers, envelope.aggregateId, held, next)))
+      return 'already-applied';
     await this.joinCustomer(next);
     return 'applied';
   }
@@ -167,23 +179,35 @@ export class ElasticsearchSearchStore {
    * a refresh, so the index is refreshed first: an order written a moment ago is not missed.
    */
   private async joinCustomer(customer: CustomerRecord): Promise<void> {
-    await this.es.indices.refresh({ index: this.aliases.orders });
-    const waiting = await this.es.search<OrderSearchDocument>({
-      index: this.aliases.orders,
-      size: 1_000,
-      seq_no_primary_term: true,
-      query: {
-        bool: {
-          filter: [{ term: { customerId: customer.customerId } }],
-          must_not: [{ exists: { field: 'customerName' } }],
+    const pageSize = 500;
+    for (;;) {
+      await this.es.indices.refresh({ index: this.aliases.orders });
+      const waiting = await this.es.search<OrderSearchDocument>({
+        index: this.aliases.orders,
+        size: pageSize,
+        seq_no_primary_term: true,
+        query: {
+          bool: {
+            filter: [{ term: { customerId: customer.customerId } }],
+            must_not: [{ exists: { field: 'customerName' } }],
+          },
         },
-      },
-    });
-    for (const hit of waiting.hits.hits) {
-      if (!hit._source || hit._id === undefined) continue;
-      const held = { source: hit._source, seqNo: hit._seq_no ?? 0, primaryTerm: hit._primary_term ?? 0 };
-      // A lost race means the order was rewritten meanwhile, and that write joined the customer.
-      await this.put(this.aliases.orders, hit._id, held, withOrderSearchCustomer(hit._source, customer));
+      });
+      for (const hit of waiting.hits.hits) {
+        if (!hit._source || hit._id === undefined) continue;
+        const held = { source: hit._source, seqNo: hit._seq_no ?? 0, primaryTerm: hit._primary_term ?? 0 };
+        // A lost race means the order was rewritten meanwhile, and that write joined the customer.
+        await this.put(this.aliases.orders, hit._id, held, withOrderSearchCustomer(hit._source, customer));
+      }
+      // A full page may have left more behind it; the refresh above makes the joined ones drop out.
+      if (waiting.hits.hits.length < pageSize) break;
     }
+    // Marks the customer joined at its version: the gateway honours its token only once it is.
+    const stored = await this.get<StoredCustomer>(this.aliases.customers, customer.customerId);
+    if (stored?.source.version === customer.version)
+      await this.put<StoredCustomer>(this.aliases.customers, customer.customerId, stored, {
+        ...customer,
+        joinedVersion: customer.version,
+      });
   }
 }

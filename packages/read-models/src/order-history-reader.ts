@@ -1,0 +1,96 @@
+import type { AggregateType } from '@cqrs-shop/events';
+import type { CustomerRecord, OrderHistoryDocument } from '@cqrs-shop/projections';
+import type { Collection, Db, Filter } from 'mongodb';
+import type { AppliedVersion, AppliedVersions } from './applied-version.js';
+import { ORDER_HISTORY_COLLECTIONS } from './layout.js';
+
+/** An order document as stored: the order id is the document's `_id`. */
+export type StoredOrder = Omit<OrderHistoryDocument, 'orderId'> & { _id: string };
+/**
+ * A customer record as stored: the customer id is the document's `_id`; `joinedVersion` is the
+ * version whose details have been joined into every order waiting for them.
+ */
+export type StoredCustomer = Omit<CustomerRecord, 'customerId'> & { _id: string; joinedVersion?: number };
+
+/** Where a page of a customer's orders ends: the last order's placement time and id. */
+export interface CustomerOrdersPosition {
+  readonly placedAt: string;
+  readonly orderId: string;
+}
+
+export interface CustomerOrdersPage {
+  readonly items: OrderHistoryDocument[];
+  /** Set when more orders follow; pass it as `after` for the next page. */
+  readonly next: CustomerOrdersPosition | null;
+}
+
+export function fromStoredOrder({ _id, ...rest }: StoredOrder): OrderHistoryDocument {
+  return { orderId: _id, ...rest };
+}
+
+/** Reads the order-history read model in MongoDB. */
+export class OrderHistoryReader implements AppliedVersions {
+  readonly orders: Collection<StoredOrder>;
+  readonly customers: Collection<StoredCustomer>;
+
+  constructor(db: Db) {
+    this.orders = db.collection<StoredOrder>(ORDER_HISTORY_COLLECTIONS.orders);
+    this.customers = db.collection<StoredCustomer>(ORDER_HISTORY_COLLECTIONS.customers);
+  }
+
+  async order(orderId: string): Promise<OrderHistoryDocument | undefined> {
+    const stored = await this.orders.findOne({ _id: orderId });
+    return stored ? fromStoredOrder(stored) : undefined;
+  }
+
+  /**
+   * One page of a customer's orders, newest first (ties by descending order id), after
+   * `after`: keyset pagination on the `customer_orders_newest_first` index, so a page costs the
+   * same however deep it is and orders placed meanwhile neither repeat nor go missing.
+   */
+  async customerOrders(
+    customerId: string,
+    limit: number,
+    after?: CustomerOrdersPosition,
+  ): Promise<CustomerOrdersPage> {
+    const filter: Filter<StoredOrder> = after
+      ? {
+          customerId,
+          $or: [
+            { placedAt: { $lt: after.placedAt } },
+            { placedAt: after.placedAt, _id: { $lt: after.orderId } },
+          ],
+        }
+      : { customerId };
+    const found = await this.orders
+      .find(filter)
+      .sort({ placedAt: -1, _id: -1 })
+      .limit(limit + 1)
+      .toArray();
+    const items = found.slice(0, limit).map(fromStoredOrder);
+    const last = items.at(-1);
+    return {
+      items,
+      next: found.length > limit && last ? { placedAt: last.placedAt, orderId: last.orderId } : null,
+    };
+  }
+
+  async appliedVersion(aggregateType: AggregateType, aggregateId: string): Promise<AppliedVersion> {
+    switch (aggregateType) {
+      case 'order': {
+        const found = await this.orders.findOne({ _id: aggregateId }, { projection: { version: 1 } });
+        return found?.version ?? 0;
+      }
+      case 'customer': {
+        // Applied means joined too: an order placed before the registration shows the customer.
+        const found = await this.customers.findOne(
+          { _id: aggregateId },
+          { projection: { joinedVersion: 1 } },
+        );
+        return found?.joinedVersion ?? 0;
+      }
+      case 'product':
+        return 'not-read';
+    }
+  }
+}
