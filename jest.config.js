@@ -3,7 +3,7 @@
 /** @type {import('jest').Config['projects'][number]} */
 const shared = {
   rootDir: __dirname,
-  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/infra'],
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/tools', '<rootDir>/infra'],
   testEnvironment: 'node',
   transform: {
     '^.+\\.(t|mj|j)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
