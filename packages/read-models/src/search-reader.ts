@@ -9,24 +9,24 @@ export type SearchPosition = readonly (string | number)[];
 
 export interface OrderSearch {
   /** Full text over customer name, product names and SKUs, and exact order and customer ids. */
-  readonly q?: string;
-  readonly status?: OrderStatus;
-  readonly currency?: string;
-  readonly minTotalCents?: number;
-  readonly maxTotalCents?: number;
+  readonly q?: string | undefined;
+  readonly status?: OrderStatus | undefined;
+  readonly currency?: string | undefined;
+  readonly minTotalCents?: number | undefined;
+  readonly maxTotalCents?: number | undefined;
   /** Placed at or after this instant (ISO 8601). */
-  readonly from?: string;
+  readonly from?: string | undefined;
   /** Placed before this instant (ISO 8601). */
-  readonly to?: string;
+  readonly to?: string | undefined;
   readonly limit: number;
-  readonly after?: SearchPosition;
+  readonly after?: SearchPosition | undefined;
 }
 
 export interface ProductSearch {
   /** Full text over name and description, and exact SKU. */
-  readonly q?: string;
+  readonly q?: string | undefined;
   readonly limit: number;
-  readonly after?: SearchPosition;
+  readonly after?: SearchPosition | undefined;
 }
 
 export interface SearchPage<T> {

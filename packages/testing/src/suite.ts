@@ -1,0 +1,193 @@
+import { createServer } from 'node:net';
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import { searchAliases } from '@cqrs-shop/read-models';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { createScratchDatabase, type ScratchDatabase } from './database.js';
+import { type ServiceProcess, startService } from './process.js';
+import { uniqueName, waitFor } from './wait.js';
+
+/** The suite's services, in the order they start. */
+export const SUITE_SERVICES = [
+  'command-service',
+  'outbox-relay',
+  'projector-order-history',
+  'projector-search',
+  'projector-analytics',
+  'query-gateway',
+] as const;
+
+export type SuiteService = (typeof SUITE_SERVICES)[number];
+
+const PORT_VARIABLE: Record<SuiteService, string> = {
+  'command-service': 'COMMAND_PORT',
+  'outbox-relay': 'RELAY_PORT',
+  'projector-order-history': 'ORDER_HISTORY_PORT',
+  'projector-search': 'SEARCH_PORT',
+  'projector-analytics': 'ANALYTICS_PORT',
+  'query-gateway': 'GATEWAY_PORT',
+};
+
+export interface HttpAnswer<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        resolve(typeof address === 'object' && address ? address.port : 0);
+      });
+    });
+  });
+}
+
+async function request<T>(url: string, init: RequestInit = {}): Promise<HttpAnswer<T>> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+/**
+ * The whole suite as real processes (command service, relay, three projectors, gateway), on
+ * stores and topics of its own: a scratch MySQL database, a topic prefix, a MongoDB database,
+ * an index prefix and a Redis key prefix, all removed again by `close()`. Ports are fixed at
+ * start, so a service that is killed and started again is found where it was.
+ */
+export async function startSuite(
+  options: { env?: Partial<Record<SuiteService, Record<string, string>>> } = {},
+) {
+  const database: ScratchDatabase = await createScratchDatabase('shop_test_suite');
+  const name = uniqueName('suite');
+  const names = {
+    database: database.name,
+    topicPrefix: `${name}.`,
+    mongoDatabase: name,
+    indexPrefix: name,
+    keyPrefix: `${name}:`,
+  };
+  const ports = Object.fromEntries(
+    await Promise.all(SUITE_SERVICES.map(async (service) => [service, await freePort()] as const)),
+  ) as Record<SuiteService, number>;
+  const url = (service: SuiteService) => `http://127.0.0.1:${ports[service]}`;
+  /** What every service is given: the stores' settings, pointed at this suite's own names. */
+  const env: Record<string, string> = {
+    ...database.env,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '',
+    KAFKA_TOPIC_PREFIX: names.topicPrefix,
+    MONGODB_URL: process.env.MONGODB_URL ?? '',
+    MONGODB_DATABASE: names.mongoDatabase,
+    ELASTICSEARCH_URL: process.env.ELASTICSEARCH_URL ?? '',
+    ELASTICSEARCH_INDEX_PREFIX: names.indexPrefix,
+    REDIS_URL: process.env.REDIS_URL ?? '',
+    REDIS_KEY_PREFIX: names.keyPrefix,
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.SUITE_LOG_LEVEL ?? 'warn',
+  };
+  const serviceEnv = (service: SuiteService): Record<string, string> => ({
+    ...env,
+    [PORT_VARIABLE[service]]: String(ports[service]),
+    ...(service === 'command-service' ? { MIGRATE_ON_START: 'true' } : {}),
+    ...(service === 'query-gateway'
+      ? {
+          ORDER_HISTORY_PROJECTOR_URL: url('projector-order-history'),
+          SEARCH_PROJECTOR_URL: url('projector-search'),
+          ANALYTICS_PROJECTOR_URL: url('projector-analytics'),
+          GATEWAY_LAG_REFRESH: '200ms',
+        }
+      : {}),
+    ...options.env?.[service],
+  });
+  const running = new Map<SuiteService, ServiceProcess>();
+  const start = async (service: SuiteService): Promise<ServiceProcess> => {
+    const process = startService(service, serviceEnv(service));
+    running.set(service, process);
+    await waitFor(
+      `${service} to answer`,
+      async () => {
+        if (process.child.exitCode !== null)
+          throw new Error(`${service} exited: ${process.output().slice(-2_000)}`);
+        return (await fetch(`${url(service)}/healthz`)).ok;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    return process;
+  };
+
+  try {
+    // The command service applies the migrations; the others may then start together.
+    await start('command-service');
+    await Promise.all(SUITE_SERVICES.slice(1).map(start));
+  } catch (error) {
+    await Promise.all([...running.values()].map((p) => p.stop('SIGKILL')));
+    await database.drop();
+    throw error;
+  }
+
+  const send = <T>(service: SuiteService, method: string, path: string, body?: unknown, headers = {}) =>
+    request<T>(`${url(service)}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  return {
+    names,
+    /** The stores' settings as environment variables, e.g. for the convergence checker. */
+    env,
+    database,
+    url,
+    /** A command through the command API. */
+    command: <T = Record<string, unknown>>(
+      path: string,
+      body: unknown = {},
+      headers: Record<string, string> = {},
+    ) => send<T>('command-service', 'POST', path, body, headers),
+    /** A read through the query gateway. */
+    query: <T = Record<string, unknown>>(path: string, headers: Record<string, string> = {}) =>
+      send<T>('query-gateway', 'GET', path, undefined, headers),
+    /** A request to any service's HTTP endpoint. */
+    send,
+    process: (service: SuiteService) => running.get(service),
+    start,
+    /** Stops a service with a signal (SIGKILL: a crash) and waits for the exit. */
+    async stop(service: SuiteService, signal: NodeJS.Signals = 'SIGTERM') {
+      const process = running.get(service);
+      running.delete(service);
+      return process?.stop(signal);
+    },
+    async close(): Promise<void> {
+      await Promise.all([...running.values()].map((p) => p.stop('SIGTERM')));
+      running.clear();
+      await database.drop();
+      const mongo = new MongoClient(env.MONGODB_URL ?? '');
+      const es = new ElasticsearchClient({ node: env.ELASTICSEARCH_URL ?? '' });
+      const redis = new Redis(env.REDIS_URL ?? '');
+      try {
+        await mongo.db(names.mongoDatabase).dropDatabase();
+        const aliases = searchAliases(names.indexPrefix);
+        // Exact names: the stack's Elasticsearch refuses wildcard deletes.
+        const indices = [
+          `${aliases.orders}-v1`,
+          `${aliases.products}-v1`,
+          `${aliases.customers}-v1`,
+          aliases.parked,
+        ];
+        await es.indices.delete({ index: indices, ignore_unavailable: true });
+        const keys = await redis.keys(`${names.keyPrefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+      } finally {
+        await mongo.close();
+        await es.close();
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+export type RunningSuite = Awaited<ReturnType<typeof startSuite>>;

@@ -1,0 +1,36 @@
+import { createHttpApp } from '@cqrs-shop/http';
+import type { Logger } from '@cqrs-shop/logging';
+import type { Express } from 'express';
+import { queryHandler, type QueryHandlerOptions } from './http/handler.js';
+import { queryApiDocument } from './http/openapi.js';
+import { QUERY_ROUTES } from './http/routes.js';
+import type { ProjectionStatusMonitor } from './projection-status.js';
+
+export const API_VERSION = '0.1.0';
+
+export interface QueryApiOptions extends QueryHandlerOptions {
+  readonly logger: Logger;
+  readonly monitor: ProjectionStatusMonitor;
+}
+
+/**
+ * The query API as an express app: the queries, `GET /projections`, `/openapi.json`, `/healthz`
+ * and `/readyz`. Readiness depends on no store: a pod that answers the other routes must stay
+ * in service while one store is down (its routes answer 503 on their own).
+ */
+export function createQueryApi(options: QueryApiOptions): Express {
+  const openApi = queryApiDocument(API_VERSION);
+  return createHttpApp({
+    logger: options.logger,
+    bodyLimitBytes: 1_024,
+    routes: (app) => {
+      app.get('/openapi.json', (_req, res) => {
+        res.json(openApi);
+      });
+      app.get('/projections', async (_req, res) => {
+        res.json({ projections: await options.monitor.fetchAll() });
+      });
+      for (const route of QUERY_ROUTES) app.get(route.path, queryHandler(route, options));
+    },
+  });
+}

@@ -1,0 +1,81 @@
+import {
+  elasticsearchSection,
+  type Environment,
+  httpSection,
+  loadConfig,
+  mongodbSection,
+  redisSection,
+  runtimeSection,
+  section,
+  variable,
+} from '@cqrs-shop/config';
+
+/** How the gateway waits, times out, and finds the projectors. */
+const gatewaySection = section(
+  {
+    /** How long a read with a consistency token waits for its projection by default. @default 2s */
+    GATEWAY_CONSISTENCY_WAIT: variable.duration({ default: 2_000, max: 60_000 }),
+    /** The longest wait a client may ask for with `Prefer: wait=<seconds>`. @default 10s */
+    GATEWAY_CONSISTENCY_MAX_WAIT: variable.duration({ default: 10_000, max: 60_000 }),
+    /** Time one store call may take before the route answers 503. @default 1s */
+    GATEWAY_STORE_TIMEOUT: variable.duration({ default: 1_000, max: 60_000 }),
+    /** After a store call failed, how long routes on that store fail at once. @default 1s */
+    GATEWAY_STORE_COOLDOWN: variable.duration({ default: 1_000, max: 60_000 }),
+    /** The currency of `GET /stats/sales` when the request names none. @default EUR */
+    GATEWAY_DEFAULT_CURRENCY: variable.string({ default: 'EUR' }),
+    /** Base URLs of the projectors' HTTP endpoints, for lag and `GET /projections`. */
+    ORDER_HISTORY_PROJECTOR_URL: variable.url({
+      protocols: ['http:', 'https:'],
+      default: 'http://127.0.0.1:3011',
+    }),
+    SEARCH_PROJECTOR_URL: variable.url({ protocols: ['http:', 'https:'], default: 'http://127.0.0.1:3012' }),
+    ANALYTICS_PROJECTOR_URL: variable.url({
+      protocols: ['http:', 'https:'],
+      default: 'http://127.0.0.1:3013',
+    }),
+    /** How often the projectors' lag is fetched for the freshness headers. @default 1s */
+    GATEWAY_LAG_REFRESH: variable.duration({ default: 1_000, max: 60_000 }),
+  },
+  (v) => ({
+    consistencyWaitMs: v.GATEWAY_CONSISTENCY_WAIT,
+    consistencyMaxWaitMs: v.GATEWAY_CONSISTENCY_MAX_WAIT,
+    storeTimeoutMs: v.GATEWAY_STORE_TIMEOUT,
+    storeCooldownMs: v.GATEWAY_STORE_COOLDOWN,
+    defaultCurrency: v.GATEWAY_DEFAULT_CURRENCY,
+    projectors: {
+      'order-history': v.ORDER_HISTORY_PROJECTOR_URL,
+      search: v.SEARCH_PROJECTOR_URL,
+      analytics: v.ANALYTICS_PROJECTOR_URL,
+    },
+    lagRefreshMs: v.GATEWAY_LAG_REFRESH,
+  }),
+  (v) => [
+    ...(/^[A-Z]{3}$/.test(v.GATEWAY_DEFAULT_CURRENCY)
+      ? []
+      : [{ variable: 'GATEWAY_DEFAULT_CURRENCY', message: 'must be an ISO 4217 code such as EUR' }]),
+    ...(v.GATEWAY_CONSISTENCY_WAIT <= v.GATEWAY_CONSISTENCY_MAX_WAIT
+      ? []
+      : [
+          {
+            variable: 'GATEWAY_CONSISTENCY_WAIT',
+            message: 'must not be longer than GATEWAY_CONSISTENCY_MAX_WAIT',
+          },
+        ]),
+  ],
+);
+
+export function loadGatewayConfig(env: Environment) {
+  return loadConfig(
+    {
+      runtime: runtimeSection,
+      http: httpSection('GATEWAY_PORT', 3000),
+      mongodb: mongodbSection,
+      elasticsearch: elasticsearchSection,
+      redis: redisSection,
+      gateway: gatewaySection,
+    },
+    env,
+  );
+}
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

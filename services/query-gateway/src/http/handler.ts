@@ -1,0 +1,96 @@
+import { HttpProblem } from '@cqrs-shop/http';
+import { parseInput } from '@cqrs-shop/http';
+import type { Request, RequestHandler, Response } from 'express';
+import {
+  awaitApplied,
+  CONSISTENCY_HEADER,
+  parseConsistencyTokens,
+  waitBudgetMs,
+  type Unmet,
+} from '../consistency.js';
+import type { ProjectionStatus, ProjectionStatusMonitor } from '../projection-status.js';
+import type { ReadModelName, StoreGuard } from '../store-guard.js';
+import type { QueryContext, QueryRoute } from './routes.js';
+
+export interface QueryHandlerOptions {
+  readonly context: QueryContext;
+  readonly guards: Readonly<Record<ReadModelName, StoreGuard>>;
+  readonly monitor: ProjectionStatusMonitor;
+  readonly consistency: { readonly waitMs: number; readonly maxWaitMs: number };
+}
+
+/** Response headers naming the read model that answered and how far behind its projection is. */
+export const FRESHNESS_HEADERS = {
+  readModel: 'X-Read-Model',
+  lagEvents: 'X-Projection-Lag-Events',
+  lagSeconds: 'X-Projection-Lag-Seconds',
+} as const;
+
+function setFreshness(res: Response, readModel: ReadModelName, status: ProjectionStatus | undefined): void {
+  res.set(FRESHNESS_HEADERS.readModel, readModel);
+  res.set(FRESHNESS_HEADERS.lagEvents, status?.lagEvents == null ? 'unknown' : String(status.lagEvents));
+  res.set(
+    FRESHNESS_HEADERS.lagSeconds,
+    status?.lagSeconds == null ? 'unknown' : status.lagSeconds.toFixed(3),
+  );
+}
+
+function notYetApplied(
+  readModel: ReadModelName,
+  unmet: readonly Unmet[],
+  waitedMs: number,
+  status: ProjectionStatus | undefined,
+): HttpProblem {
+  const retryAfter = Math.min(60, Math.max(1, Math.ceil(status?.lagSeconds ?? 1)));
+  return new HttpProblem({
+    code: 'not-yet-consistent',
+    status: 503,
+    title: 'The read model has not applied the change yet',
+    detail:
+      `The ${readModel} projection had not applied ${unmet.map((u) => `${u.aggregate} version ${u.version}`).join(', ')} ` +
+      `after ${waitedMs} ms; retry later`,
+    extensions: {
+      readModel,
+      waitedMs,
+      unmet,
+      lag: { events: status?.lagEvents ?? null, seconds: status?.lagSeconds ?? null },
+    },
+    headers: { 'Retry-After': String(retryAfter) },
+  });
+}
+
+/**
+ * Serves one query: validates its inputs, waits for the changes named by consistency tokens
+ * (or answers 503 when they are not applied in time), runs it against its read model within
+ * the store guard, and says how fresh the answer is.
+ */
+export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): RequestHandler {
+  const guard = options.guards[route.readModel];
+  const reader = options.context.readers[route.readModel];
+  return async (req: Request, res: Response) => {
+    const params = parseInput(route.params, req.params, 'path');
+    const query = parseInput(route.query, req.query, 'query');
+    const points = parseConsistencyTokens(req.get(CONSISTENCY_HEADER));
+    if (points.length > 0) {
+      const budget = waitBudgetMs(
+        req.get('Prefer'),
+        options.consistency.waitMs,
+        options.consistency.maxWaitMs,
+      );
+      const started = Date.now();
+      const unmet = await awaitApplied(reader, points, budget, (work) => guard.call(work));
+      if (unmet.length > 0)
+        throw notYetApplied(
+          route.readModel,
+          unmet,
+          Date.now() - started,
+          options.monitor.cached(route.readModel),
+        );
+      // Search sees a write only after a refresh; reads by id see it at once.
+      if (route.readModel === 'search') await guard.call(() => options.context.readers.search.refresh());
+    }
+    const body = await guard.call(() => route.run({ params, query }, options.context));
+    setFreshness(res, route.readModel, options.monitor.cached(route.readModel));
+    res.json(body);
+  };
+}

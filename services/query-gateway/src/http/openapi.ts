@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { CONSISTENCY_HEADER } from '../consistency.js';
+import { FRESHNESS_HEADERS } from './handler.js';
+import { QUERY_ROUTES } from './routes.js';
+import { problemResponse, projectionsResponse } from './schemas.js';
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: jsonSchema(problemResponse, 'output') } },
+});
+
+/** Query parameters from a zod object schema, one per property. */
+function queryParameters(schema: z.ZodType): unknown[] {
+  const json = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}
+
+const freshnessHeaders = {
+  [FRESHNESS_HEADERS.readModel]: {
+    description: 'The read model that answered: order-history, search or analytics',
+    schema: { type: 'string' },
+  },
+  [FRESHNESS_HEADERS.lagEvents]: {
+    description:
+      "Events its projection had not applied yet, at the gateway's last check (`unknown` if not reachable)",
+    schema: { type: 'string' },
+  },
+  [FRESHNESS_HEADERS.lagSeconds]: {
+    description: 'How many seconds its projection was behind the newest event, at that check',
+    schema: { type: 'string' },
+  },
+};
+
+/**
+ * The query API as an OpenAPI 3.1 document, built from the route table and the zod schemas
+ * that validate requests, so the document cannot drift from the behaviour.
+ */
+export function queryApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of QUERY_ROUTES) {
+    const openApiPath = route.path.replace(/:(\w+)/g, '{$1}');
+    const pathParameters = [...route.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string', format: 'uuid' },
+    }));
+    paths[openApiPath] = {
+      get: {
+        operationId: route.operationId,
+        summary: route.summary,
+        tags: [route.readModel],
+        parameters: [
+          ...pathParameters,
+          ...queryParameters(route.query),
+          {
+            name: CONSISTENCY_HEADER,
+            in: 'header',
+            required: false,
+            description:
+              'Consistency tokens from command responses, separated by commas: the answer waits until this read model has applied those changes',
+            schema: { type: 'string' },
+          },
+          {
+            name: 'Prefer',
+            in: 'header',
+            required: false,
+            description:
+              '`wait=<seconds>`: how long to wait for the consistency tokens (capped by the server)',
+            schema: { type: 'string', examples: ['wait=5'] },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The answer',
+            headers: freshnessHeaders,
+            content: { 'application/json': { schema: jsonSchema(route.response, 'output') } },
+          },
+          '400': problem('Invalid parameters, cursor or consistency token'),
+          ...(route.mayNotFind ? { '404': problem('No such resource') } : {}),
+          '503': problem(
+            `The read model has not applied the changes of the consistency tokens in time (\`not-yet-consistent\`), or its store is not answering (\`store-unavailable\`); see Retry-After`,
+          ),
+        },
+      },
+    };
+  }
+  paths['/projections'] = {
+    get: {
+      operationId: 'listProjections',
+      summary: "Each projection's lag, newest event, dead letters, parked aggregates and health",
+      tags: ['operations'],
+      responses: {
+        '200': {
+          description: 'Every projection',
+          content: { 'application/json': { schema: jsonSchema(projectionsResponse, 'output') } },
+        },
+      },
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'cqrs-shop query API',
+      version,
+      description:
+        'Every read of the shop, served from the read models kept by the projectors. Answers may lag the write side by the projection lag the freshness headers report; send consistency tokens to read your own writes.',
+    },
+    paths,
+  };
+}

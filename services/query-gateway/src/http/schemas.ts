@@ -1,0 +1,197 @@
+// Request and response schemas of the query API. Requests are validated with them; the OpenAPI
+// document is generated from the same objects.
+import { ORDER_STATUSES } from '@cqrs-shop/projections';
+import { z } from 'zod';
+
+const MAX_CENTS = 1e15;
+export const MAX_LIMIT = 100;
+
+const id = z.uuid({ error: 'must be a UUID' });
+const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
+const cents = z.coerce
+  .number({ error: 'must be a whole number of minor units' })
+  .int('must be a whole number of minor units')
+  .min(0, 'must not be negative')
+  .max(MAX_CENTS, `must be at most ${MAX_CENTS}`);
+const instant = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 time, e.g. 2026-11-24T10:00:00Z',
+});
+const limit = (fallback: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from 1 to ${MAX_LIMIT}` })
+    .int(`must be a whole number from 1 to ${MAX_LIMIT}`)
+    .min(1, `must be a whole number from 1 to ${MAX_LIMIT}`)
+    .max(MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`)
+    .default(fallback);
+const cursor = z
+  .string()
+  .max(1_000, 'is not a cursor this API issued')
+  .regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API issued')
+  .optional()
+  .describe('`nextCursor` of the previous page; opaque');
+const text = z.string().trim().min(1, 'must not be blank').max(200, 'must be at most 200 characters');
+
+export const orderParams = z.strictObject({ orderId: id });
+export const customerParams = z.strictObject({ customerId: id });
+export const noParams = z.strictObject({});
+
+export const customerOrdersQuery = z.strictObject({ limit: limit(20), cursor });
+
+export const orderSearchQuery = z
+  .strictObject({
+    q: text
+      .optional()
+      .describe('Words of the customer name or product names, a SKU, an order or customer id'),
+    status: z.enum(ORDER_STATUSES, { error: `must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+    currency: currency.optional(),
+    minTotalCents: cents.optional(),
+    maxTotalCents: cents.optional(),
+    from: instant.optional().describe('Placed at or after'),
+    to: instant.optional().describe('Placed before'),
+    limit: limit(20),
+    cursor,
+  })
+  .refine(
+    (q) =>
+      q.minTotalCents === undefined || q.maxTotalCents === undefined || q.minTotalCents <= q.maxTotalCents,
+    {
+      path: ['minTotalCents'],
+      message: 'must not be more than maxTotalCents',
+    },
+  )
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), {
+    path: ['from'],
+    message: 'must be before to',
+  });
+
+export const productSearchQuery = z.strictObject({
+  q: text.optional().describe('Words of the name or description, or a SKU'),
+  limit: limit(20),
+  cursor,
+});
+
+export const salesQuery = z.strictObject({
+  currency: currency.optional().describe('The currency of the money figures; defaults to the shop’s'),
+});
+
+export const topProductsQuery = z.strictObject({ limit: limit(10) });
+
+const statusCounts = z.object(Object.fromEntries(ORDER_STATUSES.map((s) => [s, z.number().int()])));
+
+export const orderDocument = z.object({
+  orderId: z.string(),
+  customerId: z.string(),
+  customer: z.object({ name: z.string(), email: z.string() }).nullable(),
+  lines: z.array(
+    z.object({
+      productId: z.string(),
+      sku: z.string(),
+      productName: z.string(),
+      quantity: z.number().int(),
+      unitPriceCents: z.number().int(),
+      lineTotalCents: z.number().int(),
+    }),
+  ),
+  totalCents: z.number().int(),
+  currency: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  statusHistory: z.array(z.object({ status: z.enum(ORDER_STATUSES), at: z.string() })),
+  placedAt: z.string(),
+  updatedAt: z.string(),
+  refundCents: z.number().int().nullable(),
+  version: z.number().int(),
+});
+
+export const customerOrdersPage = z.object({
+  items: z.array(orderDocument),
+  nextCursor: z.string().nullable(),
+});
+
+const orderHit = z.object({
+  orderId: z.string(),
+  customerId: z.string(),
+  customerName: z.string().nullable(),
+  customerEmail: z.string().nullable(),
+  productNames: z.array(z.string()),
+  skus: z.array(z.string()),
+  status: z.enum(ORDER_STATUSES),
+  totalCents: z.number().int(),
+  currency: z.string(),
+  placedAt: z.string(),
+  version: z.number().int(),
+});
+
+const productHit = z.object({
+  productId: z.string(),
+  sku: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  priceCents: z.number().int(),
+  currency: z.string(),
+  stock: z.number().int(),
+  version: z.number().int(),
+});
+
+export const orderSearchPage = z.object({
+  total: z.number().int(),
+  items: z.array(orderHit),
+  nextCursor: z.string().nullable(),
+});
+
+export const productSearchPage = z.object({
+  total: z.number().int(),
+  items: z.array(productHit),
+  nextCursor: z.string().nullable(),
+});
+
+export const salesFigures = z.object({
+  ordersPlaced: z.number().int(),
+  ordersByStatus: statusCounts,
+  grossRevenueCents: z.number().int(),
+  refundedCents: z.number().int(),
+  currency: z.string(),
+});
+
+export const topProducts = z.array(
+  z.object({
+    productId: z.string(),
+    sku: z.string().nullable(),
+    name: z.string().nullable(),
+    unitsSold: z.number().int(),
+    revenueCents: z.number().int(),
+  }),
+);
+
+const projectionStatus = z.object({
+  name: z.enum(['order-history', 'search', 'analytics']),
+  healthy: z.boolean(),
+  reachable: z.boolean(),
+  error: z.string().optional(),
+  lagEvents: z.number().int().nullable(),
+  lagSeconds: z.number().nullable(),
+  lastEventAt: z.string().nullable(),
+  deadLettered: z.number().int().nullable(),
+  parkedAggregates: z.number().int().nullable(),
+  partitions: z.array(
+    z.object({
+      topic: z.string(),
+      partition: z.number().int(),
+      lagEvents: z.number().int(),
+      lagSeconds: z.number(),
+      lastEventAt: z.string().nullable(),
+    }),
+  ),
+  checkedAt: z.string(),
+});
+
+export const projectionsResponse = z.object({ projections: z.array(projectionStatus) });
+
+export const problemResponse = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});

@@ -1,0 +1,82 @@
+import { Client as ElasticsearchClient, errors as elasticsearchErrors } from '@elastic/elasticsearch';
+import { listen } from '@cqrs-shop/http';
+import { runService } from '@cqrs-shop/lifecycle';
+import { AnalyticsReader, OrderHistoryReader, SearchReader } from '@cqrs-shop/read-models';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { createQueryApi } from './app.js';
+import { loadGatewayConfig } from './config.js';
+import { ProjectionStatusMonitor } from './projection-status.js';
+import { StoreGuard } from './store-guard.js';
+
+/** An Elasticsearch answer in the 4xx range is about the request, not the store's health. */
+function isElasticsearchOutage(error: unknown): boolean {
+  if (!(error instanceof elasticsearchErrors.ResponseError)) return true;
+  const status = error.meta.statusCode ?? 500;
+  return status >= 500 || status === 408 || status === 429;
+}
+
+void runService({
+  name: 'query-gateway',
+  loadConfig: () => loadGatewayConfig(process.env),
+  async start({ config, logger, lifecycle }) {
+    const { storeTimeoutMs, storeCooldownMs } = config.gateway;
+    // No store is awaited at start: the gateway serves what it can and reconnects on its own.
+    const mongo = new MongoClient(config.mongodb.url, {
+      serverSelectionTimeoutMS: storeTimeoutMs,
+      connectTimeoutMS: storeTimeoutMs,
+    });
+    lifecycle.onStop('mongodb', () => mongo.close());
+    const es = new ElasticsearchClient({
+      node: config.elasticsearch.url,
+      requestTimeout: storeTimeoutMs,
+      maxRetries: 0,
+    });
+    lifecycle.onStop('elasticsearch', () => es.close());
+    const redis = new Redis(config.redis.url, {
+      enableOfflineQueue: false,
+      commandTimeout: storeTimeoutMs,
+      maxRetriesPerRequest: 0,
+    });
+    redis.on('error', (error: Error) => {
+      logger.debug({ err: error.message }, 'redis connection error');
+    });
+    lifecycle.onStop('redis', () => {
+      redis.disconnect();
+    });
+
+    const monitor = new ProjectionStatusMonitor(config.gateway.projectors, {
+      refreshMs: config.gateway.lagRefreshMs,
+      timeoutMs: storeTimeoutMs,
+      logger,
+    });
+    monitor.start();
+    lifecycle.onStop('projection status', () => {
+      monitor.stop();
+    });
+
+    const app = createQueryApi({
+      logger,
+      monitor,
+      context: {
+        readers: {
+          'order-history': new OrderHistoryReader(mongo.db(config.mongodb.database)),
+          search: new SearchReader(es, config.elasticsearch.indexPrefix),
+          analytics: new AnalyticsReader(redis, config.redis.keyPrefix),
+        },
+        defaultCurrency: config.gateway.defaultCurrency,
+      },
+      guards: {
+        'order-history': new StoreGuard('order-history', storeTimeoutMs, storeCooldownMs),
+        search: new StoreGuard('search', storeTimeoutMs, storeCooldownMs, isElasticsearchOutage),
+        analytics: new StoreGuard('analytics', storeTimeoutMs, storeCooldownMs),
+      },
+      consistency: {
+        waitMs: config.gateway.consistencyWaitMs,
+        maxWaitMs: config.gateway.consistencyMaxWaitMs,
+      },
+    });
+    const server = await listen(app, config.http, lifecycle);
+    logger.info({ port: server.port }, 'query gateway listening');
+  },
+});

@@ -1,0 +1,127 @@
+import type { Logger } from '@cqrs-shop/logging';
+import type { ReadModelName } from './store-guard.js';
+
+/** What a projector's `GET /projection` answers (the parts the gateway uses). */
+interface ProjectorReport {
+  readonly running: boolean;
+  readonly storeAvailable: boolean;
+  readonly applied: number;
+  readonly deadLettered: number;
+  readonly partitions: readonly {
+    readonly topic: string;
+    readonly partition: number;
+    readonly lagEvents: number;
+    readonly lagSeconds: number;
+    readonly lastEventAt: string | null;
+  }[];
+  readonly parked: readonly { readonly aggregateKey: string; readonly reason: string }[];
+}
+
+/** One projection as `GET /projections` shows it. */
+export interface ProjectionStatus {
+  readonly name: ReadModelName;
+  /** Consuming, and its store answering. */
+  readonly healthy: boolean;
+  /** Whether the projector answered; when false, the figures below are unknown (null). */
+  readonly reachable: boolean;
+  readonly error?: string;
+  /** Events not applied yet, over all partitions. */
+  readonly lagEvents: number | null;
+  /** The most any partition is behind, in seconds. */
+  readonly lagSeconds: number | null;
+  /** When the newest applied event happened. */
+  readonly lastEventAt: string | null;
+  readonly deadLettered: number | null;
+  readonly parkedAggregates: number | null;
+  readonly partitions: ProjectorReport['partitions'];
+  readonly checkedAt: string;
+}
+
+function summarise(name: ReadModelName, report: ProjectorReport, checkedAt: string): ProjectionStatus {
+  const lastEventAt = report.partitions
+    .map((p) => p.lastEventAt)
+    .filter((at): at is string => at !== null)
+    .sort()
+    .at(-1);
+  return {
+    name,
+    healthy: report.running && report.storeAvailable,
+    reachable: true,
+    lagEvents: report.partitions.reduce((sum, p) => sum + p.lagEvents, 0),
+    lagSeconds: report.partitions.reduce((most, p) => Math.max(most, p.lagSeconds), 0),
+    lastEventAt: lastEventAt ?? null,
+    deadLettered: report.deadLettered,
+    parkedAggregates: report.parked.length,
+    partitions: report.partitions,
+    checkedAt,
+  };
+}
+
+/**
+ * Follows each projector's status: fetched on demand for `GET /projections`, and in the
+ * background for the freshness headers of every read, which must not wait on a projector.
+ */
+export class ProjectionStatusMonitor {
+  private readonly latest = new Map<ReadModelName, ProjectionStatus>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly projectors: Readonly<Record<ReadModelName, string>>,
+    private readonly options: { refreshMs: number; timeoutMs: number; logger: Logger },
+  ) {}
+
+  start(): void {
+    const refresh = () => {
+      void this.fetchAll().finally(() => {
+        this.timer = setTimeout(refresh, this.options.refreshMs);
+        this.timer.unref();
+      });
+    };
+    refresh();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** The last status fetched, possibly up to one refresh period old. */
+  cached(name: ReadModelName): ProjectionStatus | undefined {
+    return this.latest.get(name);
+  }
+
+  async fetchAll(): Promise<ProjectionStatus[]> {
+    const names = Object.keys(this.projectors) as ReadModelName[];
+    return Promise.all(names.map((name) => this.fetch(name)));
+  }
+
+  private async fetch(name: ReadModelName): Promise<ProjectionStatus> {
+    const checkedAt = new Date().toISOString();
+    let status: ProjectionStatus;
+    try {
+      const response = await fetch(new URL('/projection', this.projectors[name]), {
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      if (!response.ok) throw new Error(`answered ${response.status}`);
+      status = summarise(name, (await response.json()) as ProjectorReport, checkedAt);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (this.latest.get(name)?.reachable !== false)
+        this.options.logger.warn({ projection: name, err: message }, 'projector status not available');
+      status = {
+        name,
+        healthy: false,
+        reachable: false,
+        error: message,
+        lagEvents: null,
+        lagSeconds: null,
+        lastEventAt: null,
+        deadLettered: null,
+        parkedAggregates: null,
+        partitions: [],
+        checkedAt,
+      };
+    }
+    this.latest.set(name, status);
+    return status;
+  }
+}

@@ -1,0 +1,80 @@
+import { HttpProblem } from '@cqrs-shop/http';
+
+/** The read models the gateway serves from, by the projection that keeps each. */
+export type ReadModelName = 'order-history' | 'search' | 'analytics';
+
+/** Which store each read model lives in, for messages. */
+export const STORE_OF: Readonly<Record<ReadModelName, string>> = {
+  'order-history': 'MongoDB',
+  search: 'Elasticsearch',
+  analytics: 'Redis',
+};
+
+class StoreTimeout extends Error {
+  override readonly name = 'StoreTimeout';
+}
+
+/**
+ * Keeps one slow or absent store from taking the gateway down with it: every call gets a time
+ * limit, and after a failure the store's routes answer 503 at once for a cool-down period
+ * instead of piling up requests on a store that is not answering. Routes on other stores are
+ * untouched.
+ */
+export class StoreGuard {
+  private unavailableUntil = 0;
+  private lastError = '';
+
+  constructor(
+    readonly readModel: ReadModelName,
+    private readonly timeoutMs: number,
+    private readonly cooldownMs: number,
+    /** Whether an error means the store is unavailable, rather than a fault of the request. */
+    private readonly isOutage: (error: unknown) => boolean = () => true,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether the last call failed less than a cool-down ago. */
+  get available(): boolean {
+    return this.now() >= this.unavailableUntil;
+  }
+
+  /** Runs one store call within the time limit; a failure becomes a 503 problem. */
+  async call<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.available) throw this.unavailable(this.lastError);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = await Promise.race([
+        work(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            reject(new StoreTimeout(`no answer within ${this.timeoutMs} ms`));
+          }, this.timeoutMs);
+        }),
+      ]);
+      return result;
+    } catch (error) {
+      if (error instanceof HttpProblem || !(error instanceof StoreTimeout || this.isOutage(error)))
+        throw error;
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.unavailableUntil = this.now() + this.cooldownMs;
+      throw this.unavailable(this.lastError, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private unavailable(reason: string, cause?: unknown): HttpProblem {
+    const store = STORE_OF[this.readModel];
+    return new HttpProblem(
+      {
+        code: 'store-unavailable',
+        status: 503,
+        title: 'The read model behind this route is not available',
+        detail: `${store} (the ${this.readModel} read model) is not answering: ${reason}`,
+        extensions: { readModel: this.readModel, store },
+        headers: { 'Retry-After': String(Math.max(1, Math.ceil(this.cooldownMs / 1_000))) },
+      },
+      { cause },
+    );
+  }
+}
