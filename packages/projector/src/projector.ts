@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { decodeEvent, fromKafkaHeaders } from '@cqrs-shop/events';
 import { ensureTopics, type KafkaClients, readToEnd } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
-import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, KafkaMessage, Producer } from 'kafkajs';
 import type { ApplyRejection, ParkedAggregates, ProjectedEvent, Projection } from './types.js';
 
 export interface ProjectorOptions {
@@ -23,15 +23,20 @@ export interface ProjectorOptions {
   readonly backoffMs?: number;
   /** @default 10000 ms */
   readonly maxBackoffMs?: number;
+  /** How often lag is measured from the group's committed offsets. @default 1000 ms */
+  readonly lagIntervalMs?: number;
 }
 
 /** How far behind one partition is. */
 export interface PartitionLag {
   readonly topic: string;
   readonly partition: number;
-  /** Events on the partition not applied yet (at the last fetch). */
+  /** Events on the partition not applied yet: the high watermark minus the committed offset. */
   readonly lagEvents: number;
-  /** How old the last applied event was when it was applied, while events are waiting; 0 when caught up. */
+  /**
+   * While events are waiting, how long ago the last applied event happened (the waiting ones
+   * happened after it, so this bounds how far the read model is behind); 0 when caught up.
+   */
   readonly lagSeconds: number;
   readonly lastEventAt: string | null;
 }
@@ -42,6 +47,7 @@ export interface ProjectorStatus {
   /** False while the store does not answer (the projector waits and retries). */
   readonly storeAvailable: boolean;
   readonly applied: number;
+  /** Events in the dead-letter topic (kept forever), counted at start and since. */
   readonly deadLettered: number;
   readonly partitions: readonly PartitionLag[];
 }
@@ -86,6 +92,9 @@ export class Projector {
   private applied = 0;
   private deadLettered = 0;
   private readonly lag = new Map<string, PartitionLag>();
+  private lagTimer: NodeJS.Timeout | undefined;
+  private lagAdmin: Admin | undefined;
+  private lagMeasuring: Promise<void> | undefined;
   /** Aggregates being redriven: the consumer holds their new events until the redrive ends. */
   private readonly redriving = new Map<string, Promise<unknown>>();
 
@@ -98,7 +107,12 @@ export class Projector {
     await ensureTopics(admin, [
       { topic: deadLetterTopic, partitions: 1, settings: { 'retention.ms': '-1' } },
     ]);
-    await admin.disconnect();
+    // The count survives restarts: it is what the dead-letter topic holds.
+    const offsets = await admin.fetchTopicOffsets(deadLetterTopic);
+    this.deadLettered = offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+    this.lagAdmin = admin;
+    await this.measureLag(admin);
+    this.scheduleLagMeasurement(admin);
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
@@ -126,14 +140,7 @@ export class Projector {
         if (next !== undefined) {
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
           const lagEvents = Number(BigInt(batch.highWatermark) - BigInt(next));
-          this.lag.set(`${batch.topic}:${batch.partition}`, {
-            topic: batch.topic,
-            partition: batch.partition,
-            lagEvents,
-            lagSeconds:
-              lagEvents > 0 && lastEventAt ? Math.max(0, (Date.now() - Date.parse(lastEventAt)) / 1_000) : 0,
-            lastEventAt,
-          });
+          this.recordLag(batch.topic, batch.partition, lagEvents, lastEventAt);
         }
       },
     });
@@ -141,6 +148,11 @@ export class Projector {
 
   /** Stops consuming after the event in hand; the offsets of applied events are committed. */
   async stop(): Promise<void> {
+    clearTimeout(this.lagTimer);
+    this.lagTimer = undefined;
+    await this.lagMeasuring;
+    await this.lagAdmin?.disconnect();
+    this.lagAdmin = undefined;
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
     this.consumer = undefined;
@@ -202,6 +214,59 @@ export class Projector {
     await parked.unpark(aggregateKey);
     logger.info({ aggregate: aggregateKey, events: history.length, applied }, 'aggregate redriven');
     return { aggregateKey, redriven: true, applied, events: history.length };
+  }
+
+  private recordLag(topic: string, partition: number, lagEvents: number, lastEventAt: string | null): void {
+    const key = `${topic}:${partition}`;
+    const at = lastEventAt ?? this.lag.get(key)?.lastEventAt ?? null;
+    this.lag.set(key, {
+      topic,
+      partition,
+      lagEvents,
+      lagSeconds: lagEvents > 0 && at ? Math.max(0, (Date.now() - Date.parse(at)) / 1_000) : 0,
+      lastEventAt: at,
+    });
+  }
+
+  /**
+   * Lag from the group's committed offsets, measured apart from consuming: a projector stuck on
+   * an unavailable store, or one that has not received a batch yet, still reports how far
+   * behind it is.
+   */
+  private async measureLag(admin: Admin): Promise<void> {
+    const { groupId, topics } = this.options;
+    const [committed, ends] = await Promise.all([
+      admin.fetchOffsets({ groupId, topics: [...topics] }),
+      Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) }))),
+    ]);
+    for (const { topic, partitions } of ends) {
+      const offsets = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      for (const { partition, high, low } of partitions) {
+        const at = offsets.find((o) => o.partition === partition)?.offset ?? '-1';
+        // No commit yet: the group starts at the beginning of what the partition holds.
+        const position = BigInt(at) < 0n ? BigInt(low) : BigInt(at);
+        this.recordLag(topic, partition, Number(BigInt(high) - position), null);
+      }
+    }
+  }
+
+  private scheduleLagMeasurement(admin: Admin): void {
+    const interval = this.options.lagIntervalMs ?? 1_000;
+    const measure = () => {
+      this.lagMeasuring = this.measureLag(admin)
+        .catch((error: unknown) => {
+          this.options.logger.debug({ err: error }, 'lag not measured');
+        })
+        .finally(() => {
+          this.lagMeasuring = undefined;
+          // Stopped meanwhile: stop() disconnects the admin client.
+          if (this.lagTimer === undefined) return;
+          this.lagTimer = setTimeout(measure, interval);
+          this.lagTimer.unref();
+        });
+    };
+    this.lagTimer = setTimeout(measure, interval);
+    this.lagTimer.unref();
   }
 
   status(): ProjectorStatus {
