@@ -1,9 +1,11 @@
 // Test tiers are named by file: *.unit.test.ts (pure, no I/O), *.int.test.ts (real servers) and
 // *.e2e.test.ts (real service processes); the last two run in the integration project.
+// *.outage.test.ts stop and restart the shared servers themselves, so they run in a project of
+// their own, one file at a time, after the others (`npm run test:outage`).
 /** @type {import('jest').Config['projects'][number]} */
 const shared = {
   rootDir: __dirname,
-  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/tools', '<rootDir>/infra'],
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/tools', '<rootDir>/infra', '<rootDir>/e2e'],
   testEnvironment: 'node',
   transform: {
     '^.+\\.(t|mj|j)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
@@ -29,6 +31,13 @@ module.exports = {
       testMatch: ['**/*.int.test.ts', '**/*.e2e.test.ts'],
       globalSetup: '<rootDir>/packages/testing/src/global-setup.ts',
       slowTestThreshold: 20,
+    },
+    {
+      ...shared,
+      displayName: 'outage',
+      testMatch: ['**/*.outage.test.ts'],
+      globalSetup: '<rootDir>/packages/testing/src/global-setup.ts',
+      slowTestThreshold: 60,
     },
   ],
 };

@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import { type AggregateType, eventTopics } from '@cqrs-shop/events';
 import { searchAliases } from '@cqrs-shop/read-models';
+import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { createScratchDatabase, type ScratchDatabase } from './database.js';
@@ -27,6 +29,15 @@ const PORT_VARIABLE: Record<SuiteService, string> = {
   'projector-analytics': 'ANALYTICS_PORT',
   'query-gateway': 'GATEWAY_PORT',
 };
+
+/** The event topics each projector reads. */
+export const PROJECTOR_READS = {
+  'projector-order-history': ['customer', 'order'],
+  'projector-search': ['customer', 'product', 'order'],
+  'projector-analytics': ['order', 'product'],
+} as const satisfies Record<string, readonly AggregateType[]>;
+
+export type ProjectorService = keyof typeof PROJECTOR_READS;
 
 export interface HttpAnswer<T = Record<string, unknown>> {
   readonly status: number;
@@ -70,6 +81,8 @@ export async function startSuite(
     mongoDatabase: name,
     indexPrefix: name,
     keyPrefix: `${name}:`,
+    /** The consumer group of a projector service. */
+    groupId: (service: SuiteService) => `${name}.${service}`,
   };
   const ports = Object.fromEntries(
     await Promise.all(SUITE_SERVICES.map(async (service) => [service, await freePort()] as const)),
@@ -93,6 +106,8 @@ export async function startSuite(
     ...env,
     [PORT_VARIABLE[service]]: String(ports[service]),
     ...(service === 'command-service' ? { MIGRATE_ON_START: 'true' } : {}),
+    // Groups of its own: members of one group on other suites' topics would share its partitions.
+    ...(service.startsWith('projector-') ? { PROJECTOR_GROUP_ID: `${name}.${service}` } : {}),
     ...(service === 'query-gateway'
       ? {
           ORDER_HISTORY_PROJECTOR_URL: url('projector-order-history'),
@@ -136,8 +151,56 @@ export async function startSuite(
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
+  /**
+   * Waits until the outbox is published and each projector's group has committed every event
+   * on its topics: then its read model holds everything the write side has committed.
+   */
+  async function caughtUp(
+    projectors: readonly ProjectorService[] = Object.keys(PROJECTOR_READS) as ProjectorService[],
+    timeoutMs = 90_000,
+  ): Promise<void> {
+    await waitFor(
+      'the outbox to be published',
+      async () => {
+        const [rows] = await database.connection.query(
+          'SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL',
+        );
+        return Number((rows as { n: number }[])[0]?.n) === 0;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+    const kafka = new Kafka({ brokers: env.KAFKA_BROKERS?.split(',') ?? [], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topics = eventTopics(names.topicPrefix);
+      for (const projector of projectors) {
+        const read = PROJECTOR_READS[projector].map((type) => topics[type]);
+        await waitFor(
+          `${projector} to apply every event`,
+          async () => {
+            const committed = await admin.fetchOffsets({ groupId: names.groupId(projector), topics: read });
+            for (const topic of read) {
+              const ends = await admin.fetchTopicOffsets(topic);
+              const offsets = committed.find((c) => c.topic === topic)?.partitions ?? [];
+              for (const { partition, high, low } of ends) {
+                const at = Number(offsets.find((o) => o.partition === partition)?.offset ?? -1);
+                if ((at < 0 ? Number(low) : at) < Number(high)) return false;
+              }
+            }
+            return true;
+          },
+          { timeoutMs, intervalMs: 200 },
+        );
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   return {
     names,
+    caughtUp,
     /** The stores' settings as environment variables, e.g. for the convergence checker. */
     env,
     database,
