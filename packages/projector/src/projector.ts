@@ -107,11 +107,9 @@ export class Projector {
     await ensureTopics(admin, [
       { topic: deadLetterTopic, partitions: 1, settings: { 'retention.ms': '-1' } },
     ]);
-    // The count survives restarts: it is what the dead-letter topic holds.
-    const offsets = await admin.fetchTopicOffsets(deadLetterTopic);
-    this.deadLettered = offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+    await this.awaitTopics(admin);
+    this.deadLettered = await this.countDeadLetters(admin);
     this.lagAdmin = admin;
-    await this.measureLag(admin);
     this.scheduleLagMeasurement(admin);
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
@@ -216,6 +214,37 @@ export class Projector {
     return { aggregateKey, redriven: true, applied, events: history.length };
   }
 
+  /**
+   * Waits until the event topics exist: whoever owns them (the relay, or a topic-creation job)
+   * creates them with their partition counts, and a projector started first must not fail.
+   */
+  private async awaitTopics(admin: Admin): Promise<void> {
+    for (let waited = false; ; waited = true) {
+      const existing = new Set(await admin.listTopics());
+      const missing = this.options.topics.filter((topic) => !existing.has(topic));
+      if (missing.length === 0) return;
+      if (!waited)
+        this.options.logger.warn({ topics: missing }, 'waiting for the event topics to be created');
+      await delay(500);
+    }
+  }
+
+  /**
+   * What the dead-letter topic holds, so that the count survives restarts. A topic created a
+   * moment ago may not have a leader yet; a few short retries cover that.
+   */
+  private async countDeadLetters(admin: Admin): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const offsets = await admin.fetchTopicOffsets(this.options.deadLetterTopic);
+        return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await delay(250);
+      }
+    }
+  }
+
   private recordLag(topic: string, partition: number, lagEvents: number, lastEventAt: string | null): void {
     const key = `${topic}:${partition}`;
     const at = lastEventAt ?? this.lag.get(key)?.lastEventAt ?? null;
@@ -265,7 +294,7 @@ export class Projector {
           this.lagTimer.unref();
         });
     };
-    this.lagTimer = setTimeout(measure, interval);
+    this.lagTimer = setTimeout(measure, 0);
     this.lagTimer.unref();
   }
 
@@ -314,17 +343,32 @@ export class Projector {
   ): Promise<void> {
     const { parked, projection, logger, attempts = 5, backoffMs = 100, maxBackoffMs = 10_000 } = this.options;
     if ('error' in decoded) {
-      await this.park(topic, partition, message, decoded.aggregateKey, `cannot be decoded: ${decoded.error}`);
+      await this.park(
+        topic,
+        partition,
+        message,
+        decoded.aggregateKey,
+        `cannot be decoded: ${decoded.error}`,
+        heartbeat,
+        isRunning,
+      );
       return;
     }
     await this.redriving.get(decoded.aggregateKey)?.catch(() => undefined);
-    if (await parked.isParked(decoded.aggregateKey)) {
+    const isParked = await this.untilStoreAnswers(
+      () => parked.isParked(decoded.aggregateKey),
+      heartbeat,
+      isRunning,
+    );
+    if (isParked) {
       await this.park(
         topic,
         partition,
         message,
         decoded.aggregateKey,
         'parked behind an earlier event of the same aggregate',
+        heartbeat,
+        isRunning,
       );
       return;
     }
@@ -335,7 +379,15 @@ export class Projector {
         const outcome = await projection.apply(decoded.event);
         this.storeAvailable = true;
         if (typeof outcome === 'object') {
-          await this.park(topic, partition, message, decoded.aggregateKey, describeRejection(outcome));
+          await this.park(
+            topic,
+            partition,
+            message,
+            decoded.aggregateKey,
+            describeRejection(outcome),
+            heartbeat,
+            isRunning,
+          );
         } else if (outcome === 'applied') {
           this.applied++;
         }
@@ -354,11 +406,39 @@ export class Projector {
             message,
             decoded.aggregateKey,
             `failed ${failures} times: ${reason}`,
+            heartbeat,
+            isRunning,
           );
           return;
         }
         await this.pause(pause, heartbeat);
         pause = Math.min(pause * 2, maxBackoffMs);
+      }
+    }
+  }
+
+  /**
+   * Runs a call on the parking records, which live in the read model's store, until the store
+   * answers: without them the projector cannot tell whether an event may be applied, so it waits
+   * (reported as the store being unavailable) as it does for an apply. Gives up only on shutdown,
+   * leaving the event's offset uncommitted.
+   */
+  private async untilStoreAnswers<T>(
+    work: () => Promise<T>,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<T> {
+    const { backoffMs = 100, maxBackoffMs = 10_000, logger } = this.options;
+    for (let pause = backoffMs; ; pause = Math.min(pause * 2, maxBackoffMs)) {
+      try {
+        const result = await work();
+        this.storeAvailable = true;
+        return result;
+      } catch (error) {
+        if (!isRunning()) throw error;
+        if (this.storeAvailable) logger.warn({ err: error }, 'store unavailable; waiting');
+        this.storeAvailable = false;
+        await this.pause(pause, heartbeat);
       }
     }
   }
@@ -377,6 +457,8 @@ export class Projector {
     message: KafkaMessage,
     aggregateKey: string,
     reason: string,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
   ): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('the projector is not running');
@@ -399,7 +481,7 @@ export class Projector {
         },
       ],
     });
-    await this.options.parked.park(aggregateKey, reason);
+    await this.untilStoreAnswers(() => this.options.parked.park(aggregateKey, reason), heartbeat, isRunning);
     this.deadLettered++;
     this.options.logger.error(
       { aggregate: aggregateKey, topic, partition, offset: message.offset, reason },

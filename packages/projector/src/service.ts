@@ -29,14 +29,32 @@ const redriveBody = z.strictObject({
 });
 
 /**
- * `GET /projection`: lag per partition, dead letters, parked aggregates.
+ * `GET /projection`: lag per partition, dead letters, parked aggregates (null, with
+ * `parkedError`, while the store cannot list them).
  * `POST /projection/redrive` `{aggregate: "order:<id>"}`: once the cause of a parking is fixed,
  * re-apply the aggregate's history and unpark it (200), or say why it stays parked (409).
  */
 export function projectionRoutes(projector: Projector, parked: ParkedAggregates): (app: Express) => void {
   return (app) => {
     app.get('/projection', async (_req, res) => {
-      res.json({ ...projector.status(), parked: await parked.list() });
+      // The status must answer while the store is down: that is when it matters most.
+      let timer: NodeJS.Timeout | undefined;
+      const listed = await Promise.race([
+        parked.list(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            reject(new Error('the store did not answer within 500 ms'));
+          }, 500);
+        }),
+      ]).then(
+        (list) => ({ parked: list }),
+        (error: unknown) => ({
+          parked: null,
+          parkedError: error instanceof Error ? error.message : String(error),
+        }),
+      );
+      clearTimeout(timer);
+      res.json({ ...projector.status(), ...listed });
     });
     app.post('/projection/redrive', async (req, res) => {
       const { aggregate } = parseInput(redriveBody, req.body);

@@ -47,7 +47,8 @@ void runService({
 
     const monitor = new ProjectionStatusMonitor(config.gateway.projectors, {
       refreshMs: config.gateway.lagRefreshMs,
-      timeoutMs: storeTimeoutMs,
+      // A projector answers its status within half a second even while its store is down.
+      timeoutMs: 2_000,
       logger,
     });
     monitor.start();

@@ -14,7 +14,8 @@ interface ProjectorReport {
     readonly lagSeconds: number;
     readonly lastEventAt: string | null;
   }[];
-  readonly parked: readonly { readonly aggregateKey: string; readonly reason: string }[];
+  /** Null while the projector's store cannot list them. */
+  readonly parked: readonly { readonly aggregateKey: string; readonly reason: string }[] | null;
 }
 
 /** One projection as `GET /projections` shows it. */
@@ -51,7 +52,7 @@ function summarise(name: ReadModelName, report: ProjectorReport, checkedAt: stri
     lagSeconds: report.partitions.reduce((most, p) => Math.max(most, p.lagSeconds), 0),
     lastEventAt: lastEventAt ?? null,
     deadLettered: report.deadLettered,
-    parkedAggregates: report.parked.length,
+    parkedAggregates: report.parked?.length ?? null,
     partitions: report.partitions,
     checkedAt,
   };
