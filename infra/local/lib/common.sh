@@ -39,9 +39,9 @@ is_root() { [ "$(id -u)" = 0 ]; }
 
 # Installs Debian packages when a command is missing. Keeps the distribution's own service
 # from starting (it would take the port this stack wants) by a temporary policy-rc.d.
-apt_install() { # command package...
+apt_install() { # command package... (command: skip when it is on PATH; empty: always install)
   local cmd=$1; shift
-  command -v "$cmd" >/dev/null 2>&1 && return 0
+  [ -n "$cmd" ] && command -v "$cmd" >/dev/null 2>&1 && return 0
   command -v apt-get >/dev/null 2>&1 || die "'$cmd' is not installed and apt-get is not available; install: $*"
   is_root || die "'$cmd' is not installed; run as root or install it: sudo apt-get install $*"
   say "installing $* from Debian packages"

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # A MongoDB wire-protocol server: a real mongod when one is installed, otherwise FerretDB
-# v1 with its SQLite backend, built from the Go module proxy. FerretDB v1 lacks
+# v1 on PostgreSQL (see postgres.sh), built from the Go module proxy. FerretDB v1 lacks
 # transactions, change streams, $lookup, most $group accumulators, partial and TTL indexes
 # and arrayFilters; the read models stay within what both servers support.
 
@@ -38,7 +38,9 @@ mongodb_launch() {
   if mongodb_use_mongod; then
     exec mongod --dbpath "$DATA_DIR/mongodb" --port "$(mongodb_port)" --bind_ip 127.0.0.1
   fi
-  exec "$(mongodb_ferretdb)" --handler=sqlite --sqlite-url="file:$DATA_DIR/mongodb/" \
+  # The URL carries the password, so it goes by environment rather than on the command line.
+  FERRETDB_POSTGRESQL_URL="postgres://ferretdb:$(cat "$STACK_HOME/postgres-password")@127.0.0.1:$(postgres_port)/ferretdb" \
+    exec "$(mongodb_ferretdb)" --handler=pg \
     --state-dir="$DATA_DIR/mongodb" --listen-addr="127.0.0.1:$(mongodb_port)" \
     --debug-addr=- --telemetry=disable --log-level=error --log-format=text
 }

@@ -99,10 +99,10 @@ describe('infra/local/stack', () => {
   });
 
   it('rejects an unknown server name with the list of known ones', async () => {
-    const outcome = await stack(['up', 'postgres'], { STACK_HOME: stackHome });
+    const outcome = await stack(['up', 'cassandra'], { STACK_HOME: stackHome });
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toContain(
-      "unknown server 'postgres' (known: mariadb redis mongodb kafka elasticsearch)",
+      "unknown server 'cassandra' (known: mariadb redis postgres mongodb kafka elasticsearch)",
     );
   });
 });
