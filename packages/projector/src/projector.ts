@@ -25,6 +25,8 @@ export interface ProjectorOptions {
   readonly maxBackoffMs?: number;
   /** How often lag is measured from the group's committed offsets. @default 1000 ms */
   readonly lagIntervalMs?: number;
+  /** The consumer's session timeout; heartbeats go every tenth of it. @default 10000 ms */
+  readonly sessionTimeoutMs?: number;
 }
 
 /** How far behind one partition is. */
@@ -113,7 +115,13 @@ export class Projector {
     this.scheduleLagMeasurement(admin);
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
+    const consumer = kafka.consumer({
+      groupId,
+      maxWaitTimeInMs: 100,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+    });
     this.consumer = consumer;
     await consumer.connect();
     // A new group starts at the beginning: the topics are the whole history of the shop.

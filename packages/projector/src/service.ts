@@ -17,8 +17,26 @@ export function projectorSection(defaultGroupId: string) {
       PROJECTOR_GROUP_ID: variable.string({ default: defaultGroupId }),
       /** Attempts at an event that keeps failing for an unexplained reason, before it is parked. @default 5 */
       PROJECTOR_ATTEMPTS: variable.integer({ min: 1, max: 100, default: 5 }),
+      /**
+       * How long the group waits for a silent member before giving its partitions to another: a
+       * crashed replica's partitions stand still this long. Heartbeats go every tenth of it. @default 10s
+       */
+      PROJECTOR_SESSION_TIMEOUT: variable.duration({ default: 10_000, max: 300_000 }),
     },
-    (v) => ({ groupId: v.PROJECTOR_GROUP_ID, attempts: v.PROJECTOR_ATTEMPTS }),
+    (v) => ({
+      groupId: v.PROJECTOR_GROUP_ID,
+      attempts: v.PROJECTOR_ATTEMPTS,
+      sessionTimeoutMs: v.PROJECTOR_SESSION_TIMEOUT,
+    }),
+    (v) =>
+      v.PROJECTOR_SESSION_TIMEOUT >= 6_000
+        ? []
+        : [
+            {
+              variable: 'PROJECTOR_SESSION_TIMEOUT',
+              message: "must be at least 6s (Kafka's smallest session by default)",
+            },
+          ],
   );
 }
 
@@ -75,7 +93,11 @@ export interface ProjectorServiceOptions {
   readonly readiness: ReadinessCheck;
   readonly config: {
     readonly kafka: KafkaSettings & { readonly topicPrefix: string };
-    readonly projector: { readonly groupId: string; readonly attempts: number };
+    readonly projector: {
+      readonly groupId: string;
+      readonly attempts: number;
+      readonly sessionTimeoutMs: number;
+    };
     readonly http: { readonly port: number; readonly host: string; readonly bodyLimitBytes: number };
   };
   readonly logger: Logger;
@@ -102,6 +124,7 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
     projection: options.projection,
     parked: options.parked,
     attempts: config.projector.attempts,
+    sessionTimeoutMs: config.projector.sessionTimeoutMs,
   });
   await projector.start();
   lifecycle.onStop('projector', () => projector.stop());

@@ -81,9 +81,11 @@ export async function startSuite(
     mongoDatabase: name,
     indexPrefix: name,
     keyPrefix: `${name}:`,
-    /** The consumer group of a projector service. */
-    groupId: (service: SuiteService) => `${name}.${service}`,
+    /** The consumer group of a projector service, as it was last started. */
+    groupId: (service: SuiteService) => overrides.get(service)?.PROJECTOR_GROUP_ID ?? `${name}.${service}`,
   };
+  /** Settings a service was last started with on top of its defaults (see `start`). */
+  const overrides = new Map<SuiteService, Record<string, string>>();
   const ports = Object.fromEntries(
     await Promise.all(SUITE_SERVICES.map(async (service) => [service, await freePort()] as const)),
   ) as Record<SuiteService, number>;
@@ -117,9 +119,12 @@ export async function startSuite(
         }
       : {}),
     ...options.env?.[service],
+    ...overrides.get(service),
   });
   const running = new Map<SuiteService, ServiceProcess>();
-  const start = async (service: SuiteService): Promise<ServiceProcess> => {
+  /** Starts a service; `env` adds settings that stay for later restarts too. */
+  const start = async (service: SuiteService, env?: Record<string, string>): Promise<ServiceProcess> => {
+    if (env) overrides.set(service, { ...overrides.get(service), ...env });
     const process = startService(service, serviceEnv(service));
     running.set(service, process);
     await waitFor(
@@ -137,7 +142,7 @@ export async function startSuite(
   try {
     // The command service applies the migrations; the others may then start together.
     await start('command-service');
-    await Promise.all(SUITE_SERVICES.slice(1).map(start));
+    await Promise.all(SUITE_SERVICES.slice(1).map((service) => start(service)));
   } catch (error) {
     await Promise.all([...running.values()].map((p) => p.stop('SIGKILL')));
     await database.drop();
