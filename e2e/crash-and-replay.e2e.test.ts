@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { searchAliases } from '@cqrs-shop/read-models';
-import { type ProjectorService, type RunningSuite, startSuite } from '@cqrs-shop/testing';
+import type { ProjectorService, RunningSuite } from '@cqrs-shop/testing';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { checkConvergence, succeed } from './support';
+import { checkConvergence, succeed, suiteForTests } from './support';
 
 const PROJECTORS: readonly ProjectorService[] = [
   'projector-order-history',
@@ -15,24 +15,15 @@ const COMMANDS = 1_000;
 const CLIENTS = 12;
 
 describe('projectors killed mid-burst, then every topic replayed into the same read models', () => {
-  let suite: RunningSuite | undefined;
+  const running = suiteForTests();
   const mongo = new MongoClient(process.env.MONGODB_URL ?? '');
   const es = new ElasticsearchClient({ node: process.env.ELASTICSEARCH_URL ?? '' });
   const redis = new Redis(process.env.REDIS_URL ?? '');
-  const running = () => {
-    if (!suite) throw new Error('the suite did not start');
-    return suite;
-  };
-
-  beforeAll(async () => {
-    suite = await startSuite();
-  }, 120_000);
 
   afterAll(async () => {
     await mongo.close();
     await es.close();
     redis.disconnect();
-    await suite?.close();
   });
 
   /** Everything each read model holds, in a stable order, to compare before and after. */

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { repoRoot, type RunningSuite, startSuite, waitFor } from '@cqrs-shop/testing';
+import { repoRoot, waitFor } from '@cqrs-shop/testing';
+import { suiteForTests } from './support';
 
 const STORE_TIMEOUT_MS = 1_000;
 
@@ -14,23 +15,13 @@ function stack(action: 'up' | 'down', server: string): void {
 }
 
 describe('Elasticsearch stopped while the suite runs', () => {
-  let suite: RunningSuite | undefined;
-  const running = () => {
-    if (!suite) throw new Error('the suite did not start');
-    return suite;
-  };
-
-  beforeAll(async () => {
-    suite = await startSuite({
-      env: { 'query-gateway': { GATEWAY_STORE_TIMEOUT: `${STORE_TIMEOUT_MS}ms` } },
-    });
-  }, 120_000);
-
-  afterAll(async () => {
+  afterAll(() => {
     // Whatever happened, the shared stack is left with Elasticsearch running.
     stack('up', 'elasticsearch');
-    await suite?.close();
   }, 240_000);
+  const running = suiteForTests({
+    env: { 'query-gateway': { GATEWAY_STORE_TIMEOUT: `${STORE_TIMEOUT_MS}ms` } },
+  });
 
   async function command(path: string, body: unknown = {}) {
     const answer = await running().command<{

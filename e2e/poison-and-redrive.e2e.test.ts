@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
-import { readTopics, type RunningSuite, startSuite } from '@cqrs-shop/testing';
+import { readTopics } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
-import { checkConvergence, succeed } from './support';
+import { checkConvergence, succeed, suiteForTests } from './support';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 
@@ -10,20 +10,11 @@ const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 // snapshot (a leftover of an old version, an operator's slip). Every apply of that order fails
 // with WRONGTYPE until the key is removed — a cause that is real, persistent and fixable.
 describe('a poison event in the analytics projection', () => {
-  let suite: RunningSuite | undefined;
+  const running = suiteForTests({ env: { 'projector-analytics': { PROJECTOR_ATTEMPTS: '2' } } });
   const redis = new Redis(process.env.REDIS_URL ?? '');
-  const running = () => {
-    if (!suite) throw new Error('the suite did not start');
-    return suite;
-  };
 
-  beforeAll(async () => {
-    suite = await startSuite({ env: { 'projector-analytics': { PROJECTOR_ATTEMPTS: '2' } } });
-  }, 120_000);
-
-  afterAll(async () => {
+  afterAll(() => {
     redis.disconnect();
-    await suite?.close();
   });
 
   it('is dead-lettered with its error and parks its aggregate only; redrive repairs it once the cause is gone', async () => {

@@ -1,35 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { consistencyToken, eventTopics } from '@cqrs-shop/events';
-import { type RunningSuite, startSuite, testEventMessage, waitFor } from '@cqrs-shop/testing';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { testEventMessage, waitFor } from '@cqrs-shop/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { suiteForTests } from './support';
 
 // Events written straight to the suite's topics, in an order the write side cannot produce in
 // one partition but that separate topics allow: the order before its customer and product.
 describe('an order whose customer and product events arrive after it', () => {
-  let suite: RunningSuite | undefined;
-  let producer: Producer | undefined;
-  const running = () => {
-    if (!suite || !producer) throw new Error('the suite did not start');
-    return { suite, producer };
-  };
+  const running = suiteForTests();
+  const producer = new Kafka({
+    brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
+    logLevel: logLevel.NOTHING,
+  }).producer({ idempotent: true });
 
-  beforeAll(async () => {
-    suite = await startSuite();
-    const kafka = new Kafka({
-      brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-  }, 120_000);
-
-  afterAll(async () => {
-    await producer?.disconnect();
-    await suite?.close();
-  });
+  beforeAll(() => producer.connect());
+  afterAll(() => producer.disconnect());
 
   it('is complete and correct in every read model once they arrive', async () => {
-    const { suite, producer } = running();
+    const suite = running();
     const topics = eventTopics(suite.names.topicPrefix);
     const [orderId, customerId, productId] = [randomUUID(), randomUUID(), randomUUID()];
     const token = (aggregateType: 'order' | 'customer' | 'product') =>

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot, type RunningSuite } from '@cqrs-shop/testing';
+import { repoRoot, type RunningSuite, startSuite } from '@cqrs-shop/testing';
 
 interface Difference {
   readonly kind: string;
@@ -56,4 +56,22 @@ export async function succeed<T = Record<string, unknown>>(
   if (answer.status >= 300)
     throw new Error(`${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
+}
+
+/**
+ * The whole suite for one test file: started before its tests, closed after them. Returns the
+ * running suite (for use inside tests), failing clearly if it did not start.
+ */
+export function suiteForTests(options?: Parameters<typeof startSuite>[0]): () => RunningSuite {
+  let suite: RunningSuite | undefined;
+  beforeAll(async () => {
+    suite = await startSuite(options);
+  }, 120_000);
+  afterAll(async () => {
+    await suite?.close();
+  }, 120_000);
+  return () => {
+    if (!suite) throw new Error('the suite did not start');
+    return suite;
+  };
 }

@@ -1,23 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { consistencyToken } from '@cqrs-shop/events';
-import { type RunningSuite, startSuite } from '@cqrs-shop/testing';
+import { suiteForTests } from './support';
 
 type Answer = Record<string, unknown>;
 
 describe('the query gateway over the whole suite (real processes and stores)', () => {
-  let suite: RunningSuite | undefined;
-  const running = () => {
-    if (!suite) throw new Error('the suite did not start');
-    return suite;
-  };
-
-  beforeAll(async () => {
-    suite = await startSuite();
-  }, 120_000);
-
-  afterAll(async () => {
-    await suite?.close();
-  });
+  const running = suiteForTests();
 
   /** Sends a command and returns its answer, failing on anything but success. */
   async function command(path: string, body: unknown = {}): Promise<Answer & { consistencyToken: string }> {
