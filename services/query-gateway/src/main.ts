@@ -7,6 +7,7 @@ import { MongoClient } from 'mongodb';
 import { createQueryApi } from './app.js';
 import { loadGatewayConfig } from './config.js';
 import { ProjectionStatusMonitor } from './projection-status.js';
+import { SearchVisibility } from './search-visibility.js';
 import { StoreGuard } from './store-guard.js';
 
 /** An Elasticsearch answer in the 4xx range is about the request, not the store's health. */
@@ -56,13 +57,14 @@ void runService({
       monitor.stop();
     });
 
+    const search = new SearchReader(es, config.elasticsearch.indexPrefix);
     const app = createQueryApi({
       logger,
       monitor,
       context: {
         readers: {
           'order-history': new OrderHistoryReader(mongo.db(config.mongodb.database)),
-          search: new SearchReader(es, config.elasticsearch.indexPrefix),
+          search,
           analytics: new AnalyticsReader(redis, config.redis.keyPrefix),
         },
         defaultCurrency: config.gateway.defaultCurrency,
@@ -72,6 +74,7 @@ void runService({
         search: new StoreGuard('search', storeTimeoutMs, storeCooldownMs, isElasticsearchOutage),
         analytics: new StoreGuard('analytics', storeTimeoutMs, storeCooldownMs),
       },
+      searchVisibility: new SearchVisibility(() => search.refresh()),
       consistency: {
         waitMs: config.gateway.consistencyWaitMs,
         maxWaitMs: config.gateway.consistencyMaxWaitMs,

@@ -9,11 +9,14 @@ import {
   type Unmet,
 } from '../consistency.js';
 import type { ProjectionStatus, ProjectionStatusMonitor } from '../projection-status.js';
+import type { SearchVisibility } from '../search-visibility.js';
 import type { ReadModelName, StoreGuard } from '../store-guard.js';
 import type { QueryContext, QueryRoute } from './routes.js';
 
 export interface QueryHandlerOptions {
   readonly context: QueryContext;
+  /** Shares search refreshes among reads with consistency tokens. */
+  readonly searchVisibility: SearchVisibility;
   readonly guards: Readonly<Record<ReadModelName, StoreGuard>>;
   readonly monitor: ProjectionStatusMonitor;
   readonly consistency: { readonly waitMs: number; readonly maxWaitMs: number };
@@ -87,7 +90,9 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
           options.monitor.cached(route.readModel),
         );
       // Search sees a write only after a refresh; reads by id see it at once.
-      if (route.readModel === 'search') await guard.call(() => options.context.readers.search.refresh());
+      const confirmedAt = performance.now();
+      if (route.readModel === 'search')
+        await guard.call(() => options.searchVisibility.visibleAfter(confirmedAt));
     }
     const body = await guard.call(() => route.run({ params, query }, options.context));
     setFreshness(res, route.readModel, options.monitor.cached(route.readModel));
