@@ -111,7 +111,8 @@ export async function ensureTopics(
   const missing = specs.filter((spec) => !existing.has(spec.topic));
   if (missing.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      // Waited for below: kafkajs gives up when the broker does not know a new topic yet.
+      waitForLeaders: false,
       topics: missing.map((spec) => ({
         topic: spec.topic,
         numPartitions: spec.partitions,
@@ -119,6 +120,10 @@ export async function ensureTopics(
         configEntries: Object.entries(spec.settings ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
+    await awaitLeaders(
+      admin,
+      missing.map((spec) => spec.topic),
+    );
   }
   const present = specs.filter((spec) => existing.has(spec.topic));
   if (present.length > 0) {
@@ -133,6 +138,29 @@ export async function ensureTopics(
     }
   }
   return missing.map((spec) => spec.topic);
+}
+
+/**
+ * Waits until every partition of `topics` has a leader. Right after creation a broker may
+ * still answer "unknown topic" (KRaft propagates metadata asynchronously), so that is waited
+ * out too, within a bound.
+ */
+async function awaitLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ready = await admin.fetchTopicMetadata({ topics: [...topics] }).then(
+      (metadata) =>
+        topics.every((name) => {
+          const partitions = metadata.topics.find((t) => t.name === name)?.partitions ?? [];
+          return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+        }),
+      () => false,
+    );
+    if (ready) return;
+    if (Date.now() >= deadline)
+      throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**
