@@ -27,6 +27,11 @@ export interface ProjectorOptions {
   readonly lagIntervalMs?: number;
   /** The consumer's session timeout; heartbeats go every tenth of it. @default 10000 ms */
   readonly sessionTimeoutMs?: number;
+  /**
+   * Partitions applied at the same time. Events of one aggregate share a partition, so their
+   * order holds; other aggregates' events need no order among them. @default 6
+   */
+  readonly partitionsConcurrently?: number;
 }
 
 /** How far behind one partition is. */
@@ -129,6 +134,7 @@ export class Projector {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 6,
       eachBatch: async (payload) => {
         const { batch } = payload;
         const isRunning = () => payload.isRunning();
@@ -227,13 +233,21 @@ export class Projector {
    * creates them with their partition counts, and a projector started first must not fail.
    */
   private async awaitTopics(admin: Admin): Promise<void> {
+    const topics = [...this.options.topics, this.options.deadLetterTopic];
     for (let waited = false; ; waited = true) {
       const existing = new Set(await admin.listTopics());
-      const missing = this.options.topics.filter((topic) => !existing.has(topic));
-      if (missing.length === 0) return;
+      const missing = topics.filter((topic) => !existing.has(topic));
+      // A topic created a moment ago may not have a leader for every partition yet.
+      const ready =
+        missing.length === 0 &&
+        (await admin.fetchTopicMetadata({ topics }).then(
+          ({ topics: found }) => found.every((t) => t.partitions.every((p) => p.leader >= 0)),
+          () => false,
+        ));
+      if (ready) return;
       if (!waited)
         this.options.logger.warn({ topics: missing }, 'waiting for the event topics to be created');
-      await delay(500);
+      await delay(250);
     }
   }
 

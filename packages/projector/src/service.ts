@@ -22,11 +22,14 @@ export function projectorSection(defaultGroupId: string) {
        * crashed replica's partitions stand still this long. Heartbeats go every tenth of it. @default 10s
        */
       PROJECTOR_SESSION_TIMEOUT: variable.duration({ default: 10_000, max: 300_000 }),
+      /** Partitions applied at the same time (order within each partition holds). @default 6 */
+      PROJECTOR_CONCURRENCY: variable.integer({ min: 1, max: 256, default: 6 }),
     },
     (v) => ({
       groupId: v.PROJECTOR_GROUP_ID,
       attempts: v.PROJECTOR_ATTEMPTS,
       sessionTimeoutMs: v.PROJECTOR_SESSION_TIMEOUT,
+      partitionsConcurrently: v.PROJECTOR_CONCURRENCY,
     }),
     (v) =>
       v.PROJECTOR_SESSION_TIMEOUT >= 6_000
@@ -97,6 +100,7 @@ export interface ProjectorServiceOptions {
       readonly groupId: string;
       readonly attempts: number;
       readonly sessionTimeoutMs: number;
+      readonly partitionsConcurrently: number;
     };
     readonly http: { readonly port: number; readonly host: string; readonly bodyLimitBytes: number };
   };
@@ -125,6 +129,7 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
     parked: options.parked,
     attempts: config.projector.attempts,
     sessionTimeoutMs: config.projector.sessionTimeoutMs,
+    partitionsConcurrently: config.projector.partitionsConcurrently,
   });
   await projector.start();
   lifecycle.onStop('projector', () => projector.stop());

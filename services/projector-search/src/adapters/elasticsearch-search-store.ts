@@ -95,10 +95,18 @@ export class ElasticsearchSearchStore {
     return { source: found._source, seqNo: found._seq_no ?? 0, primaryTerm: found._primary_term ?? 0 };
   }
 
-  /** Writes a document created, or replaced if it is still the one read; false on a lost race. */
-  private async put<T>(alias: string, id: string, held: Held<T> | undefined, document: T): Promise<boolean> {
+  /**
+   * Writes a document created, or replaced if it is still the one read. Returns what is now
+   * held (for a further compare-and-set), or undefined on a lost race.
+   */
+  private async put<T>(
+    alias: string,
+    id: string,
+    held: Held<T> | undefined,
+    document: T,
+  ): Promise<Held<T> | undefined> {
     try {
-      await this.es.index({
+      const written = await this.es.index({
         index: alias,
         id,
         document,
@@ -106,9 +114,9 @@ export class ElasticsearchSearchStore {
           ? { if_seq_no: held.seqNo, if_primary_term: held.primaryTerm }
           : { op_type: 'create' as const }),
       });
-      return true;
+      return { source: document, seqNo: written._seq_no ?? 0, primaryTerm: written._primary_term ?? 0 };
     } catch (error) {
-      if (isConflict(error)) return false;
+      if (isConflict(error)) return undefined;
       throw error;
     }
   }
@@ -132,7 +140,21 @@ export class ElasticsearchSearchStore {
       if (isRejection(next)) return next;
       const customer = await this.get<CustomerRecord>(this.aliases.customers, next.customerId);
       if (customer) next = withOrderSearchCustomer(next, customer.source);
-      if (await this.put(this.aliases.orders, envelope.aggregateId, held, next)) return 'applied';
+      const written = await this.put(this.aliases.orders, envelope.aggregateId, held, next);
+      if (!written) continue;
+      // The customer may have been stored, and its join searched, between the read above and
+      // this write (customers and orders are applied concurrently): look once more, after it.
+      if (next.customerName === null) {
+        const late = await this.get<CustomerRecord>(this.aliases.customers, next.customerId);
+        if (late)
+          await this.put(
+            this.aliases.orders,
+            envelope.aggregateId,
+            written,
+            withOrderSearchCustomer(next, late.source),
+          );
+      }
+      return 'applied';
     }
     throw new Error(
       `order ${envelope.aggregateId} kept changing while version ${envelope.aggregateVersion} was applied`,
