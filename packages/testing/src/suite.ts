@@ -162,7 +162,7 @@ export async function startSuite(
    */
   async function caughtUp(
     projectors: readonly ProjectorService[] = Object.keys(PROJECTOR_READS) as ProjectorService[],
-    timeoutMs = 90_000,
+    timeoutMs = 180_000,
   ): Promise<void> {
     await waitFor(
       'the outbox to be published',

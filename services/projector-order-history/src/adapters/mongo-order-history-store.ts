@@ -71,7 +71,8 @@ export class MongoOrderHistoryStore {
         );
         if (result.matchedCount === 0) continue;
       }
-      await this.joinCustomerInto(orderId, next.customerId);
+      // Once joined, a document keeps its customer: only a new or unjoined one needs the join.
+      if (!previous || previous.customer === null) await this.joinCustomerInto(orderId, next.customerId);
       return 'applied';
     }
     throw new Error(
