@@ -6,6 +6,10 @@
 
 FERRETDB_VERSION=v1.24.2
 
+# FerretDB's storage; also needed when this file is sourced alone to launch the server.
+# shellcheck source=infra/local/servers/postgres.sh
+source "$LOCAL_DIR/servers/postgres.sh"
+
 mongodb_port() { echo "${MONGODB_PORT:-27017}"; }
 mongodb_ferretdb() { echo "$STACK_CACHE/ferretdb-$FERRETDB_VERSION/ferretdb"; }
 mongodb_use_mongod() { [ "${MONGODB_SERVER:-auto}" != ferretdb ] && command -v mongod >/dev/null 2>&1; }
