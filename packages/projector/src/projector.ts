@@ -140,7 +140,21 @@ export class Projector {
         const isRunning = () => payload.isRunning();
         const heartbeat = () => payload.heartbeat();
         let next: string | undefined;
+        let committed: string | undefined;
         let lastEventAt: string | null = null;
+        let lastCommitAt = Date.now();
+        const commit = async () => {
+          if (next === undefined || next === committed) return;
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+          committed = next;
+          lastCommitAt = Date.now();
+          this.recordLag(
+            batch.topic,
+            batch.partition,
+            Number(BigInt(batch.highWatermark) - BigInt(next)),
+            lastEventAt,
+          );
+        };
         for (const message of batch.messages) {
           if (!isRunning() || payload.isStale()) break;
           const decoded = this.decode(message);
@@ -148,12 +162,12 @@ export class Projector {
           await this.handle(batch.topic, batch.partition, message, decoded, heartbeat, isRunning);
           payload.resolveOffset(message.offset);
           next = (BigInt(message.offset) + 1n).toString();
+          // A long batch on a busy machine must neither look dead to the group (heartbeats are
+          // throttled by kafkajs, so this is cheap) nor leave much to re-apply after a crash.
+          await heartbeat();
+          if (Date.now() - lastCommitAt >= 1_000) await commit();
         }
-        if (next !== undefined) {
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-          const lagEvents = Number(BigInt(batch.highWatermark) - BigInt(next));
-          this.recordLag(batch.topic, batch.partition, lagEvents, lastEventAt);
-        }
+        await commit();
       },
     });
   }

@@ -53,7 +53,11 @@ export class MongoOrderHistoryStore {
     for (let attempt = 1; attempt <= 5; attempt++) {
       const previous = await this.order(envelope.aggregateId);
       const next = applyOrderEvent(previous, envelope, payload);
-      if (next === undefined) return 'already-applied';
+      if (next === undefined) {
+        // A crash may have come between writing the order and joining its customer.
+        if (previous?.customer === null) await this.joinCustomerInto(previous.orderId, previous.customerId);
+        return 'already-applied';
+      }
       if (isRejection(next)) return next;
       const { orderId, customer, ...fields } = next;
       if (!previous) {

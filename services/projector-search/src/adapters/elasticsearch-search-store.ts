@@ -136,7 +136,11 @@ export class ElasticsearchSearchStore {
     for (let attempt = 1; attempt <= 5; attempt++) {
       const held = await this.get<OrderSearchDocument>(this.aliases.orders, envelope.aggregateId);
       let next = applyOrderSearchEvent(held?.source, envelope, payload);
-      if (next === undefined) return 'already-applied';
+      if (next === undefined) {
+        // A crash may have come between writing the order and joining its customer.
+        if (held && held.source.customerName === null) await this.joinLate(envelope.aggregateId, held);
+        return 'already-applied';
+      }
       if (isRejection(next)) return next;
       const customer = await this.get<CustomerRecord>(this.aliases.customers, next.customerId);
       if (customer) next = withOrderSearchCustomer(next, customer.source);
@@ -144,21 +148,25 @@ export class ElasticsearchSearchStore {
       if (!written) continue;
       // The customer may have been stored, and its join searched, between the read above and
       // this write (customers and orders are applied concurrently): look once more, after it.
-      if (next.customerName === null) {
-        const late = await this.get<CustomerRecord>(this.aliases.customers, next.customerId);
-        if (late)
-          await this.put(
-            this.aliases.orders,
-            envelope.aggregateId,
-            written,
-            withOrderSearchCustomer(next, late.source),
-          );
-      }
+      if (next.customerName === null) await this.joinLate(envelope.aggregateId, written);
       return 'applied';
     }
     throw new Error(
       `order ${envelope.aggregateId} kept changing while version ${envelope.aggregateVersion} was applied`,
     );
+  }
+
+  /** Joins the customer into an order written without it, if the customer is known by now. */
+  private async joinLate(orderId: string, held: Held<OrderSearchDocument>): Promise<void> {
+    const customer = await this.get<CustomerRecord>(this.aliases.customers, held.source.customerId);
+    // A lost race means the order was rewritten meanwhile, and that write read the customer.
+    if (customer)
+      await this.put(
+        this.aliases.orders,
+        orderId,
+        held,
+        withOrderSearchCustomer(held.source, customer.source),
+      );
   }
 
   async applyProductEvent<T extends ProductEventType>(
