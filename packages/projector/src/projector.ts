@@ -32,6 +32,12 @@ export interface ProjectorOptions {
    * order holds; other aggregates' events need no order among them. @default 6
    */
   readonly partitionsConcurrently?: number;
+  /**
+   * Called when the consumer has stopped for good (kafkajs gives up on a non-retriable error,
+   * e.g. after the group evicted it): without it the projection would stand still while
+   * looking healthy. The service should end, so that it is started again.
+   */
+  readonly onCrash?: (error: Error) => void;
 }
 
 /** How far behind one partition is. */
@@ -129,6 +135,12 @@ export class Projector {
     });
     this.consumer = consumer;
     await consumer.connect();
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      this.consumer = undefined;
+      this.options.logger.fatal({ err: payload.error }, 'the consumer stopped for good');
+      this.options.onCrash?.(payload.error);
+    });
     // A new group starts at the beginning: the topics are the whole history of the shop.
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await consumer.run({

@@ -128,6 +128,13 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
     projection: options.projection,
     parked: options.parked,
     attempts: config.projector.attempts,
+    // Ending the process is the one way back that works everywhere (a supervisor restarts it).
+    onCrash: () => {
+      void lifecycle.stop('the consumer stopped for good').finally(() => {
+        logger.flush();
+        process.exit(1);
+      });
+    },
     sessionTimeoutMs: config.projector.sessionTimeoutMs,
     partitionsConcurrently: config.projector.partitionsConcurrently,
   });

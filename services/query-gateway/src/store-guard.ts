@@ -16,13 +16,14 @@ class StoreTimeout extends Error {
 
 /**
  * Keeps one slow or absent store from taking the gateway down with it: every call gets a time
- * limit, and after a failure the store's routes answer 503 at once for a cool-down period
- * instead of piling up requests on a store that is not answering. Routes on other stores are
- * untouched.
+ * limit, and after a few failures in a row the store's routes answer 503 at once for a
+ * cool-down period instead of piling up requests on a store that is not answering. One slow
+ * call under load fails only itself. Routes on other stores are untouched.
  */
 export class StoreGuard {
   private unavailableUntil = 0;
   private lastError = '';
+  private failuresInARow = 0;
 
   constructor(
     readonly readModel: ReadModelName,
@@ -31,6 +32,8 @@ export class StoreGuard {
     /** Whether an error means the store is unavailable, rather than a fault of the request. */
     private readonly isOutage: (error: unknown) => boolean = () => true,
     private readonly now: () => number = Date.now,
+    /** Failures in a row that start the cool-down. */
+    private readonly failureThreshold = 3,
   ) {}
 
   /** Whether the last call failed less than a cool-down ago. */
@@ -51,12 +54,16 @@ export class StoreGuard {
           }, this.timeoutMs);
         }),
       ]);
+      this.failuresInARow = 0;
       return result;
     } catch (error) {
       if (error instanceof HttpProblem || !(error instanceof StoreTimeout || this.isOutage(error)))
         throw error;
       this.lastError = error instanceof Error ? error.message : String(error);
-      this.unavailableUntil = this.now() + this.cooldownMs;
+      if (++this.failuresInARow >= this.failureThreshold) {
+        this.unavailableUntil = this.now() + this.cooldownMs;
+        this.failuresInARow = 0;
+      }
       throw this.unavailable(this.lastError, error);
     } finally {
       clearTimeout(timer);

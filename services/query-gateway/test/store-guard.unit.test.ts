@@ -12,7 +12,7 @@ async function problemOf(promise: Promise<unknown>): Promise<HttpProblem> {
 }
 
 describe('the store guard', () => {
-  it('answers 503 naming the store when a call fails, then fails at once until the cool-down is over', async () => {
+  it('answers 503 naming the store when calls fail, and fails at once for a cool-down after three in a row', async () => {
     let now = 1_000;
     const guard = new StoreGuard('search', 500, 2_000, undefined, () => now);
     let calls = 0;
@@ -26,13 +26,26 @@ describe('the store guard', () => {
     expect(first.code).toBe('store-unavailable');
     expect(first.message).toContain('Elasticsearch');
     expect(first.headers['Retry-After']).toBe('2');
+    expect(guard.available).toBe(true);
 
+    await problemOf(guard.call(failing));
+    await problemOf(guard.call(failing));
+    expect(guard.available).toBe(false);
     now += 1_999;
     await problemOf(guard.call(failing));
-    expect(calls).toBe(1);
+    expect(calls).toBe(3);
 
     now += 1;
     expect(await guard.call(() => Promise.resolve('back'))).toBe('back');
+  });
+
+  it('lets one failure among successes fail only itself', async () => {
+    const guard = new StoreGuard('order-history', 500, 2_000);
+    await problemOf(guard.call(() => Promise.reject(new Error('slow'))));
+    await guard.call(() => Promise.resolve('ok'));
+    await problemOf(guard.call(() => Promise.reject(new Error('slow'))));
+    await problemOf(guard.call(() => Promise.reject(new Error('slow'))));
+    expect(guard.available).toBe(true);
   });
 
   it('gives up on a call that takes longer than its time limit', async () => {
