@@ -72,7 +72,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot, stackEnv, startSuite, SUITE_SERVICES, type RunningSuite } from '@cqrs-shop/testing';
 import type { RowDataPacket } from 'mysql2/promise';
-import { median, round, summarize } from './stats.js';
+import { type Latency, median, medianLatency, round, summarize } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // The machine is shared and noisy: both parts run this many times and medians are reported.
@@ -117,13 +117,6 @@ const FATES: { upTo: number; steps: string[]; status: Status }[] = [
   { upTo: 0.925, steps: ['cancel'], status: 'CANCELLED' },
   { upTo: 1, steps: ['pay', 'cancel'], status: 'CANCELLED' },
 ];
-
-interface Latency {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
 
 interface RouteFigures {
   family: string;
@@ -960,12 +953,9 @@ function printRun(title: string, run: Run): void {
 function medianRun(runs: readonly Run[]): Run {
   const of = <T>(items: readonly T[], pick: (item: T) => number | null) =>
     round(median(items.map((item) => pick(item) ?? NaN)));
-  const latency = <T>(items: readonly T[], pick: (item: T) => Latency): Latency => ({
-    p50: of(items, (i) => pick(i).p50),
-    p95: of(items, (i) => pick(i).p95),
-    p99: of(items, (i) => pick(i).p99),
-    max: of(items, (i) => pick(i).max),
-  });
+  // A median picks one of the runs' figures, already rounded: no rounding needed.
+  const latency = <T>(items: readonly T[], pick: (item: T) => Latency): Latency =>
+    medianLatency(items.map(pick));
   const first = runs[0] as Run;
   const cpu = (pick: (run: Run) => CpuByProcess): CpuByProcess =>
     Object.fromEntries(
@@ -1027,12 +1017,7 @@ function medianCommands(all: readonly CommandFigures[]): CommandFigures {
     payOrders: of((c) => c.payOrders),
     failed: of((c) => c.failed),
     sentPerSecond: of((c) => c.sentPerSecond),
-    latencyMs: {
-      p50: of((c) => c.latencyMs.p50),
-      p95: of((c) => c.latencyMs.p95),
-      p99: of((c) => c.latencyMs.p99),
-      max: of((c) => c.latencyMs.max),
-    },
+    latencyMs: medianLatency(all.map((c) => c.latencyMs)),
   };
 }
 

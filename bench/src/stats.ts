@@ -25,3 +25,17 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
 }
+
+/** Latency percentiles of one measurement, in ms. */
+export interface Latency {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Each percentile's median over several measurements (one per run). */
+export function medianLatency(latencies: readonly Latency[]): Latency {
+  const of = (pick: (latency: Latency) => number) => median(latencies.map(pick));
+  return { p50: of((l) => l.p50), p95: of((l) => l.p95), p99: of((l) => l.p99), max: of((l) => l.max) };
+}

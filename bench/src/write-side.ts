@@ -17,7 +17,7 @@ import {
 } from '@cqrs-shop/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
-import { round, summarize } from './stats.js';
+import { median, medianLatency, round, summarize } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 // The machine is shared and noisy: every level runs this many times and medians are reported.
@@ -34,11 +34,6 @@ interface Level {
   publishLagMs: { p50: number | null; p99: number | null };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
-}
-
 /** Each figure's median over the runs of one level. */
 function medianLevel(concurrency: number, levels: readonly Level[]): Level {
   const of = (pick: (level: Level) => number | null) => median(levels.map((l) => pick(l) ?? NaN));
@@ -47,12 +42,7 @@ function medianLevel(concurrency: number, levels: readonly Level[]): Level {
     orders: of((l) => l.orders),
     failures: of((l) => l.failures),
     throughputPerSecond: of((l) => l.throughputPerSecond),
-    latencyMs: {
-      p50: of((l) => l.latencyMs.p50),
-      p95: of((l) => l.latencyMs.p95),
-      p99: of((l) => l.latencyMs.p99),
-      max: of((l) => l.latencyMs.max),
-    },
+    latencyMs: medianLatency(levels.map((l) => l.latencyMs)),
     publishLagMs: { p50: of((l) => l.publishLagMs.p50), p99: of((l) => l.publishLagMs.p99) },
   };
 }
