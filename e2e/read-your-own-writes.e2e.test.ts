@@ -38,7 +38,10 @@ describe('the query gateway over the whole suite (real processes and stores)', (
     const tokens = { 'X-Consistency-Token': `${paid.consistencyToken}, ${customer.consistencyToken}` };
 
     const order = await running().query(`/orders/${String(placed.orderId)}`, tokens);
-    expect(order.status).toBe(200);
+    expect({ status: order.status, problem: order.status === 200 ? null : order.body }).toEqual({
+      status: 200,
+      problem: null,
+    });
     expect(order.headers.get('x-read-model')).toBe('order-history');
     expect(order.body).toMatchObject({
       orderId: placed.orderId,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { type AggregateType, eventTopics } from '@cqrs-shop/events';
@@ -143,6 +144,22 @@ export async function startSuite(
     // The command service applies the migrations; the others may then start together.
     await start('command-service');
     await Promise.all(SUITE_SERVICES.slice(1).map((service) => start(service)));
+    // Ready for tests once the gateway sees every projector and each store has answered once.
+    await waitFor(
+      'the gateway to reach every projector and store',
+      async () => {
+        const answer = await fetch(`${url('query-gateway')}/projections`);
+        const { projections } = (await answer.json()) as { projections: { reachable: boolean }[] };
+        if (!projections.every((p) => p.reachable)) return false;
+        const warm = await Promise.all(
+          ['/stats/sales', '/search/products?limit=1', `/customers/${randomUUID()}/orders?limit=1`].map(
+            async (path) => (await fetch(`${url('query-gateway')}${path}`)).status,
+          ),
+        );
+        return warm.every((status) => status === 200);
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
   } catch (error) {
     await Promise.all([...running.values()].map((p) => p.stop('SIGKILL')));
     await database.drop();

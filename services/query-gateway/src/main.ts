@@ -28,6 +28,10 @@ void runService({
       connectTimeoutMS: storeTimeoutMs,
     });
     lifecycle.onStop('mongodb', () => mongo.close());
+    // Connected in the background, so the first read does not pay for it within its time limit.
+    mongo.connect().catch((error: unknown) => {
+      logger.warn({ err: error }, 'MongoDB not reachable yet; reads will retry');
+    });
     const es = new ElasticsearchClient({
       node: config.elasticsearch.url,
       requestTimeout: storeTimeoutMs,
