@@ -1,6 +1,7 @@
 import type { Logger } from '@cqrs-shop/logging';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
+import { withTimeout } from './timeout.js';
 
 /** One dependency that must answer for the service to take traffic. */
 export interface ReadinessCheck {
@@ -67,21 +68,11 @@ function readinessHandler(checks: readonly ReadinessCheck[], timeoutMs: number):
   return async (_req, res) => {
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
-        let timer: NodeJS.Timeout | undefined;
         try {
-          await Promise.race([
-            check(),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => {
-                reject(new Error(`no answer within ${timeoutMs} ms`));
-              }, timeoutMs);
-            }),
-          ]);
+          await withTimeout(check(), timeoutMs, name);
           return { name, ok: true as const };
         } catch (error) {
           return { name, ok: false as const, error: error instanceof Error ? error.message : String(error) };
-        } finally {
-          clearTimeout(timer);
         }
       }),
     );

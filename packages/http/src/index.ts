@@ -6,3 +6,4 @@ export { listen } from './server.js';
 export type { RunningServer } from './server.js';
 export { fieldErrors, parseInput } from './validation.js';
 export type { FieldError } from './validation.js';
+export { TimeoutError, withTimeout } from './timeout.js';

@@ -141,22 +141,26 @@ export async function ensureTopics(
 }
 
 /**
- * Waits until every partition of `topics` has a leader. Right after creation a broker may
- * still answer "unknown topic" (KRaft propagates metadata asynchronously), so that is waited
- * out too, within a bound.
+ * Whether every one of `topics` exists and has a leader for each partition: a topic created a
+ * moment ago may not yet (KRaft propagates metadata asynchronously, and a broker may answer
+ * "unknown topic" meanwhile).
  */
+export async function topicsReady(admin: Admin, topics: readonly string[]): Promise<boolean> {
+  const existing = new Set(await admin.listTopics());
+  if (!topics.every((topic) => existing.has(topic))) return false;
+  return admin.fetchTopicMetadata({ topics: [...topics] }).then(
+    (metadata) =>
+      topics.every((name) => {
+        const partitions = metadata.topics.find((t) => t.name === name)?.partitions ?? [];
+        return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+      }),
+    () => false,
+  );
+}
+
 async function awaitLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ready = await admin.fetchTopicMetadata({ topics: [...topics] }).then(
-      (metadata) =>
-        topics.every((name) => {
-          const partitions = metadata.topics.find((t) => t.name === name)?.partitions ?? [];
-          return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
-        }),
-      () => false,
-    );
-    if (ready) return;
+  while (!(await topicsReady(admin, topics))) {
     if (Date.now() >= deadline)
       throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { decodeEvent, fromKafkaHeaders } from '@cqrs-shop/events';
-import { ensureTopics, type KafkaClients, readToEnd } from '@cqrs-shop/kafka';
+import { ensureTopics, type KafkaClients, readToEnd, topicsReady } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
 import type { Admin, Consumer, KafkaMessage, Producer } from 'kafkajs';
 import type { ApplyRejection, ParkedAggregates, ProjectedEvent, Projection } from './types.js';
@@ -255,42 +255,21 @@ export class Projector {
   }
 
   /**
-   * Waits until the event topics exist: whoever owns them (the relay, or a topic-creation job)
-   * creates them with their partition counts, and a projector started first must not fail.
+   * Waits until the event topics exist with leaders: whoever owns them (the relay, or a
+   * topic-creation job) creates them with their partition counts, and a projector started
+   * first must not fail.
    */
   private async awaitTopics(admin: Admin): Promise<void> {
-    const topics = [...this.options.topics, this.options.deadLetterTopic];
-    for (let waited = false; ; waited = true) {
-      const existing = new Set(await admin.listTopics());
-      const missing = topics.filter((topic) => !existing.has(topic));
-      // A topic created a moment ago may not have a leader for every partition yet.
-      const ready =
-        missing.length === 0 &&
-        (await admin.fetchTopicMetadata({ topics }).then(
-          ({ topics: found }) => found.every((t) => t.partitions.every((p) => p.leader >= 0)),
-          () => false,
-        ));
-      if (ready) return;
-      if (!waited)
-        this.options.logger.warn({ topics: missing }, 'waiting for the event topics to be created');
+    for (let waited = false; !(await topicsReady(admin, this.options.topics)); waited = true) {
+      if (!waited) this.options.logger.warn({ topics: this.options.topics }, 'waiting for the event topics');
       await delay(250);
     }
   }
 
-  /**
-   * What the dead-letter topic holds, so that the count survives restarts. A topic created a
-   * moment ago may not have a leader yet; a few short retries cover that.
-   */
+  /** What the dead-letter topic holds, so that the count survives restarts. */
   private async countDeadLetters(admin: Admin): Promise<number> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const offsets = await admin.fetchTopicOffsets(this.options.deadLetterTopic);
-        return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
-      } catch (error) {
-        if (attempt >= 20) throw error;
-        await delay(250);
-      }
-    }
+    const offsets = await admin.fetchTopicOffsets(this.options.deadLetterTopic);
+    return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
   }
 
   private recordLag(topic: string, partition: number, lagEvents: number, lastEventAt: string | null): void {

@@ -1,6 +1,6 @@
 import { section, variable } from '@cqrs-shop/config';
 import { type AggregateType, deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
-import { createHttpApp, listen, parseInput, type ReadinessCheck } from '@cqrs-shop/http';
+import { createHttpApp, listen, parseInput, type ReadinessCheck, withTimeout } from '@cqrs-shop/http';
 import { createKafkaClients, type KafkaSettings } from '@cqrs-shop/kafka';
 import type { Lifecycle } from '@cqrs-shop/lifecycle';
 import type { Logger } from '@cqrs-shop/logging';
@@ -59,22 +59,13 @@ export function projectionRoutes(projector: Projector, parked: ParkedAggregates)
   return (app) => {
     app.get('/projection', async (_req, res) => {
       // The status must answer while the store is down: that is when it matters most.
-      let timer: NodeJS.Timeout | undefined;
-      const listed = await Promise.race([
-        parked.list(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new Error('the store did not answer within 500 ms'));
-          }, 500);
-        }),
-      ]).then(
+      const listed = await withTimeout(parked.list(), 500, 'the store').then(
         (list) => ({ parked: list }),
         (error: unknown) => ({
           parked: null,
           parkedError: error instanceof Error ? error.message : String(error),
         }),
       );
-      clearTimeout(timer);
       res.json({ ...projector.status(), ...listed });
     });
     app.post('/projection/redrive', async (req, res) => {

@@ -1,4 +1,4 @@
-import { HttpProblem } from '@cqrs-shop/http';
+import { HttpProblem, TimeoutError, withTimeout } from '@cqrs-shop/http';
 
 /** The read models the gateway serves from, by the projection that keeps each. */
 export type ReadModelName = 'order-history' | 'search' | 'analytics';
@@ -9,10 +9,6 @@ export const STORE_OF: Readonly<Record<ReadModelName, string>> = {
   search: 'Elasticsearch',
   analytics: 'Redis',
 };
-
-class StoreTimeout extends Error {
-  override readonly name = 'StoreTimeout';
-}
 
 /**
  * Keeps one slow or absent store from taking the gateway down with it: every call gets a time
@@ -44,20 +40,12 @@ export class StoreGuard {
   /** Runs one store call within the time limit; a failure becomes a 503 problem. */
   async call<T>(work: () => Promise<T>): Promise<T> {
     if (!this.available) throw this.unavailable(this.lastError);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await Promise.race([
-        work(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new StoreTimeout(`no answer within ${this.timeoutMs} ms`));
-          }, this.timeoutMs);
-        }),
-      ]);
+      const result = await withTimeout(work(), this.timeoutMs, STORE_OF[this.readModel]);
       this.failuresInARow = 0;
       return result;
     } catch (error) {
-      if (error instanceof HttpProblem || !(error instanceof StoreTimeout || this.isOutage(error)))
+      if (error instanceof HttpProblem || !(error instanceof TimeoutError || this.isOutage(error)))
         throw error;
       this.lastError = error instanceof Error ? error.message : String(error);
       if (++this.failuresInARow >= this.failureThreshold) {
@@ -65,8 +53,6 @@ export class StoreGuard {
         this.failuresInARow = 0;
       }
       throw this.unavailable(this.lastError, error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

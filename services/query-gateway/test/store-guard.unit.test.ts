@@ -51,7 +51,7 @@ describe('the store guard', () => {
   it('gives up on a call that takes longer than its time limit', async () => {
     const guard = new StoreGuard('analytics', 20, 1_000);
     const problem = await problemOf(guard.call(() => new Promise(() => undefined)));
-    expect(problem.message).toContain('no answer within 20 ms');
+    expect(problem.message).toContain('did not answer within 20 ms');
   });
 
   it('passes on problems of the request itself and errors that are no outage, staying available', async () => {
