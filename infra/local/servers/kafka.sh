@@ -53,11 +53,12 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=-1
 PROPS
   [ -f "$dir/logs/meta.properties" ] && return 0
-  # A cluster id is 16 random bytes in unpadded base64url, as the storage tool makes them.
+  # A cluster id is 16 random bytes in unpadded base64url, as the storage tool makes them. It
+  # may start with '-', so it is passed as --cluster-id=<id>, never as a separate argument.
   local cluster_id
   cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
   kafka_java_command
-  "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format --ignore-formatted -t "$cluster_id" -c "$(kafka_config)" \
+  "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format --ignore-formatted --cluster-id="$cluster_id" -c "$(kafka_config)" \
     >"$LOG_DIR/kafka-format.log" 2>&1 || {
     tail -n 20 "$LOG_DIR/kafka-format.log" >&2
     die "kafka: could not format the KRaft storage in $dir/logs"
