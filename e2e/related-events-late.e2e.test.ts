@@ -44,6 +44,7 @@ describe('an order whose customer and product events arrive after it', () => {
           lines: [line],
           totalCents: 6_000,
           currency: 'EUR',
+          channel: 'WEB',
         }),
       ],
     });
@@ -61,6 +62,8 @@ describe('an order whose customer and product events arrive after it', () => {
           customerId,
           name: 'Late Larry',
           email: 'larry@example.com',
+          givenName: 'Larry',
+          familyName: 'Late',
         }),
       ],
     });

@@ -1,6 +1,32 @@
 export { DEAD_LETTER_HEADERS, Projector } from './projector.js';
 export type { PartitionLag, ProjectorOptions, ProjectorStatus, RedriveResult } from './projector.js';
 export { StoreUnavailableError } from './types.js';
-export type { ApplyOutcome, ApplyRejection, ParkedAggregates, ProjectedEvent, Projection } from './types.js';
+export type {
+  ApplyOutcome,
+  ApplyRejection,
+  ParkedAggregates,
+  ProjectedEvent,
+  Projection,
+  ProjectionTarget,
+  ProjectionTargets,
+} from './types.js';
 export { projectionRoutes, projectorSection, startProjectorService } from './service.js';
 export type { ProjectorServiceOptions } from './service.js';
+export { LiveTarget, ensureLiveTarget } from './live-target.js';
+export { assessHistory, fetchHistoryFacts } from './history.js';
+export type { HistoryAssessment, TopicHistoryFacts } from './history.js';
+export {
+  RebuildRefusedError,
+  collectGarbage,
+  dropVersion,
+  groupForVersion,
+  rebuildProjection,
+  switchLiveVersion,
+} from './rebuild.js';
+export type {
+  CollectedVersion,
+  RebuildOptions,
+  RebuildPhase,
+  RebuildReport,
+  RebuildResult,
+} from './rebuild.js';

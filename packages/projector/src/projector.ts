@@ -38,6 +38,23 @@ export interface ProjectorOptions {
    * looking healthy. The service should end, so that it is started again.
    */
   readonly onCrash?: (error: Error) => void;
+  /**
+   * A replay (a rebuild reading history into a new version) rather than the live projection:
+   * marked so in logs and status, and it never runs {@link ProjectorOptions.onFirstApplied}.
+   */
+  readonly replay?: boolean;
+  /**
+   * Applies only events that happened at or before this instant (ISO 8601): a point-in-time
+   * model. Later events are passed over, their offsets committed.
+   */
+  readonly until?: string;
+  /**
+   * Work that must happen once per real event (a notification, a webhook), run after an event
+   * was applied for the first time by the live projection — never during a replay or redrive,
+   * and not for an event the read model already had. Its failure is logged, not retried: the
+   * read model is already written.
+   */
+  readonly onFirstApplied?: (event: ProjectedEvent) => Promise<void>;
 }
 
 /** How far behind one partition is. */
@@ -52,11 +69,20 @@ export interface PartitionLag {
    */
   readonly lagSeconds: number;
   readonly lastEventAt: string | null;
+  /** The next offset to apply (the committed one), and the partition's first and end offsets. */
+  readonly position: number;
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface ProjectorStatus {
   readonly name: string;
   readonly running: boolean;
+  /** `replay` while rebuilding a version from history. */
+  readonly mode: 'live' | 'replay';
+  readonly groupId: string;
+  /** Events passed over because they happened after `until`. */
+  readonly beyondUntil: number;
   /** False while the store does not answer (the projector waits and retries). */
   readonly storeAvailable: boolean;
   readonly applied: number;
@@ -80,6 +106,8 @@ export const DEAD_LETTER_HEADERS = {
   projection: 'dead-letter-projection',
   source: 'dead-letter-source',
   at: 'dead-letter-at',
+  /** `live`, or `replay` when a rebuild dead-lettered it (the live projection did so before). */
+  mode: 'dead-letter-mode',
 } as const;
 
 function describeRejection(rejection: ApplyRejection): string {
@@ -103,6 +131,7 @@ export class Projector {
   private producer: Producer | undefined;
   private storeAvailable = true;
   private applied = 0;
+  private beyondUntil = 0;
   private deadLettered = 0;
   private readonly lag = new Map<string, PartitionLag>();
   private lagTimer: NodeJS.Timeout | undefined;
@@ -111,7 +140,13 @@ export class Projector {
   /** Aggregates being redriven: the consumer holds their new events until the redrive ends. */
   private readonly redriving = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly options: ProjectorOptions) {}
+  private readonly untilMs: number | undefined;
+
+  constructor(private readonly options: ProjectorOptions) {
+    this.untilMs = options.until === undefined ? undefined : Date.parse(options.until);
+    if (this.untilMs !== undefined && Number.isNaN(this.untilMs))
+      throw new Error(`until must be an ISO 8601 instant, not ${options.until}`);
+  }
 
   async start(): Promise<void> {
     const { kafka, groupId, topics, deadLetterTopic } = this.options;
@@ -160,12 +195,11 @@ export class Projector {
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
           committed = next;
           lastCommitAt = Date.now();
-          this.recordLag(
-            batch.topic,
-            batch.partition,
-            Number(BigInt(batch.highWatermark) - BigInt(next)),
+          this.recordLag(batch.topic, batch.partition, {
+            position: Number(next),
+            end: Number(batch.highWatermark),
             lastEventAt,
-          );
+          });
         };
         for (const message of batch.messages) {
           if (!isRunning() || payload.isStale()) break;
@@ -272,15 +306,24 @@ export class Projector {
     return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
   }
 
-  private recordLag(topic: string, partition: number, lagEvents: number, lastEventAt: string | null): void {
+  private recordLag(
+    topic: string,
+    partition: number,
+    measured: { position: number; end: number; start?: number; lastEventAt: string | null },
+  ): void {
     const key = `${topic}:${partition}`;
-    const at = lastEventAt ?? this.lag.get(key)?.lastEventAt ?? null;
+    const known = this.lag.get(key);
+    const at = measured.lastEventAt ?? known?.lastEventAt ?? null;
+    const lagEvents = Math.max(0, measured.end - measured.position);
     this.lag.set(key, {
       topic,
       partition,
       lagEvents,
       lagSeconds: lagEvents > 0 && at ? Math.max(0, (Date.now() - Date.parse(at)) / 1_000) : 0,
       lastEventAt: at,
+      position: measured.position,
+      start: measured.start ?? known?.start ?? 0,
+      end: measured.end,
     });
   }
 
@@ -301,7 +344,12 @@ export class Projector {
         const at = offsets.find((o) => o.partition === partition)?.offset ?? '-1';
         // No commit yet: the group starts at the beginning of what the partition holds.
         const position = BigInt(at) < 0n ? BigInt(low) : BigInt(at);
-        this.recordLag(topic, partition, Number(BigInt(high) - position), null);
+        this.recordLag(topic, partition, {
+          position: Number(position),
+          end: Number(high),
+          start: Number(low),
+          lastEventAt: null,
+        });
       }
     }
   }
@@ -329,6 +377,9 @@ export class Projector {
     return {
       name: this.options.name,
       running: this.consumer !== undefined,
+      mode: this.options.replay === true ? 'replay' : 'live',
+      groupId: this.options.groupId,
+      beyondUntil: this.beyondUntil,
       storeAvailable: this.storeAvailable,
       applied: this.applied,
       deadLettered: this.deadLettered,
@@ -381,6 +432,10 @@ export class Projector {
       );
       return;
     }
+    if (this.untilMs !== undefined && Date.parse(decoded.event.envelope.occurredAt) > this.untilMs) {
+      this.beyondUntil++;
+      return;
+    }
     await this.redriving.get(decoded.aggregateKey)?.catch(() => undefined);
     const isParked = await this.untilStoreAnswers(
       () => parked.isParked(decoded.aggregateKey),
@@ -417,6 +472,7 @@ export class Projector {
           );
         } else if (outcome === 'applied') {
           this.applied++;
+          await this.runFirstApplied(decoded.event);
         }
         return;
       } catch (error) {
@@ -442,6 +498,14 @@ export class Projector {
         pause = Math.min(pause * 2, maxBackoffMs);
       }
     }
+  }
+
+  private async runFirstApplied(event: ProjectedEvent): Promise<void> {
+    const { onFirstApplied, replay, logger } = this.options;
+    if (!onFirstApplied || replay === true) return;
+    await onFirstApplied(event).catch((error: unknown) => {
+      logger.error({ err: error, eventId: event.envelope.eventId }, 'once-per-event work failed');
+    });
   }
 
   /**
@@ -504,6 +568,7 @@ export class Projector {
             [DEAD_LETTER_HEADERS.projection]: this.options.name,
             [DEAD_LETTER_HEADERS.source]: `${topic}/${partition}/${message.offset}`,
             [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
+            [DEAD_LETTER_HEADERS.mode]: this.options.replay === true ? 'replay' : 'live',
           },
         },
       ],

@@ -6,15 +6,21 @@ import type { Lifecycle } from '@cqrs-shop/lifecycle';
 import type { Logger } from '@cqrs-shop/logging';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { Projector } from './projector.js';
-import type { ParkedAggregates, Projection } from './types.js';
+import { describeTargets, type TargetCatalog, type TargetRecord } from '@cqrs-shop/read-models';
+import { ensureLiveTarget, LiveTarget } from './live-target.js';
+import type { ProjectedEvent, ProjectionTargets } from './types.js';
 
 /** The settings every projector service shares; `defaultGroupId` names its consumer group. */
 export function projectorSection(defaultGroupId: string) {
   return section(
     {
-      /** The consumer group; a new group reads the topics from the beginning. */
+      /**
+       * The consumer group of version 1, made at the very first start; a rebuilt version gets a
+       * group of its own, recorded with it, which the projector takes over when it goes live.
+       */
       PROJECTOR_GROUP_ID: variable.string({ default: defaultGroupId }),
+      /** How often the live-version pointer is read, to follow a switch. @default 1s */
+      PROJECTOR_TARGET_POLL: variable.duration({ default: 1_000, max: 60_000 }),
       /** Attempts at an event that keeps failing for an unexplained reason, before it is parked. @default 5 */
       PROJECTOR_ATTEMPTS: variable.integer({ min: 1, max: 100, default: 5 }),
       /**
@@ -30,6 +36,7 @@ export function projectorSection(defaultGroupId: string) {
       attempts: v.PROJECTOR_ATTEMPTS,
       sessionTimeoutMs: v.PROJECTOR_SESSION_TIMEOUT,
       partitionsConcurrently: v.PROJECTOR_CONCURRENCY,
+      targetPollMs: v.PROJECTOR_TARGET_POLL,
     }),
     (v) =>
       v.PROJECTOR_SESSION_TIMEOUT >= 6_000
@@ -49,28 +56,51 @@ const redriveBody = z.strictObject({
     .regex(/^(customer|product|order):[\x21-\x7e]{1,255}$/, 'must be <aggregate type>:<aggregate id>'),
 });
 
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function describeCatalog(
+  catalog: TargetCatalog,
+): Promise<{ liveVersion: number | null; targets: TargetRecord[] }> {
+  const [live, records] = await Promise.all([catalog.liveVersion(), catalog.records()]);
+  return { liveVersion: live, targets: describeTargets(records, live) };
+}
+
 /**
- * `GET /projection`: lag per partition, dead letters, parked aggregates (null, with
- * `parkedError`, while the store cannot list them).
+ * `GET /projection`: the version projected into, lag per partition, dead letters, parked
+ * aggregates, and every version of the read model with its state and rebuild progress (store
+ * reads are null, with an error, while the store does not answer).
  * `POST /projection/redrive` `{aggregate: "order:<id>"}`: once the cause of a parking is fixed,
  * re-apply the aggregate's history and unpark it (200), or say why it stays parked (409).
  */
-export function projectionRoutes(projector: Projector, parked: ParkedAggregates): (app: Express) => void {
+export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): (app: Express) => void {
   return (app) => {
     app.get('/projection', async (_req, res) => {
+      const version = live.version;
+      const status = live.status();
       // The status must answer while the store is down: that is when it matters most.
-      const listed = await withTimeout(parked.list(), 500, 'the store').then(
-        (list) => ({ parked: list }),
-        (error: unknown) => ({
-          parked: null,
-          parkedError: error instanceof Error ? error.message : String(error),
-        }),
-      );
-      res.json({ ...projector.status(), ...listed });
+      const [listed, catalog] = await Promise.all([
+        version === undefined
+          ? Promise.resolve({ parked: [] })
+          : withTimeout(targets.open(version).parked.list(), 500, 'the store').then(
+              (list) => ({ parked: list }),
+              (error: unknown) => ({ parked: null, parkedError: errorText(error) }),
+            ),
+        withTimeout(describeCatalog(targets.catalog), 500, 'the store').catch((error: unknown) => ({
+          liveVersion: null,
+          targets: null,
+          targetsError: errorText(error),
+        })),
+      ]);
+      res.json({
+        ...(status ?? { running: false, storeAvailable: true, applied: 0, deadLettered: 0, partitions: [] }),
+        version: version ?? null,
+        ...listed,
+        ...catalog,
+      });
     });
     app.post('/projection/redrive', async (req, res) => {
       const { aggregate } = parseInput(redriveBody, req.body);
-      const result = await projector.redrive(aggregate);
+      const result = await live.redrive(aggregate);
       res.status(result.redriven ? 200 : 409).json(result);
     });
   };
@@ -81,8 +111,10 @@ export interface ProjectorServiceOptions {
   readonly name: string;
   /** The aggregate types whose topics it reads. */
   readonly reads: readonly AggregateType[];
-  readonly projection: Projection;
-  readonly parked: ParkedAggregates;
+  /** Its versions, in its store. */
+  readonly targets: ProjectionTargets;
+  /** Work that must happen once per real event; never run by replays (see ProjectorOptions). */
+  readonly onFirstApplied?: (event: ProjectedEvent) => Promise<void>;
   /** Its store, behind GET /readyz. */
   readonly readiness: ReadinessCheck;
   readonly config: {
@@ -92,6 +124,7 @@ export interface ProjectorServiceOptions {
       readonly attempts: number;
       readonly sessionTimeoutMs: number;
       readonly partitionsConcurrently: number;
+      readonly targetPollMs: number;
     };
     readonly http: { readonly port: number; readonly host: string; readonly bodyLimitBytes: number };
   };
@@ -100,24 +133,28 @@ export interface ProjectorServiceOptions {
 }
 
 /**
- * Everything a projector service does besides its store: consume its topics with the runtime,
- * and serve `/healthz`, `/readyz`, `/projection` and `/projection/redrive`. Resources are
- * registered on the lifecycle, so SIGTERM closes them in order.
+ * Everything a projector service does besides its store: consume its topics with the runtime
+ * into the live version of its read model (following the pointer when a rebuild moves it), and
+ * serve `/healthz`, `/readyz`, `/projection` and `/projection/redrive`. Resources are registered
+ * on the lifecycle, so SIGTERM closes them in order.
  */
-export async function startProjectorService(options: ProjectorServiceOptions): Promise<Projector> {
-  const { name, config, logger, lifecycle } = options;
+export async function startProjectorService(options: ProjectorServiceOptions): Promise<LiveTarget> {
+  const { name, config, logger, lifecycle, targets } = options;
   const kafka = createKafkaClients(config.kafka, logger);
   lifecycle.onStop('kafka clients', () => kafka.close());
   const topics = eventTopics(config.kafka.topicPrefix);
-  const projector = new Projector({
+  const version = await ensureLiveTarget(targets.catalog, config.projector.groupId);
+  const live = new LiveTarget({
+    targets,
+    logger,
+    pollMs: config.projector.targetPollMs,
+    projector: {
     name,
-    groupId: config.projector.groupId,
     topics: options.reads.map((type) => topics[type]),
     deadLetterTopic: deadLetterTopicFor(name, config.kafka.topicPrefix),
     kafka,
     logger,
-    projection: options.projection,
-    parked: options.parked,
+    ...(options.onFirstApplied ? { onFirstApplied: options.onFirstApplied } : {}),
     attempts: config.projector.attempts,
     // Ending the process is the one way back that works everywhere (a supervisor restarts it).
     onCrash: () => {
@@ -128,16 +165,17 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
     },
     sessionTimeoutMs: config.projector.sessionTimeoutMs,
     partitionsConcurrently: config.projector.partitionsConcurrently,
+    },
   });
-  await projector.start();
-  lifecycle.onStop('projector', () => projector.stop());
+  await live.start(version);
+  lifecycle.onStop('projector', () => live.stop());
   const app = createHttpApp({
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness: [options.readiness],
-    routes: projectionRoutes(projector, options.parked),
+    routes: projectionRoutes(live, targets),
   });
   const server = await listen(app, config.http, lifecycle);
-  logger.info({ port: server.port, projection: name }, 'projector listening');
-  return projector;
+  logger.info({ port: server.port, projection: name, version }, 'projector listening');
+  return live;
 }

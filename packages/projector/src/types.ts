@@ -1,4 +1,5 @@
 import type { EventEnvelope, EventPayloads, EventType } from '@cqrs-shop/events';
+import type { TargetCatalog } from '@cqrs-shop/read-models';
 
 /** One event as a projection receives it: envelope (from the headers) and decoded payload. */
 export type ProjectedEvent<T extends EventType = EventType> = {
@@ -45,4 +46,17 @@ export interface ParkedAggregates {
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
   readonly retriable = true;
+}
+
+/** One version of a read model, opened for writing. */
+export interface ProjectionTarget {
+  readonly projection: Projection;
+  readonly parked: ParkedAggregates;
+}
+
+/** A read model's versions: their catalog (pointer and records), and how to write to one. */
+export interface ProjectionTargets {
+  readonly catalog: TargetCatalog;
+  /** The version's writer; `catalog.create(version)` must have made its place first. */
+  open(version: number): ProjectionTarget;
 }

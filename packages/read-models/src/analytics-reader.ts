@@ -39,15 +39,16 @@ function nonZero(hash: Record<string, string>): Record<string, number> {
   return counts;
 }
 
-/** Reads the analytics read model in Redis. */
+/** Reads one version of the analytics read model in Redis. */
 export class AnalyticsReader implements AppliedVersions {
   readonly keys: AnalyticsKeys;
 
   constructor(
     private readonly redis: Redis,
     keyPrefix: string,
+    readonly version: number,
   ) {
-    this.keys = analyticsKeys(keyPrefix);
+    this.keys = analyticsKeys(keyPrefix, version);
   }
 
   /** The sales figures in one currency (money in different currencies is never added up). */

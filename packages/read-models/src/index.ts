@@ -1,9 +1,18 @@
 /**
- * The read models as stored: where each lives (MongoDB collections, Elasticsearch aliases, Redis
- * keys) and how each is read. Projectors write to these places; the query gateway and the
- * convergence checker read from them through the readers below.
+ * The read models as stored: where each lives (MongoDB collections, Elasticsearch aliases and
+ * indices, Redis keys), in numbered versions with a live pointer, and how each is read.
+ * Projectors write to these places; the query gateway, the convergence checker and the `cqrs`
+ * CLI read from them through the readers and catalogs below.
  */
-export { ORDER_HISTORY_COLLECTIONS, analyticsKeys, searchAliases } from './layout.js';
+export {
+  ORDER_HISTORY_TARGETS_COLLECTION,
+  analyticsKeys,
+  analyticsTargetKeys,
+  orderHistoryCollections,
+  searchAliases,
+  searchIndices,
+  searchTargetsIndex,
+} from './layout.js';
 export type { AnalyticsKeys } from './layout.js';
 export type { AppliedVersion, AppliedVersions } from './applied-version.js';
 export { OrderHistoryReader, fromStoredOrder } from './order-history-reader.js';
@@ -17,3 +26,20 @@ export { SearchReader } from './search-reader.js';
 export type { OrderSearch, ProductSearch, SearchPage, SearchPosition } from './search-reader.js';
 export { AnalyticsReader } from './analytics-reader.js';
 export type { SalesFigures, TopProduct } from './analytics-reader.js';
+export {
+  TARGET_STATES,
+  TargetCatalogError,
+  assertVersion,
+  describeTargets,
+  nextTargetVersion,
+} from './targets.js';
+export type {
+  PartitionProgress,
+  RebuildProgress,
+  TargetCatalog,
+  TargetRecord,
+  TargetState,
+} from './targets.js';
+export { OrderHistoryTargets } from './catalogs/order-history-targets.js';
+export { SEARCH_CUSTOMERS_MAPPING, SearchTargets } from './catalogs/search-targets.js';
+export { AnalyticsTargets } from './catalogs/analytics-targets.js';

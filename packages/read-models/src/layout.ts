@@ -1,19 +1,29 @@
 // Where each read model lives. Projectors write there, the gateway and the convergence checker
 // read there: one definition, so that the three can never disagree about a name.
+//
+// Every read model exists in numbered versions ("targets"): a rebuild fills a new version from
+// the topics while the live one keeps serving, then the live pointer moves to it. Each version
+// has its own collections, indices or keys; the pointer and the record of every version live
+// beside them in the same store (see targets.ts).
 
-/** MongoDB collections of the order-history read model (in its own database). */
-export const ORDER_HISTORY_COLLECTIONS = {
-  /** One document per order, `_id` = order id. */
-  orders: 'orders',
-  /** The customers joined into orders, `_id` = customer id. */
-  customers: 'customers',
-  /** Aggregates whose events are parked behind a poison event. */
-  parked: 'parked',
-} as const;
+/** MongoDB collections of one version of the order-history read model (in its own database). */
+export function orderHistoryCollections(version: number) {
+  return {
+    /** One document per order, `_id` = order id. */
+    orders: `orders_v${version}`,
+    /** The customers joined into orders, `_id` = customer id. */
+    customers: `customers_v${version}`,
+    /** Aggregates whose events are parked behind a poison event. */
+    parked: `parked_v${version}`,
+  } as const;
+}
+
+/** The collection holding the order-history versions and the live pointer (`_id: "live"`). */
+export const ORDER_HISTORY_TARGETS_COLLECTION = 'projection_targets';
 
 /**
- * Elasticsearch aliases of the search read model. Reads and writes go through the aliases only;
- * each points at a versioned index (`<alias>-v1`), so a rebuilt index can replace it.
+ * Elasticsearch aliases of the search read model: reads go through them, and each points at the
+ * live version's index, so that moving all three in one request switches the model atomically.
  */
 export function searchAliases(indexPrefix: string) {
   return {
@@ -21,17 +31,30 @@ export function searchAliases(indexPrefix: string) {
     products: `${indexPrefix}-products`,
     /** The customers joined into orders. */
     customers: `${indexPrefix}-search-customers`,
-    /** Not an alias: parking is bookkeeping of the projector, not part of a rebuildable model. */
-    parked: `${indexPrefix}-search-parked`,
   } as const;
 }
 
+/** The indices of one version of the search read model. */
+export function searchIndices(indexPrefix: string, version: number) {
+  const aliases = searchAliases(indexPrefix);
+  return {
+    orders: `${aliases.orders}-v${version}`,
+    products: `${aliases.products}-v${version}`,
+    customers: `${aliases.customers}-v${version}`,
+    /** Not behind an alias: parking is the bookkeeping of the projector writing this version. */
+    parked: `${indexPrefix}-search-parked-v${version}`,
+  } as const;
+}
+
+/** The index holding the record of every search version (the aliases are the live pointer). */
+export const searchTargetsIndex = (indexPrefix: string) => `${indexPrefix}-search-targets`;
+
 /**
- * Redis keys of the analytics read model. Every key carries the `{analytics}` hash tag, so that
- * one script may touch them all on a Redis Cluster too.
+ * Redis keys of one version of the analytics read model. Every key carries the `{analytics}`
+ * hash tag, so that one script may touch them all on a Redis Cluster too.
  */
-export function analyticsKeys(keyPrefix: string) {
-  const key = (name: string) => `${keyPrefix}{analytics}:${name}`;
+export function analyticsKeys(keyPrefix: string, version: number) {
+  const key = (name: string) => `${keyPrefix}{analytics}:v${version}:${name}`;
   return {
     /** Hash: `ordersPlaced`. */
     totals: key('totals'),
@@ -53,7 +76,19 @@ export function analyticsKeys(keyPrefix: string) {
     order: (orderId: string) => key(`order:${orderId}`),
     /** Hash: parked aggregate key → reason. */
     parked: key('parked'),
+    /** Matches every key of this version (for dropping it). */
+    pattern: key('*'),
   } as const;
 }
 
 export type AnalyticsKeys = ReturnType<typeof analyticsKeys>;
+
+/** Redis keys of the analytics versions: the live pointer and the record of every version. */
+export function analyticsTargetKeys(keyPrefix: string) {
+  return {
+    /** String: the live version's number. */
+    live: `${keyPrefix}{analytics}:live`,
+    /** Hash: version → JSON `TargetRecord`. */
+    targets: `${keyPrefix}{analytics}:targets`,
+  } as const;
+}

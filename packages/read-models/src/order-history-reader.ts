@@ -2,7 +2,7 @@ import type { AggregateType } from '@cqrs-shop/events';
 import type { CustomerRecord, OrderHistoryDocument } from '@cqrs-shop/projections';
 import type { Collection, Db, Filter } from 'mongodb';
 import type { AppliedVersion, AppliedVersions } from './applied-version.js';
-import { ORDER_HISTORY_COLLECTIONS } from './layout.js';
+import { orderHistoryCollections } from './layout.js';
 
 /** An order document as stored: the order id is the document's `_id`. */
 export type StoredOrder = Omit<OrderHistoryDocument, 'orderId'> & { _id: string };
@@ -28,14 +28,18 @@ export function fromStoredOrder({ _id, ...rest }: StoredOrder): OrderHistoryDocu
   return { orderId: _id, ...rest };
 }
 
-/** Reads the order-history read model in MongoDB. */
+/** Reads one version of the order-history read model in MongoDB. */
 export class OrderHistoryReader implements AppliedVersions {
   readonly orders: Collection<StoredOrder>;
   readonly customers: Collection<StoredCustomer>;
 
-  constructor(db: Db) {
-    this.orders = db.collection<StoredOrder>(ORDER_HISTORY_COLLECTIONS.orders);
-    this.customers = db.collection<StoredCustomer>(ORDER_HISTORY_COLLECTIONS.customers);
+  constructor(
+    db: Db,
+    readonly version: number,
+  ) {
+    const names = orderHistoryCollections(version);
+    this.orders = db.collection<StoredOrder>(names.orders);
+    this.customers = db.collection<StoredCustomer>(names.customers);
   }
 
   async order(orderId: string): Promise<OrderHistoryDocument | undefined> {

@@ -2,7 +2,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { AggregateType } from '@cqrs-shop/events';
 import type { OrderSearchDocument, OrderStatus, ProductSearchDocument } from '@cqrs-shop/projections';
 import type { AppliedVersion, AppliedVersions } from './applied-version.js';
-import { searchAliases } from './layout.js';
+import { searchAliases, searchIndices } from './layout.js';
 
 /** Sort values of the last hit of a page: where the next page starts (`search_after`). */
 export type SearchPosition = readonly (string | number)[];
@@ -43,15 +43,20 @@ interface StoredSearchCustomer {
   readonly joinedVersion?: number;
 }
 
-/** Reads the search read model in Elasticsearch, through its aliases. */
+/**
+ * Reads the search read model in Elasticsearch: the live version through its aliases (so a switch
+ * takes effect between two requests, never within one), or a given version's own indices.
+ */
 export class SearchReader implements AppliedVersions {
-  readonly aliases: ReturnType<typeof searchAliases>;
+  /** The aliases or indices read. */
+  readonly aliases: { readonly orders: string; readonly products: string; readonly customers: string };
 
   constructor(
     private readonly es: Client,
     indexPrefix: string,
+    readonly version: number | 'live' = 'live',
   ) {
-    this.aliases = searchAliases(indexPrefix);
+    this.aliases = version === 'live' ? searchAliases(indexPrefix) : searchIndices(indexPrefix, version);
   }
 
   /**

@@ -8,5 +8,5 @@ export type { ConsumedMessage } from './kafka.js';
 export { createScratchDatabase } from './database.js';
 export type { ScratchDatabase } from './database.js';
 export { testEnvelope, testEventMessage } from './events.js';
-export { PROJECTOR_READS, SUITE_SERVICES, startSuite } from './suite.js';
+export { PROJECTOR_READS, SUITE_SERVICES, dropIndices, startSuite } from './suite.js';
 export type { HttpAnswer, ProjectorService, RunningSuite, SuiteService } from './suite.js';

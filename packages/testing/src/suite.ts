@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { type AggregateType, eventTopics } from '@cqrs-shop/events';
-import { searchAliases } from '@cqrs-shop/read-models';
 import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -82,7 +81,7 @@ export async function startSuite(
     mongoDatabase: name,
     indexPrefix: name,
     keyPrefix: `${name}:`,
-    /** The consumer group of a projector service, as it was last started. */
+    /** The consumer group of a projector's version 1, as it was last started. */
     groupId: (service: SuiteService) => overrides.get(service)?.PROJECTOR_GROUP_ID ?? `${name}.${service}`,
   };
   /** Settings a service was last started with on top of its defaults (see `start`). */
@@ -174,8 +173,9 @@ export async function startSuite(
     });
 
   /**
-   * Waits until the outbox is published and each projector's group has committed every event
-   * on its topics: then its read model holds everything the write side has committed.
+   * Waits until the outbox is published and each projector's group (the live version's, as the
+   * projector reports it) has committed every event on its topics: then its read model holds
+   * everything the write side has committed.
    */
   async function caughtUp(
     projectors: readonly ProjectorService[] = Object.keys(PROJECTOR_READS) as ProjectorService[],
@@ -201,7 +201,12 @@ export async function startSuite(
         await waitFor(
           `${projector} to apply every event`,
           async () => {
-            const committed = await admin.fetchOffsets({ groupId: names.groupId(projector), topics: read });
+            const status = await fetch(`${url(projector)}/projection`).then(
+              async (answer) => (await answer.json()) as { running: boolean; groupId?: string },
+              () => undefined,
+            );
+            if (!status?.running || status.groupId === undefined) return false;
+            const committed = await admin.fetchOffsets({ groupId: status.groupId, topics: read });
             for (const topic of read) {
               const ends = await admin.fetchTopicOffsets(topic);
               const offsets = committed.find((c) => c.topic === topic)?.partitions ?? [];
@@ -255,15 +260,7 @@ export async function startSuite(
       const redis = new Redis(env.REDIS_URL ?? '');
       try {
         await mongo.db(names.mongoDatabase).dropDatabase();
-        const aliases = searchAliases(names.indexPrefix);
-        // Exact names: the stack's Elasticsearch refuses wildcard deletes.
-        const indices = [
-          `${aliases.orders}-v1`,
-          `${aliases.products}-v1`,
-          `${aliases.customers}-v1`,
-          aliases.parked,
-        ];
-        await es.indices.delete({ index: indices, ignore_unavailable: true });
+        await dropIndices(es, names.indexPrefix);
         const keys = await redis.keys(`${names.keyPrefix}*`);
         if (keys.length > 0) await redis.del(...keys);
       } finally {
@@ -276,3 +273,10 @@ export async function startSuite(
 }
 
 export type RunningSuite = Awaited<ReturnType<typeof startSuite>>;
+
+/** Every index under a prefix, by exact name: the stack's Elasticsearch refuses wildcard deletes. */
+export async function dropIndices(es: ElasticsearchClient, indexPrefix: string): Promise<void> {
+  const found = await es.cat.indices({ index: `${indexPrefix}-*`, format: 'json', h: ['index'] });
+  const indices = found.flatMap((row) => (row.index ? [row.index] : []));
+  if (indices.length > 0) await es.indices.delete({ index: indices, ignore_unavailable: true });
+}

@@ -1,10 +1,8 @@
 import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
 import { Redis } from 'ioredis';
-import { RedisAnalyticsStore } from './adapters/redis-analytics-store.js';
-import { RedisParkedAggregates } from './adapters/redis-parked-aggregates.js';
-import { analyticsProjection } from './analytics-projection.js';
 import { loadAnalyticsConfig } from './config.js';
+import { ANALYTICS_PROJECTION, analyticsTargets } from './targets.js';
 
 void runService({
   name: 'projector-analytics',
@@ -16,10 +14,8 @@ void runService({
       await redis.quit();
     });
     await startProjectorService({
-      name: 'analytics',
-      reads: ['order', 'product'],
-      projection: analyticsProjection(new RedisAnalyticsStore(redis, config.redis.keyPrefix)),
-      parked: new RedisParkedAggregates(redis, config.redis.keyPrefix),
+      ...ANALYTICS_PROJECTION,
+      targets: analyticsTargets(redis, config.redis.keyPrefix),
       readiness: {
         name: 'redis',
         check: async () => {

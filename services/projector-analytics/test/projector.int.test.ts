@@ -27,6 +27,7 @@ const placed = (orderId: string) =>
     ],
     totalCents: 1_000,
     currency: 'EUR',
+    channel: 'WEB',
   });
 const paid = (orderId: string) =>
   testEventMessage('OrderPaid', orderId, 2, { orderId, amountCents: 1_000, currency: 'EUR' });
@@ -46,8 +47,8 @@ function analyticsProjector(wrap: (projection: Projection) => Projection = (proj
     logger,
   );
   const redis = new Redis(process.env.REDIS_URL ?? '');
-  const store = new RedisAnalyticsStore(redis, `${prefix}:`);
-  const parked = new RedisParkedAggregates(redis, `${prefix}:`);
+  const store = new RedisAnalyticsStore(redis, `${prefix}:`, 1);
+  const parked = new RedisParkedAggregates(redis, `${prefix}:`, 1);
   const projector = new Projector({
     name: 'analytics',
     groupId: uniqueName('analytics'),

@@ -40,7 +40,7 @@ function orderHistory(orderId: string, placedAt: string) {
   return {
     placed: (): Delivery => ({
       envelope: envelope('OrderPlaced'),
-      payload: { orderId, customerId: randomUUID(), lines, totalCents, currency: 'EUR' },
+      payload: { orderId, customerId: randomUUID(), lines, totalCents, currency: 'EUR', channel: 'WEB' },
     }),
     paid: (): Delivery => ({
       envelope: envelope('OrderPaid'),
@@ -62,7 +62,7 @@ function orderHistory(orderId: string, placedAt: string) {
 describe('RedisAnalyticsStore (real Redis)', () => {
   const redis = new Redis(process.env.REDIS_URL ?? '');
   const prefix = `${uniqueName('test')}:`;
-  const store = new RedisAnalyticsStore(redis, prefix);
+  const store = new RedisAnalyticsStore(redis, prefix, 1);
 
   afterAll(async () => {
     const keys = await redis.keys(`${prefix}*`);
@@ -137,7 +137,7 @@ describe('RedisAnalyticsStore (real Redis)', () => {
   });
 
   it('names the top products by SKU and name once their ProductAdded is applied, redelivery changing nothing', async () => {
-    const reader = new AnalyticsReader(redis, prefix);
+    const reader = new AnalyticsReader(redis, prefix, 1);
     const added = {
       envelope: testEnvelope('ProductAdded', KEYBOARD, 1, '2026-11-01T08:00:00.000Z'),
       payload: {

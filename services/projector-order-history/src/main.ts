@@ -1,10 +1,8 @@
 import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
 import { MongoClient } from 'mongodb';
-import { MongoOrderHistoryStore } from './adapters/mongo-order-history-store.js';
-import { MongoParkedAggregates } from './adapters/mongo-parked-aggregates.js';
 import { loadOrderHistoryConfig } from './config.js';
-import { orderHistoryProjection } from './order-history-projection.js';
+import { ORDER_HISTORY_PROJECTION, orderHistoryTargets } from './targets.js';
 
 void runService({
   name: 'projector-order-history',
@@ -14,13 +12,9 @@ void runService({
     await client.connect();
     lifecycle.onStop('mongodb', () => client.close());
     const db = client.db(config.mongodb.database);
-    const store = new MongoOrderHistoryStore(db);
-    await store.ensureIndexes();
     await startProjectorService({
-      name: 'order-history',
-      reads: ['customer', 'order'],
-      projection: orderHistoryProjection(store),
-      parked: new MongoParkedAggregates(db),
+      ...ORDER_HISTORY_PROJECTION,
+      targets: orderHistoryTargets(db),
       readiness: {
         name: 'mongodb',
         check: async () => {

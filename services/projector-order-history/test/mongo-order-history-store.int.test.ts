@@ -3,6 +3,7 @@ import type { EventPayloads } from '@cqrs-shop/events';
 import { testEnvelope, uniqueName } from '@cqrs-shop/testing';
 import { MongoClient } from 'mongodb';
 import { MongoOrderHistoryStore } from '../src/adapters/mongo-order-history-store';
+import { orderHistoryTargets } from '../src/targets';
 
 const PRODUCT = '5b0e9a42-0000-4000-8000-00000000000b';
 
@@ -21,15 +22,16 @@ const placedPayload = (orderId: string, customerId: string): EventPayloads['Orde
   ],
   totalCents: 9_998,
   currency: 'EUR',
+  channel: 'WEB',
 });
 
 describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
   const client = new MongoClient(process.env.MONGODB_URL ?? '');
   const db = client.db(uniqueName('test_order_history'));
-  const store = new MongoOrderHistoryStore(db);
+  const store = new MongoOrderHistoryStore(db, 1);
 
   beforeAll(async () => {
-    await store.ensureIndexes();
+    await orderHistoryTargets(db).catalog.create(1);
   });
 
   afterAll(async () => {
@@ -54,6 +56,8 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
           customerId,
           name: 'Ada Lovelace',
           email: 'ada@example.com',
+          givenName: null,
+          familyName: null,
         },
       ),
     ).toBe('applied');
@@ -71,6 +75,8 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
         customerId,
         name: 'Grace Hopper',
         email: 'grace@example.com',
+        givenName: null,
+        familyName: null,
       },
     );
     await store.applyOrderEvent(
@@ -107,6 +113,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
       lines: placedPayload(orderId, customerId).lines,
       totalCents: 9_998,
       currency: 'EUR',
+      channel: 'WEB',
       status: 'CANCELLED',
       statusHistory: [
         { status: 'PLACED', at: '2026-11-24T10:00:00.000Z' },

@@ -1,24 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import type { EventPayloads } from '@cqrs-shop/events';
-import { testEnvelope, uniqueName } from '@cqrs-shop/testing';
+import { dropIndices, testEnvelope, uniqueName } from '@cqrs-shop/testing';
 import { ElasticsearchSearchStore } from '../src/adapters/elasticsearch-search-store';
+import { searchTargets } from '../src/targets';
 
 describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
   const es = new Client({ node: process.env.ELASTICSEARCH_URL ?? '' });
   const prefix = uniqueName('test').toLowerCase();
-  const store = new ElasticsearchSearchStore(es, prefix);
+  const store = new ElasticsearchSearchStore(es, prefix, 1);
 
   beforeAll(async () => {
-    await store.ensureIndices();
-    await store.ensureIndices(); // safe to repeat
+    const { catalog } = searchTargets(es, prefix);
+    await catalog.create(1);
+    await catalog.create(1); // safe to repeat
   });
 
   afterAll(async () => {
-    await es.indices.delete(
-      { index: Object.values(store.aliases).map((alias) => `${alias}-v1`) },
-      { ignore: [404] },
-    );
+    await dropIndices(es, prefix);
     await es.close();
   });
 
@@ -39,6 +38,7 @@ describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
       ],
       totalCents: 2_400,
       currency: 'EUR',
+      channel: 'WEB',
     };
     expect(await store.applyOrderEvent(testEnvelope('OrderPlaced', orderId, 1), placed)).toBe('applied');
     expect(await store.order(orderId)).toMatchObject({ customerName: null, status: 'PLACED', version: 1 });
@@ -48,6 +48,8 @@ describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
         customerId,
         name: 'Ada Lovelace',
         email: 'ada@example.com',
+        givenName: null,
+        familyName: null,
       }),
     ).toBe('applied');
     expect(await store.order(orderId)).toMatchObject({
@@ -63,9 +65,9 @@ describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
       'already-applied',
     );
 
-    await es.indices.refresh({ index: store.aliases.orders });
+    await es.indices.refresh({ index: store.indices.orders });
     const found = await es.search({
-      index: store.aliases.orders,
+      index: store.indices.orders,
       query: { bool: { must: { match: { productNames: 'coffee' } }, filter: { term: { status: 'PAID' } } } },
     });
     expect(found.hits.hits.map((hit) => hit._id)).toEqual([orderId]);

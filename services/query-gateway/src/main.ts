@@ -1,12 +1,13 @@
 import { Client as ElasticsearchClient, errors as elasticsearchErrors } from '@elastic/elasticsearch';
 import { listen } from '@cqrs-shop/http';
 import { runService } from '@cqrs-shop/lifecycle';
-import { AnalyticsReader, OrderHistoryReader, SearchReader } from '@cqrs-shop/read-models';
+import { SearchReader } from '@cqrs-shop/read-models';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { createQueryApi } from './app.js';
 import { loadGatewayConfig } from './config.js';
 import { ProjectionStatusMonitor } from './projection-status.js';
+import { ReaderDirectory } from './read-model-directory.js';
 import { SearchVisibility } from './search-visibility.js';
 import { StoreGuard } from './store-guard.js';
 
@@ -61,18 +62,19 @@ void runService({
       monitor.stop();
     });
 
-    const search = new SearchReader(es, config.elasticsearch.indexPrefix);
+    const search = new SearchReader(es, config.elasticsearch.indexPrefix, 'live');
     const app = createQueryApi({
       logger,
       monitor,
-      context: {
-        readers: {
-          'order-history': new OrderHistoryReader(mongo.db(config.mongodb.database)),
-          search,
-          analytics: new AnalyticsReader(redis, config.redis.keyPrefix),
-        },
-        defaultCurrency: config.gateway.defaultCurrency,
-      },
+      directory: new ReaderDirectory({
+        mongo,
+        mongoDatabase: config.mongodb.database,
+        es,
+        indexPrefix: config.elasticsearch.indexPrefix,
+        redis,
+        keyPrefix: config.redis.keyPrefix,
+      }),
+      defaultCurrency: config.gateway.defaultCurrency,
       guards: {
         'order-history': new StoreGuard('order-history', storeTimeoutMs, storeCooldownMs),
         search: new StoreGuard('search', storeTimeoutMs, storeCooldownMs, isElasticsearchOutage),

@@ -1,4 +1,5 @@
 import type { Logger } from '@cqrs-shop/logging';
+import type { TargetRecord } from '@cqrs-shop/read-models';
 import type { ReadModelName } from './store-guard.js';
 
 /** What a projector's `GET /projection` answers (the parts the gateway uses). */
@@ -16,6 +17,10 @@ interface ProjectorReport {
   }[];
   /** Null while the projector's store cannot list them. */
   readonly parked: readonly { readonly aggregateKey: string; readonly reason: string }[] | null;
+  /** The version it projects into, the live one, and every version with its rebuild progress. */
+  readonly version: number | null;
+  readonly liveVersion: number | null;
+  readonly targets: readonly TargetRecord[] | null;
 }
 
 /** One projection as `GET /projections` shows it. */
@@ -35,6 +40,9 @@ export interface ProjectionStatus {
   readonly deadLettered: number | null;
   readonly parkedAggregates: number | null;
   readonly partitions: ProjectorReport['partitions'];
+  /** The live version of the read model, and every version: live, rebuilding (with progress), retired… */
+  readonly liveVersion: number | null;
+  readonly versions: readonly TargetRecord[] | null;
   readonly checkedAt: string;
 }
 
@@ -54,6 +62,8 @@ function summarise(name: ReadModelName, report: ProjectorReport, checkedAt: stri
     deadLettered: report.deadLettered,
     parkedAggregates: report.parked?.length ?? null,
     partitions: report.partitions,
+    liveVersion: report.liveVersion,
+    versions: report.targets,
     checkedAt,
   };
 }
@@ -119,6 +129,8 @@ export class ProjectionStatusMonitor {
         deadLettered: null,
         parkedAggregates: null,
         partitions: [],
+        liveVersion: null,
+        versions: null,
         checkedAt,
       };
     }

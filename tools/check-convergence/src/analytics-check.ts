@@ -14,8 +14,13 @@ import { orderKey, productKey } from './differences.js';
 import { type CheckSettings, type ReadModelCheck, recordExtras, type StoredId } from './read-model-check.js';
 import { ReadModelTally } from './report.js';
 
-export function analyticsCheck(redis: Redis, keyPrefix: string, settings: CheckSettings): ReadModelCheck {
-  const reader = new AnalyticsReader(redis, keyPrefix);
+export function analyticsCheck(
+  redis: Redis,
+  keyPrefix: string,
+  version: number,
+  settings: CheckSettings,
+): ReadModelCheck {
+  const reader = new AnalyticsReader(redis, keyPrefix, version);
   const { keys } = reader;
   const tally = new ReadModelTally('analytics', settings.maxDifferences);
   // The counters recomputed from the write model so far: the only thing held across batches.

@@ -2,6 +2,7 @@
 // then one pass over the write model, each batch compared with every selected read model, then
 // each read model scanned for what the write model does not have.
 import type { Client } from '@elastic/elasticsearch';
+import { AnalyticsTargets, OrderHistoryTargets } from '@cqrs-shop/read-models';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type { Pool } from 'mysql2/promise';
@@ -40,6 +41,8 @@ export interface ConvergenceOptions {
    * hour when the outbox no longer holds the event. @default 5 minutes
    */
   readonly placementToleranceMs?: number;
+  /** The version of each read model to check. @default the live one */
+  readonly modelVersions?: Readonly<Partial<Record<ReadModelName, number>>>;
 }
 
 /**
@@ -54,7 +57,11 @@ export async function checkConvergence(
 ): Promise<ConvergenceReport> {
   const settings = checkSettings(options);
   const writeModel = new MysqlWriteModel(sources.mysql, settings.batchSize);
-  const checks = selectedReadModels(options.readModels).map((name) => createCheck(name, sources, settings));
+  const checks = await Promise.all(
+    selectedReadModels(options.readModels).map((name) =>
+      createCheck(name, sources, settings, options.modelVersions?.[name]),
+    ),
+  );
   for (const check of checks) await check.start(writeModel);
   for await (const orders of writeModel.orderBatches())
     await Promise.all(checks.map((check) => check.compareOrders(orders)));
@@ -64,18 +71,29 @@ export async function checkConvergence(
   return convergenceReport(checks.map((check) => check.tally.report()));
 }
 
-function createCheck(
+async function createCheck(
   name: ReadModelName,
   sources: ConvergenceSources,
   settings: CheckSettings,
-): ReadModelCheck {
+  version: number | undefined,
+): Promise<ReadModelCheck> {
+  // Before any projector has started there is no live version; version 1 is the empty one.
   switch (name) {
     case 'order-history':
-      return orderHistoryCheck(sources.mongo, settings);
+      return orderHistoryCheck(
+        sources.mongo,
+        version ?? (await new OrderHistoryTargets(sources.mongo).liveVersion()) ?? 1,
+        settings,
+      );
     case 'search':
-      return searchCheck(sources.es, sources.indexPrefix, settings);
+      return searchCheck(sources.es, sources.indexPrefix, version ?? 'live', settings);
     case 'analytics':
-      return analyticsCheck(sources.redis, sources.keyPrefix, settings);
+      return analyticsCheck(
+        sources.redis,
+        sources.keyPrefix,
+        version ?? (await new AnalyticsTargets(sources.redis, sources.keyPrefix).liveVersion()) ?? 1,
+        settings,
+      );
   }
 }
 

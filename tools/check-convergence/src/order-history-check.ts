@@ -13,8 +13,8 @@ import { compareOrderHistory } from './order-history-compare.js';
 import type { CheckSettings, ReadModelCheck } from './read-model-check.js';
 import { ReadModelTally } from './report.js';
 
-export function orderHistoryCheck(db: Db, settings: CheckSettings): ReadModelCheck {
-  const reader = new OrderHistoryReader(db);
+export function orderHistoryCheck(db: Db, version: number, settings: CheckSettings): ReadModelCheck {
+  const reader = new OrderHistoryReader(db, version);
   const tally = new ReadModelTally('order-history', settings.maxDifferences);
   const seen = new FingerprintSet();
   return {

@@ -6,8 +6,13 @@ import { type CheckSettings, type ReadModelCheck, recordExtras, type StoredId } 
 import { ReadModelTally } from './report.js';
 import { compareOrderSearch, compareProductSearch } from './search-compare.js';
 
-export function searchCheck(es: Client, indexPrefix: string, settings: CheckSettings): ReadModelCheck {
-  const reader = new SearchReader(es, indexPrefix);
+export function searchCheck(
+  es: Client,
+  indexPrefix: string,
+  version: number | 'live',
+  settings: CheckSettings,
+): ReadModelCheck {
+  const reader = new SearchReader(es, indexPrefix, version);
   const { orders: ordersAlias, products: productsAlias } = reader.aliases;
   const tally = new ReadModelTally('search', settings.maxDifferences);
   return {

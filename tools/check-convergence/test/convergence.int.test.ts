@@ -208,8 +208,8 @@ describe('checkConvergence (real MySQL, MongoDB, Elasticsearch and Redis)', () =
   const redis = new Redis(process.env.REDIS_URL ?? '');
   const keyPrefix = `${uniqueName('test')}:`;
   const aliases = new SearchReader(es, indexPrefix).aliases;
-  const keys = new AnalyticsReader(redis, keyPrefix).keys;
-  const orderHistory = new OrderHistoryReader(mongo);
+  const keys = new AnalyticsReader(redis, keyPrefix, 1).keys;
+  const orderHistory = new OrderHistoryReader(mongo, 1);
   let scratch: ScratchDatabase;
   let pool: Pool;
   let sources: ConvergenceSources;

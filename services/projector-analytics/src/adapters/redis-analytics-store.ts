@@ -65,7 +65,7 @@ return -1
 
 export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
 
-/** The analytics read model in Redis; where each part lives is `analyticsKeys`. */
+/** One version of the analytics read model in Redis; where each part lives is `analyticsKeys`. */
 export class RedisAnalyticsStore {
   private readonly keys: AnalyticsKeys;
   private readonly reader: AnalyticsReader;
@@ -73,8 +73,9 @@ export class RedisAnalyticsStore {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    version: number,
   ) {
-    this.reader = new AnalyticsReader(redis, prefix);
+    this.reader = new AnalyticsReader(redis, prefix, version);
     this.keys = this.reader.keys;
   }
 

@@ -9,8 +9,9 @@ export class RedisParkedAggregates implements ParkedAggregates {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    version: number,
   ) {
-    this.key = analyticsKeys(prefix).parked;
+    this.key = analyticsKeys(prefix, version).parked;
   }
 
   async isParked(aggregateKey: string): Promise<boolean> {

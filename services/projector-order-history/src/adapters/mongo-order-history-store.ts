@@ -19,7 +19,7 @@ const DUPLICATE_KEY = 11_000;
 const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
 /**
- * Order history in MongoDB: one document per order (`orders`), plus the customers it joins in
+ * One version of the order history in MongoDB: one document per order (`orders`), plus the customers it joins in
  * (`customers`). Writes are guarded by the aggregate version (insert for the first, update
  * "where version is the one read" for the next), so redelivery, replay and racing deliveries
  * change nothing twice. Only operations that FerretDB 1.x supports are used.
@@ -29,17 +29,11 @@ export class MongoOrderHistoryStore {
   readonly customers: Collection<StoredCustomer>;
   private readonly reader: OrderHistoryReader;
 
-  constructor(db: Db) {
-    this.reader = new OrderHistoryReader(db);
+  /** Writes version `version` of the read model; its indexes are made by its catalog. */
+  constructor(db: Db, version: number) {
+    this.reader = new OrderHistoryReader(db, version);
     this.orders = this.reader.orders;
     this.customers = this.reader.customers;
-  }
-
-  /** Indexes for "a customer's orders, newest first" (cursor pagination) and the join. */
-  async ensureIndexes(): Promise<void> {
-    await this.orders.createIndexes([
-      { key: { customerId: 1, placedAt: -1, _id: -1 }, name: 'customer_orders_newest_first' },
-    ]);
   }
 
   async order(orderId: string): Promise<OrderHistoryDocument | undefined> {

@@ -1,12 +1,13 @@
 import type { ParkedAggregates } from '@cqrs-shop/projector';
+import { orderHistoryCollections } from '@cqrs-shop/read-models';
 import type { Collection, Db } from 'mongodb';
 
 /** Parked aggregates of the order-history projection, in a collection beside its documents. */
 export class MongoParkedAggregates implements ParkedAggregates {
   private readonly parked: Collection<{ _id: string; reason: string }>;
 
-  constructor(db: Db) {
-    this.parked = db.collection('parked');
+  constructor(db: Db, version: number) {
+    this.parked = db.collection(orderHistoryCollections(version).parked);
   }
 
   async isParked(aggregateKey: string): Promise<boolean> {

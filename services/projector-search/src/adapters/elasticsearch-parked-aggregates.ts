@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { ParkedAggregates } from '@cqrs-shop/projector';
+import { searchIndices } from '@cqrs-shop/read-models';
 
 /** Parked aggregates of the search projection, in a small index of their own. */
 export class ElasticsearchParkedAggregates implements ParkedAggregates {
@@ -8,8 +9,9 @@ export class ElasticsearchParkedAggregates implements ParkedAggregates {
   constructor(
     private readonly es: Client,
     prefix: string,
+    version: number,
   ) {
-    this.index = `${prefix}-search-parked`;
+    this.index = searchIndices(prefix, version).parked;
   }
 
   async isParked(aggregateKey: string): Promise<boolean> {
@@ -31,11 +33,10 @@ export class ElasticsearchParkedAggregates implements ParkedAggregates {
   async list(): Promise<{ aggregateKey: string; reason: string }[]> {
     if (!(await this.es.indices.exists({ index: this.index }))) return [];
     await this.es.indices.refresh({ index: this.index });
-    const found = await this.es.search<{ reason: string }>({
-      index: this.index,
-      size: 1_000,
-      sort: [{ _id: 'asc' }],
-    });
-    return found.hits.hits.map((hit) => ({ aggregateKey: hit._id ?? '', reason: hit._source?.reason ?? '' }));
+    // Sorted here: Elasticsearch does not sort on `_id` by default, and parked aggregates are few.
+    const found = await this.es.search<{ reason: string }>({ index: this.index, size: 1_000 });
+    return found.hits.hits
+      .map((hit) => ({ aggregateKey: hit._id ?? '', reason: hit._source?.reason ?? '' }))
+      .sort((a, b) => (a.aggregateKey < b.aggregateKey ? -1 : a.aggregateKey > b.aggregateKey ? 1 : 0));
   }
 }

@@ -10,14 +10,12 @@ import {
   isRejection,
   type OrderEventType,
   type OrderSearchDocument,
-  ORDERS_MAPPING,
   type ProductEventType,
   type ProductSearchDocument,
-  PRODUCTS_MAPPING,
   type Rejection,
   withOrderSearchCustomer,
 } from '@cqrs-shop/projections';
-import { searchAliases } from '@cqrs-shop/read-models';
+import { searchIndices } from '@cqrs-shop/read-models';
 
 export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
 
@@ -26,18 +24,6 @@ interface Held<T> {
   readonly seqNo: number;
   readonly primaryTerm: number;
 }
-
-const CUSTOMERS_MAPPING = {
-  dynamic: 'strict',
-  properties: {
-    customerId: { type: 'keyword' },
-    name: { type: 'keyword', index: false },
-    email: { type: 'keyword', index: false },
-    version: { type: 'integer' },
-    // The version whose details are joined into every order that waited for them.
-    joinedVersion: { type: 'integer' },
-  },
-} as const;
 
 type StoredCustomer = CustomerRecord & { joinedVersion?: number };
 
@@ -55,42 +41,26 @@ function isConflict(error: unknown): boolean {
 }
 
 /**
- * The search read model in Elasticsearch. Every index is versioned (`…-v1`) and used only
- * through its alias, so a rebuilt index can replace the live one by moving the alias. Writes
+ * One version of the search read model in Elasticsearch, written to its own indices (readers
+ * of the live version go through the aliases, which a switch moves). Writes
  * are compare-and-set on the document's sequence number (`if_seq_no`), and the pure logic
  * decides from the document's aggregate version whether an event applies at all.
  */
 export class ElasticsearchSearchStore {
-  readonly aliases: { orders: string; products: string; customers: string };
+  readonly indices: { orders: string; products: string; customers: string };
 
+  /** Writes version `version` of the read model, in its own indices (made by its catalog). */
   constructor(
     private readonly es: Client,
     prefix: string,
+    version: number,
   ) {
-    const { orders, products, customers } = searchAliases(prefix);
-    this.aliases = { orders, products, customers };
+    const { orders, products, customers } = searchIndices(prefix, version);
+    this.indices = { orders, products, customers };
   }
 
-  /** Creates version 1 of each index behind its alias, unless the alias exists. */
-  async ensureIndices(): Promise<void> {
-    const mappings = { orders: ORDERS_MAPPING, products: PRODUCTS_MAPPING, customers: CUSTOMERS_MAPPING };
-    for (const [name, alias] of Object.entries(this.aliases) as [keyof typeof mappings, string][]) {
-      if (await this.es.indices.existsAlias({ name: alias })) continue;
-      try {
-        await this.es.indices.create({
-          index: `${alias}-v1`,
-          mappings: mappings[name],
-          aliases: { [alias]: { is_write_index: true } },
-        });
-      } catch (error) {
-        // Another replica created it first.
-        if (!(await this.es.indices.existsAlias({ name: alias }))) throw error;
-      }
-    }
-  }
-
-  private async get<T>(alias: string, id: string): Promise<Held<T> | undefined> {
-    const found = await this.es.get<T>({ index: alias, id }, { ignore: [404] });
+  private async get<T>(index: string, id: string): Promise<Held<T> | undefined> {
+    const found = await this.es.get<T>({ index, id }, { ignore: [404] });
     if (!found.found || found._source === undefined) return undefined;
     return { source: found._source, seqNo: found._seq_no ?? 0, primaryTerm: found._primary_term ?? 0 };
   }
@@ -100,14 +70,14 @@ export class ElasticsearchSearchStore {
    * held (for a further compare-and-set), or undefined on a lost race.
    */
   private async put<T>(
-    alias: string,
+    index: string,
     id: string,
     held: Held<T> | undefined,
     document: T,
   ): Promise<Held<T> | undefined> {
     try {
       const written = await this.es.index({
-        index: alias,
+        index,
         id,
         document,
         ...(held
@@ -122,11 +92,11 @@ export class ElasticsearchSearchStore {
   }
 
   async order(orderId: string): Promise<OrderSearchDocument | undefined> {
-    return (await this.get<OrderSearchDocument>(this.aliases.orders, orderId))?.source;
+    return (await this.get<OrderSearchDocument>(this.indices.orders, orderId))?.source;
   }
 
   async product(productId: string): Promise<ProductSearchDocument | undefined> {
-    return (await this.get<ProductSearchDocument>(this.aliases.products, productId))?.source;
+    return (await this.get<ProductSearchDocument>(this.indices.products, productId))?.source;
   }
 
   async applyOrderEvent<T extends OrderEventType>(
@@ -134,7 +104,7 @@ export class ElasticsearchSearchStore {
     payload: EventPayloads[T],
   ): Promise<StoreOutcome> {
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const held = await this.get<OrderSearchDocument>(this.aliases.orders, envelope.aggregateId);
+      const held = await this.get<OrderSearchDocument>(this.indices.orders, envelope.aggregateId);
       let next = applyOrderSearchEvent(held?.source, envelope, payload);
       if (next === undefined) {
         // A crash may have come between writing the order and joining its customer.
@@ -142,9 +112,9 @@ export class ElasticsearchSearchStore {
         return 'already-applied';
       }
       if (isRejection(next)) return next;
-      const customer = await this.get<CustomerRecord>(this.aliases.customers, next.customerId);
+      const customer = await this.get<CustomerRecord>(this.indices.customers, next.customerId);
       if (customer) next = withOrderSearchCustomer(next, customer.source);
-      const written = await this.put(this.aliases.orders, envelope.aggregateId, held, next);
+      const written = await this.put(this.indices.orders, envelope.aggregateId, held, next);
       if (!written) continue;
       // The customer may have been stored, and its join searched, between the read above and
       // this write (customers and orders are applied concurrently): look once more, after it.
@@ -158,11 +128,11 @@ export class ElasticsearchSearchStore {
 
   /** Joins the customer into an order written without it, if the customer is known by now. */
   private async joinLate(orderId: string, held: Held<OrderSearchDocument>): Promise<void> {
-    const customer = await this.get<CustomerRecord>(this.aliases.customers, held.source.customerId);
+    const customer = await this.get<CustomerRecord>(this.indices.customers, held.source.customerId);
     // A lost race means the order was rewritten meanwhile, and that write read the customer.
     if (customer)
       await this.put(
-        this.aliases.orders,
+        this.indices.orders,
         orderId,
         held,
         withOrderSearchCustomer(held.source, customer.source),
@@ -174,11 +144,11 @@ export class ElasticsearchSearchStore {
     payload: EventPayloads[T],
   ): Promise<StoreOutcome> {
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const held = await this.get<ProductSearchDocument>(this.aliases.products, envelope.aggregateId);
+      const held = await this.get<ProductSearchDocument>(this.indices.products, envelope.aggregateId);
       const next = applyProductEvent(held?.source, envelope, payload);
       if (next === undefined) return 'already-applied';
       if (isRejection(next)) return next;
-      if (await this.put(this.aliases.products, envelope.aggregateId, held, next)) return 'applied';
+      if (await this.put(this.indices.products, envelope.aggregateId, held, next)) return 'applied';
     }
     throw new Error(
       `product ${envelope.aggregateId} kept changing while version ${envelope.aggregateVersion} was applied`,
@@ -189,7 +159,7 @@ export class ElasticsearchSearchStore {
     envelope: EnvelopeOf<T>,
     payload: EventPayloads[T],
   ): Promise<StoreOutcome> {
-    const held = await this.get<StoredCustomer>(this.aliases.customers, envelope.aggregateId);
+    const held = await this.get<StoredCustomer>(this.indices.customers, envelope.aggregateId);
     const previous = held && customerRecord(held.source);
     const next = applyCustomerEvent(previous, envelope, payload);
     if (next === undefined) {
@@ -198,7 +168,7 @@ export class ElasticsearchSearchStore {
       return 'already-applied';
     }
     if (isRejection(next)) return next;
-    if (!(await this.put<StoredCustomer>(this.aliases.customers, envelope.aggregateId, held, next)))
+    if (!(await this.put<StoredCustomer>(this.indices.customers, envelope.aggregateId, held, next)))
       return 'already-applied';
     await this.joinCustomer(next);
     return 'applied';
@@ -211,9 +181,9 @@ export class ElasticsearchSearchStore {
   private async joinCustomer(customer: CustomerRecord): Promise<void> {
     const pageSize = 500;
     for (;;) {
-      await this.es.indices.refresh({ index: this.aliases.orders });
+      await this.es.indices.refresh({ index: this.indices.orders });
       const waiting = await this.es.search<OrderSearchDocument>({
-        index: this.aliases.orders,
+        index: this.indices.orders,
         size: pageSize,
         seq_no_primary_term: true,
         query: {
@@ -227,15 +197,15 @@ export class ElasticsearchSearchStore {
         if (!hit._source || hit._id === undefined) continue;
         const held = { source: hit._source, seqNo: hit._seq_no ?? 0, primaryTerm: hit._primary_term ?? 0 };
         // A lost race means the order was rewritten meanwhile, and that write joined the customer.
-        await this.put(this.aliases.orders, hit._id, held, withOrderSearchCustomer(hit._source, customer));
+        await this.put(this.indices.orders, hit._id, held, withOrderSearchCustomer(hit._source, customer));
       }
       // A full page may have left more behind it; the refresh above makes the joined ones drop out.
       if (waiting.hits.hits.length < pageSize) break;
     }
     // Marks the customer joined at its version: the gateway honours its token only once it is.
-    const stored = await this.get<StoredCustomer>(this.aliases.customers, customer.customerId);
+    const stored = await this.get<StoredCustomer>(this.indices.customers, customer.customerId);
     if (stored?.source.version === customer.version)
-      await this.put<StoredCustomer>(this.aliases.customers, customer.customerId, stored, {
+      await this.put<StoredCustomer>(this.indices.customers, customer.customerId, stored, {
         ...customer,
         joinedVersion: customer.version,
       });

@@ -9,12 +9,17 @@ import {
   type Unmet,
 } from '../consistency.js';
 import type { ProjectionStatus, ProjectionStatusMonitor } from '../projection-status.js';
+import type { ReaderDirectory, VersionChoice } from '../read-model-directory.js';
 import type { SearchVisibility } from '../search-visibility.js';
 import type { ReadModelName, StoreGuard } from '../store-guard.js';
-import type { QueryContext, QueryRoute } from './routes.js';
+import type { QueryRoute } from './routes.js';
+import { modelVersionQuery } from './schemas.js';
 
 export interface QueryHandlerOptions {
-  readonly context: QueryContext;
+  /** The readers of every version of the read models. */
+  readonly directory: ReaderDirectory;
+  /** The currency of sales figures when a request names none. */
+  readonly defaultCurrency: string;
   /** Shares search refreshes among reads with consistency tokens. */
   readonly searchVisibility: SearchVisibility;
   readonly guards: Readonly<Record<ReadModelName, StoreGuard>>;
@@ -27,6 +32,8 @@ export const FRESHNESS_HEADERS = {
   readModel: 'X-Read-Model',
   lagEvents: 'X-Projection-Lag-Events',
   lagSeconds: 'X-Projection-Lag-Seconds',
+  /** The version of the read model that answered. */
+  modelVersion: 'X-Read-Model-Version',
 } as const;
 
 function setFreshness(res: Response, readModel: ReadModelName, status: ProjectionStatus | undefined): void {
@@ -69,11 +76,20 @@ function notYetApplied(
  */
 export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): RequestHandler {
   const guard = options.guards[route.readModel];
-  const reader = options.context.readers[route.readModel];
   return async (req: Request, res: Response) => {
     const params = parseInput(route.params, req.params, 'path');
-    const query = parseInput(route.query, req.query, 'query');
+    const { modelVersion, ...routeQuery } = req.query;
+    const choice: VersionChoice =
+      parseInput(modelVersionQuery, { modelVersion }, 'query').modelVersion ?? 'live';
+    const query = parseInput(route.query, routeQuery, 'query');
     const points = parseConsistencyTokens(req.get(CONSISTENCY_HEADER));
+    if (points.length > 0 && choice !== 'live')
+      throw HttpProblem.generic(
+        'invalid-request',
+        `${CONSISTENCY_HEADER} applies to the live read model only, not to modelVersion=${choice}`,
+      );
+    const chosen = await guard.call(() => options.directory.choose(route.readModel, choice));
+    const reader = chosen.readers[route.readModel];
     if (points.length > 0) {
       const budget = waitBudgetMs(
         req.get('Prefer'),
@@ -94,8 +110,10 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
       if (route.readModel === 'search')
         await guard.call(() => options.searchVisibility.visibleAfter(confirmedAt));
     }
-    const body = await guard.call(() => route.run({ params, query }, options.context));
+    const context = { readers: chosen.readers, defaultCurrency: options.defaultCurrency };
+    const body = await guard.call(() => route.run({ params, query }, context));
     setFreshness(res, route.readModel, options.monitor.cached(route.readModel));
+    if (chosen.version !== null) res.set(FRESHNESS_HEADERS.modelVersion, String(chosen.version));
     res.json(body);
   };
 }

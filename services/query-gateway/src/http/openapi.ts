@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CONSISTENCY_HEADER } from '../consistency.js';
 import { FRESHNESS_HEADERS } from './handler.js';
 import { QUERY_ROUTES } from './routes.js';
-import { problemResponse, projectionsResponse } from './schemas.js';
+import { modelVersionQuery, problemResponse, projectionsResponse } from './schemas.js';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
@@ -37,6 +37,10 @@ const freshnessHeaders = {
     description: 'How many seconds its projection was behind the newest event, at that check',
     schema: { type: 'string' },
   },
+  [FRESHNESS_HEADERS.modelVersion]: {
+    description: 'The version of the read model that answered (the live one unless `modelVersion` names another)',
+    schema: { type: 'string' },
+  },
 };
 
 /**
@@ -61,6 +65,7 @@ export function queryApiDocument(version: string): Record<string, unknown> {
         parameters: [
           ...pathParameters,
           ...queryParameters(route.query),
+          ...queryParameters(modelVersionQuery),
           {
             name: CONSISTENCY_HEADER,
             in: 'header',
@@ -85,7 +90,11 @@ export function queryApiDocument(version: string): Record<string, unknown> {
             content: { 'application/json': { schema: jsonSchema(route.response, 'output') } },
           },
           '400': problem('Invalid parameters, cursor or consistency token'),
-          ...(route.mayNotFind ? { '404': problem('No such resource') } : {}),
+          '404': problem(
+            route.mayNotFind
+              ? 'No such resource, or no such read-model version (`read-model-version-not-found`)'
+              : 'No such read-model version (`read-model-version-not-found`)',
+          ),
           '503': problem(
             `The read model has not applied the changes of the consistency tokens in time (\`not-yet-consistent\`), or its store is not answering (\`store-unavailable\`); see Retry-After`,
           ),
@@ -96,7 +105,8 @@ export function queryApiDocument(version: string): Record<string, unknown> {
   paths['/projections'] = {
     get: {
       operationId: 'listProjections',
-      summary: "Each projection's lag, newest event, dead letters, parked aggregates and health",
+      summary:
+        "Each projection's lag, newest event, dead letters, parked aggregates, health, and versions with rebuild progress",
       tags: ['operations'],
       responses: {
         '200': {

@@ -1,6 +1,7 @@
 // Request and response schemas of the query API. Requests are validated with them; the OpenAPI
 // document is generated from the same objects.
 import { ORDER_STATUSES } from '@cqrs-shop/projections';
+import { TARGET_STATES } from '@cqrs-shop/read-models';
 import { z } from 'zod';
 
 const MAX_CENTS = 1e15;
@@ -31,6 +32,20 @@ const cursor = z
   .optional()
   .describe('`nextCursor` of the previous page; opaque');
 const text = z.string().trim().min(1, 'must not be blank').max(200, 'must be at most 200 characters');
+
+/** Accepted by every query: read a given version of the read model instead of the live one. */
+export const modelVersionQuery = z.strictObject({
+  modelVersion: z.coerce
+    .number({ error: 'must be a read-model version number (GET /projections lists them)' })
+    .int('must be a read-model version number (GET /projections lists them)')
+    .min(1, 'must be a read-model version number (GET /projections lists them)')
+    .max(1_000_000, 'must be a read-model version number (GET /projections lists them)')
+    .optional()
+    .describe(
+      'Read this version of the read model instead of the live one, e.g. a point-in-time version ' +
+        'built with `cqrs projections rebuild <name> --until <time>`; see GET /projections',
+    ),
+});
 
 export const orderParams = z.strictObject({ orderId: id });
 export const customerParams = z.strictObject({ customerId: id });
@@ -182,6 +197,39 @@ const projectionStatus = z.object({
       lastEventAt: z.string().nullable(),
     }),
   ),
+  liveVersion: z.number().int().nullable().describe('The version of the read model that reads go to'),
+  versions: z
+    .array(
+      z.object({
+        version: z.number().int(),
+        state: z.enum(TARGET_STATES),
+        groupId: z.string(),
+        createdAt: z.string(),
+        until: z.string().nullable().describe('A point-in-time version holds the events up to this instant'),
+        switchedAt: z.string().nullable(),
+        progress: z
+          .object({
+            applied: z.number().int(),
+            total: z.number().int(),
+            eventsPerSecond: z.number(),
+            etaSeconds: z.number().nullable(),
+            partitions: z.array(
+              z.object({
+                topic: z.string(),
+                partition: z.number().int(),
+                position: z.number().int(),
+                end: z.number().int(),
+              }),
+            ),
+            updatedAt: z.string(),
+          })
+          .nullable()
+          .describe('Rebuild progress, as the rebuilding process last recorded it'),
+        note: z.string().nullable(),
+      }),
+    )
+    .nullable()
+    .describe('Every version of the read model (null while its store does not answer)'),
   checkedAt: z.string(),
 });
 

@@ -1,0 +1,138 @@
+import { nextTargetVersion, type TargetCatalog, type TargetRecord } from '@cqrs-shop/read-models';
+import type { Logger } from '@cqrs-shop/logging';
+import { Projector, type ProjectorOptions, type ProjectorStatus, type RedriveResult } from './projector.js';
+import type { ProjectionTargets } from './types.js';
+
+/**
+ * Makes sure the read model has a live version: on the very first start, version 1, read by
+ * `groupId`. Replicas starting together agree, because only one pointer write can succeed.
+ */
+export async function ensureLiveTarget(catalog: TargetCatalog, groupId: string): Promise<number> {
+  const live = await catalog.liveVersion();
+  if (live !== null) return live;
+  const records = await catalog.records();
+  const version = records.length === 0 ? 1 : nextTargetVersion(records, null);
+  await catalog.create(version);
+  const now = new Date().toISOString();
+  if (!records.some((r) => r.version === version))
+    await catalog.save({
+      version,
+      state: 'live',
+      groupId,
+      createdAt: now,
+      until: null,
+      switchedAt: now,
+      progress: null,
+      note: 'created by the projector at its first start',
+    });
+  if (await catalog.switchLive(version, null)) return version;
+  const winner = await catalog.liveVersion();
+  if (winner === null) throw new Error('the live version could not be set');
+  return winner;
+}
+
+export interface LiveTargetOptions {
+  readonly targets: ProjectionTargets;
+  /** Everything the projector of a version needs besides its target and group. */
+  readonly projector: Omit<ProjectorOptions, 'projection' | 'parked' | 'groupId' | 'replay' | 'until'>;
+  /** How often the pointer is read. @default 1000 ms */
+  readonly pollMs?: number;
+  readonly logger: Logger;
+}
+
+/**
+ * The live projection of a service: projects into whichever version the pointer names, with that
+ * version's consumer group, and follows the pointer when a rebuild (or a rollback) moves it. The
+ * new version's group has committed exactly what that version applied, so the projector goes on
+ * from there: nothing is skipped, and the version guards make any overlap with the rebuilding
+ * process (both in the group for a moment) harmless.
+ */
+export class LiveTarget {
+  private current: { version: number; record: TargetRecord; projector: Projector } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private switching: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly options: LiveTargetOptions) {}
+
+  get version(): number | undefined {
+    return this.current?.version;
+  }
+
+  get groupId(): string | undefined {
+    return this.current?.record.groupId;
+  }
+
+  async start(version: number): Promise<void> {
+    await this.follow(version);
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.switching;
+    await this.current?.projector.stop();
+    this.current = undefined;
+  }
+
+  status(): ProjectorStatus | undefined {
+    return this.current?.projector.status();
+  }
+
+  async redrive(aggregateKey: string): Promise<RedriveResult> {
+    const projector = this.current?.projector;
+    if (!projector) return { aggregateKey, redriven: false, reason: 'the projector is switching versions' };
+    return projector.redrive(aggregateKey);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.switching = this.check().finally(() => {
+        this.schedule();
+      });
+    }, this.options.pollMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  private async check(): Promise<void> {
+    const { targets, logger } = this.options;
+    let live: number | null;
+    try {
+      live = await targets.catalog.liveVersion();
+    } catch (error) {
+      logger.debug({ err: error }, 'live version not read');
+      return;
+    }
+    if (live === null || live === this.current?.version || this.stopped) return;
+    logger.info({ from: this.current?.version, to: live }, 'the live version moved; following it');
+    try {
+      await this.follow(live);
+    } catch (error) {
+      // Tried again at the next check; meanwhile the status says the projector is not running.
+      logger.error({ err: error, version: live }, 'could not switch to the live version');
+    }
+  }
+
+  private async follow(version: number): Promise<void> {
+    const { targets, logger } = this.options;
+    const record = (await targets.catalog.records()).find((r) => r.version === version);
+    if (!record) throw new Error(`version ${version} is live but has no record`);
+    const previous = this.current;
+    this.current = undefined;
+    await previous?.projector.stop();
+    await targets.catalog.create(version);
+    const target = targets.open(version);
+    const projector = new Projector({
+      ...this.options.projector,
+      logger: this.options.projector.logger.child({ readModelVersion: version }),
+      groupId: record.groupId,
+      projection: target.projection,
+      parked: target.parked,
+    });
+    await projector.start();
+    this.current = { version, record, projector };
+    logger.info({ version, groupId: record.groupId }, 'projecting into the live version');
+  }
+}

@@ -1,0 +1,462 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { KafkaClients } from '@cqrs-shop/kafka';
+import type { Logger } from '@cqrs-shop/logging';
+import {
+  describeTargets,
+  nextTargetVersion,
+  type PartitionProgress,
+  type RebuildProgress,
+  type TargetCatalog,
+  type TargetRecord,
+} from '@cqrs-shop/read-models';
+import type { Admin } from 'kafkajs';
+import { assessHistory, fetchHistoryFacts } from './history.js';
+import { Projector } from './projector.js';
+import type { ProjectionTargets } from './types.js';
+
+export interface RebuildOptions {
+  /** The projection's name: `order-history`, `search`, `analytics`. */
+  readonly name: string;
+  readonly topics: readonly string[];
+  readonly deadLetterTopic: string;
+  readonly kafka: KafkaClients;
+  readonly targets: ProjectionTargets;
+  readonly logger: Logger;
+  /** Builds a point-in-time version: only events that happened up to this instant; never live. */
+  readonly until?: string;
+  /** The new version goes live once it is at most this many events behind. @default 100 */
+  readonly maxLagToSwitch?: number;
+  /** Drops the version that was live before, once the live projector has left it. */
+  readonly dropPrevious?: boolean;
+  /** Partitions replayed at once. @default 6 */
+  readonly partitionsConcurrently?: number;
+  /** How long to wait for the live projector to join the new version's group. @default 30 s */
+  readonly handoverTimeoutMs?: number;
+  /** How often progress is measured, reported and recorded. @default 1000 ms */
+  readonly progressIntervalMs?: number;
+  readonly onProgress?: (report: RebuildReport) => void;
+  /** Aborting stops the rebuild cleanly, resumable from its committed offsets. */
+  readonly signal?: AbortSignal;
+}
+
+export type RebuildPhase = 'replaying' | 'switching' | 'done' | 'stopped';
+
+export interface RebuildReport {
+  readonly name: string;
+  readonly version: number;
+  readonly phase: RebuildPhase;
+  readonly resumed: boolean;
+  readonly until: string | null;
+  readonly progress: RebuildProgress;
+}
+
+export interface RebuildResult {
+  readonly name: string;
+  readonly version: number;
+  /** `switched`: it is live now; `point-in-time`: built up to `until`; `stopped`: aborted, resumable. */
+  readonly outcome: 'switched' | 'point-in-time' | 'stopped';
+  readonly resumed: boolean;
+  readonly previousVersion: number | null;
+  /** Events consumed by this run, and how long the replay took until caught up. */
+  readonly events: number;
+  readonly replaySeconds: number;
+  readonly eventsPerSecond: number;
+  /** From caught up to the live projector taking over; null without a switch. */
+  readonly switchMs: number | null;
+  /** Whether the live projector joined the new version before the rebuild let go of it. */
+  readonly handedOver: boolean | null;
+  readonly droppedPrevious: boolean;
+  readonly warnings: readonly string[];
+}
+
+/** The rebuild will not start, and says why (incomplete history, a version in the way). */
+export class RebuildRefusedError extends Error {
+  override readonly name = 'RebuildRefusedError';
+  constructor(readonly reasons: readonly string[]) {
+    super(reasons.join('; '));
+  }
+}
+
+/** The consumer group of a version: the live version's group with the version number swapped in. */
+export function groupForVersion(liveGroupId: string, version: number): string {
+  return `${liveGroupId.replace(/\.v[0-9]+$/, '')}.v${version}`;
+}
+
+const now = () => new Date().toISOString();
+
+/** The version a rebuild continues, if one was left unfinished with the same `until`. */
+function unfinished(records: readonly TargetRecord[], until: string | null): TargetRecord | undefined {
+  return records.find(
+    (r) => (r.state === 'rebuilding' || r.state === 'failed' || r.state === 'caught-up') && r.until === until,
+  );
+}
+
+/**
+ * Rebuilds one read model from the beginning of its topics into a new version, with a consumer
+ * group of its own, while the live version keeps serving. Once the new version has caught up
+ * with the head, the live pointer moves to it in one atomic write and the live projector takes
+ * over the new version's group, going on from exactly what the rebuild applied. With `until`,
+ * it builds a point-in-time version instead, which never goes live. Killed or aborted, a rebuild
+ * started again continues from its committed offsets.
+ */
+export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
+  const { name, topics, kafka, targets } = options;
+  const { catalog } = targets;
+  const until = options.until === undefined ? null : new Date(options.until).toISOString();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const history = assessHistory(await fetchHistoryFacts(admin, topics));
+    if (history.problems.length > 0) throw new RebuildRefusedError(history.problems);
+    const [live, records] = await Promise.all([catalog.liveVersion(), catalog.records()]);
+    const liveRecord = records.find((r) => r.version === live);
+    if (live === null || !liveRecord)
+      throw new RebuildRefusedError([`${name} has no live version yet: start its projector once first`]);
+    const described = describeTargets(records, live);
+    const resumable = unfinished(described, until);
+    const version = resumable?.version ?? nextTargetVersion(records, live);
+    const groupId = resumable?.groupId ?? groupForVersion(liveRecord.groupId, version);
+    if (!resumable) await claimFreshGroup(admin, groupId);
+    const record: TargetRecord = resumable ?? {
+      version,
+      state: 'rebuilding',
+      groupId,
+      createdAt: now(),
+      until,
+      switchedAt: null,
+      progress: null,
+      note: null,
+    };
+    await catalog.create(version);
+    await catalog.save({ ...record, state: 'rebuilding', note: null });
+    const run = new RebuildRun(options, admin, { ...record, state: 'rebuilding' }, live, resumable !== undefined);
+    return await run.execute(history.warnings);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * A new version's group must start at the beginning. Its name can only have been used by a
+ * version since dropped from the catalog; offsets left behind by it would skip history.
+ */
+async function claimFreshGroup(admin: Admin, groupId: string): Promise<void> {
+  const [described] = (await admin.describeGroups([groupId])).groups;
+  if (described && described.members.length > 0)
+    throw new RebuildRefusedError([`consumer group ${groupId} has members; is another rebuild running?`]);
+  const offsets = await admin.fetchOffsets({ groupId });
+  if (offsets.some((t) => t.partitions.some((p) => Number(p.offset) >= 0)))
+    await admin.deleteGroups([groupId]);
+}
+
+class RebuildRun {
+  private readonly samples: { at: number; applied: number }[] = [];
+  private startedApplied: number | undefined;
+
+  constructor(
+    private readonly options: RebuildOptions,
+    private readonly admin: Admin,
+    private record: TargetRecord,
+    private readonly previousLive: number,
+    private readonly resumed: boolean,
+  ) {}
+
+  async execute(warnings: readonly string[]): Promise<RebuildResult> {
+    const { name, topics, deadLetterTopic, kafka, targets, logger, signal } = this.options;
+    const { version, groupId, until } = this.record;
+    const log = logger.child({ projection: name, readModelVersion: version, replay: true });
+    for (const warning of warnings) log.warn({ warning }, 'history may not stay complete');
+    // A point-in-time build ends at the topics' end as of now: later events happened later.
+    const endsAtStart = until === null ? undefined : await this.ends();
+    const target = targets.open(version);
+    const projector = new Projector({
+      name,
+      groupId,
+      topics,
+      deadLetterTopic,
+      kafka,
+      logger: log,
+      projection: target.projection,
+      parked: target.parked,
+      replay: true,
+      ...(until === null ? {} : { until }),
+      partitionsConcurrently: this.options.partitionsConcurrently ?? 6,
+    });
+    log.info({ groupId, resumed: this.resumed, until }, 'rebuild started');
+    const started = Date.now();
+    await projector.start();
+    let progress = this.progress(projector);
+    try {
+      for (let lastSaved = 0; ; ) {
+        await delay(this.options.progressIntervalMs ?? 1_000, undefined, { signal }).catch(() => undefined);
+        progress = this.progress(projector);
+        if (signal?.aborted) {
+          await projector.stop();
+          progress = this.progress(projector);
+          await this.save({ state: 'rebuilding', progress, note: 'stopped; run the rebuild again to resume' });
+          this.report('stopped', progress);
+          return this.result('stopped', progress, started, null, null, false, warnings);
+        }
+        this.report('replaying', progress);
+        if (Date.now() - lastSaved >= 2_000) {
+          await this.save({ progress });
+          lastSaved = Date.now();
+        }
+        if (endsAtStart ? this.reached(progress, endsAtStart) : this.caughtUp(progress)) break;
+      }
+    } catch (error) {
+      await projector.stop().catch(() => undefined);
+      await this.save({ state: 'failed', note: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+    const replaySeconds = (Date.now() - started) / 1_000;
+    if (until !== null) {
+      await projector.stop();
+      progress = this.progress(projector);
+      await this.save({ state: 'point-in-time', progress, note: `the shop as it was at ${until}` });
+      this.report('done', progress);
+      log.info({ events: progress.applied }, 'point-in-time version built');
+      return this.result('point-in-time', progress, started, null, null, false, warnings, replaySeconds);
+    }
+    return this.switchOver(projector, log, started, replaySeconds, warnings);
+  }
+
+  /** Moves the pointer, waits for the live projector to join the group, then lets go. */
+  private async switchOver(
+    projector: Projector,
+    log: Logger,
+    started: number,
+    replaySeconds: number,
+    warnings: readonly string[],
+  ): Promise<RebuildResult> {
+    const { catalog } = this.options.targets;
+    const { version, groupId } = this.record;
+    const caughtUpAt = Date.now();
+    let progress = this.progress(projector);
+    this.report('switching', progress);
+    await this.save({ state: 'caught-up', progress });
+    if (!(await catalog.switchLive(version, this.previousLive))) {
+      await projector.stop();
+      const note = `the live version moved away from ${this.previousLive} meanwhile; not switched`;
+      await this.save({ note });
+      throw new RebuildRefusedError([note]);
+    }
+    const switchedAt = now();
+    await this.save({ state: 'live', switchedAt, note: null });
+    const previous = (await catalog.records()).find((r) => r.version === this.previousLive);
+    if (previous) await catalog.save({ ...previous, state: 'retired' });
+    log.info({ from: this.previousLive, to: version }, 'switched the live version');
+    // Applying on until the live projector is in the group leaves no moment without a writer.
+    const handedOver = await this.awaitMembers(groupId, (members) => members >= 2);
+    await projector.stop();
+    const switchMs = Date.now() - caughtUpAt;
+    progress = this.progress(projector);
+    await this.save({ progress });
+    if (!handedOver)
+      log.warn(
+        { groupId },
+        'no live projector joined the new version in time; it goes on from the committed offsets when it starts',
+      );
+    let droppedPrevious = false;
+    if (this.options.dropPrevious === true) droppedPrevious = await this.dropPrevious(log);
+    this.report('done', progress);
+    return this.result('switched', progress, started, switchMs, handedOver, droppedPrevious, warnings, replaySeconds);
+  }
+
+  private async dropPrevious(log: Logger): Promise<boolean> {
+    const previous = (await this.options.targets.catalog.records()).find(
+      (r) => r.version === this.previousLive,
+    );
+    if (!previous) return false;
+    // The live projector leaves the old group when it follows the pointer.
+    if (!(await this.awaitMembers(previous.groupId, (members) => members === 0))) {
+      log.warn({ version: previous.version }, 'the previous version is still being written; not dropped');
+      return false;
+    }
+    await this.options.targets.catalog.drop(previous.version);
+    await this.admin.deleteGroups([previous.groupId]).catch((error: unknown) => {
+      log.warn({ err: error, groupId: previous.groupId }, 'consumer group not deleted');
+    });
+    log.info({ version: previous.version }, 'dropped the previous version');
+    return true;
+  }
+
+  private async awaitMembers(groupId: string, ready: (members: number) => boolean): Promise<boolean> {
+    const deadline = Date.now() + (this.options.handoverTimeoutMs ?? 30_000);
+    while (Date.now() < deadline) {
+      const [group] = (await this.admin.describeGroups([groupId])).groups;
+      if (ready(group?.members.length ?? 0)) return true;
+      await delay(200);
+    }
+    return false;
+  }
+
+  private async ends(): Promise<Map<string, number>> {
+    const ends = new Map<string, number>();
+    for (const topic of this.options.topics)
+      for (const { partition, high } of await this.admin.fetchTopicOffsets(topic))
+        ends.set(`${topic}:${partition}`, Number(high));
+    return ends;
+  }
+
+  private progress(projector: Projector): RebuildProgress {
+    const partitions: PartitionProgress[] = projector
+      .status()
+      .partitions.map(({ topic, partition, position, end }) => ({ topic, partition, position, end }));
+    const starts = new Map(projector.status().partitions.map((p) => [`${p.topic}:${p.partition}`, p.start]));
+    const applied = partitions.reduce(
+      (sum, p) => sum + p.position - (starts.get(`${p.topic}:${p.partition}`) ?? 0),
+      0,
+    );
+    const total = partitions.reduce((sum, p) => sum + p.end - (starts.get(`${p.topic}:${p.partition}`) ?? 0), 0);
+    const at = Date.now();
+    this.startedApplied ??= applied;
+    this.samples.push({ at, applied });
+    while (this.samples.length > 2 && at - (this.samples[0]?.at ?? at) > 5_000) this.samples.shift();
+    const first = this.samples[0];
+    const seconds = first ? (at - first.at) / 1_000 : 0;
+    const eventsPerSecond = first && seconds > 0 ? (applied - first.applied) / seconds : 0;
+    return {
+      applied,
+      total,
+      eventsPerSecond: Math.round(eventsPerSecond),
+      etaSeconds: eventsPerSecond > 0 ? Math.round((total - applied) / eventsPerSecond) : null,
+      partitions,
+      updatedAt: new Date(at).toISOString(),
+    };
+  }
+
+  /** Every partition measured, and the whole at most `maxLagToSwitch` behind. */
+  private caughtUp(progress: RebuildProgress): boolean {
+    const expected = this.options.topics.length;
+    const topicsSeen = new Set(progress.partitions.map((p) => p.topic)).size;
+    return topicsSeen === expected && progress.total - progress.applied <= (this.options.maxLagToSwitch ?? 100);
+  }
+
+  private reached(progress: RebuildProgress, ends: Map<string, number>): boolean {
+    const positions = new Map(progress.partitions.map((p) => [`${p.topic}:${p.partition}`, p.position]));
+    return [...ends].every(([key, end]) => (positions.get(key) ?? -1) >= end);
+  }
+
+  private async save(change: Partial<TargetRecord>): Promise<void> {
+    this.record = { ...this.record, ...change };
+    await this.options.targets.catalog.save(this.record);
+  }
+
+  private report(phase: RebuildPhase, progress: RebuildProgress): void {
+    this.options.onProgress?.({
+      name: this.options.name,
+      version: this.record.version,
+      phase,
+      resumed: this.resumed,
+      until: this.record.until,
+      progress,
+    });
+  }
+
+  private result(
+    outcome: RebuildResult['outcome'],
+    progress: RebuildProgress,
+    started: number,
+    switchMs: number | null,
+    handedOver: boolean | null,
+    droppedPrevious: boolean,
+    warnings: readonly string[],
+    replaySeconds = (Date.now() - started) / 1_000,
+  ): RebuildResult {
+    const events = progress.applied - (this.startedApplied ?? 0);
+    return {
+      name: this.options.name,
+      version: this.record.version,
+      outcome,
+      resumed: this.resumed,
+      previousVersion: this.previousLive,
+      events,
+      replaySeconds: Math.round(replaySeconds * 1_000) / 1_000,
+      eventsPerSecond: replaySeconds > 0 ? Math.round(events / replaySeconds) : 0,
+      switchMs,
+      handedOver,
+      droppedPrevious,
+      warnings,
+    };
+  }
+}
+
+/** What `gc` did with each version. */
+export interface CollectedVersion {
+  readonly version: number;
+  readonly state: string;
+  readonly dropped: boolean;
+  readonly reason?: string;
+}
+
+/**
+ * Drops the versions nobody reads any more (retired and failed ones) and their consumer groups.
+ * Point-in-time versions are kept: they are queried on purpose; drop one with {@link dropVersion}.
+ */
+export async function collectGarbage(
+  catalog: TargetCatalog,
+  kafka: KafkaClients,
+): Promise<CollectedVersion[]> {
+  const live = await catalog.liveVersion();
+  const described = describeTargets(await catalog.records(), live);
+  const collected: CollectedVersion[] = [];
+  for (const record of described) {
+    if (record.state !== 'retired' && record.state !== 'failed') continue;
+    collected.push(await dropVersion(catalog, kafka, record.version));
+  }
+  return collected;
+}
+
+/** Drops one version that is not live, and its consumer group (which must have no members). */
+export async function dropVersion(
+  catalog: TargetCatalog,
+  kafka: KafkaClients,
+  version: number,
+): Promise<CollectedVersion> {
+  const live = await catalog.liveVersion();
+  const record = describeTargets(await catalog.records(), live).find((r) => r.version === version);
+  if (!record) return { version, state: 'unknown', dropped: false, reason: `no version ${version}` };
+  if (record.state === 'live')
+    return { version, state: record.state, dropped: false, reason: 'it is live; switch to another first' };
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [group] = (await admin.describeGroups([record.groupId])).groups;
+    if (group && group.members.length > 0)
+      return {
+        version,
+        state: record.state,
+        dropped: false,
+        reason: `consumer group ${record.groupId} still has members (a rebuild or projector is writing it)`,
+      };
+    await catalog.drop(version);
+    await admin.deleteGroups([record.groupId]).catch(() => undefined);
+    return { version, state: record.state, dropped: true };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Makes an earlier version live again (a rollback) or a caught-up one live. Its group goes on
+ * from where it stopped, so the live projector brings it up to date.
+ */
+export async function switchLiveVersion(catalog: TargetCatalog, version: number): Promise<TargetRecord> {
+  const live = await catalog.liveVersion();
+  const records = await catalog.records();
+  const record = describeTargets(records, live).find((r) => r.version === version);
+  if (!record) throw new RebuildRefusedError([`no version ${version}`]);
+  if (record.state === 'live') return record;
+  if (record.state !== 'retired' && record.state !== 'caught-up')
+    throw new RebuildRefusedError([
+      `version ${version} is ${record.state}; only a retired or caught-up version can go live`,
+    ]);
+  if (!(await catalog.switchLive(version, live)))
+    throw new RebuildRefusedError(['the live version moved meanwhile; try again']);
+  const previous = records.find((r) => r.version === live);
+  if (previous) await catalog.save({ ...previous, state: 'retired' });
+  const switched = { ...record, state: 'live' as const, switchedAt: now() };
+  await catalog.save(switched);
+  return switched;
+}

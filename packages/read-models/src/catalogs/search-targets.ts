@@ -1,0 +1,142 @@
+import type { Client } from '@elastic/elasticsearch';
+import { ORDERS_MAPPING, PRODUCTS_MAPPING } from '@cqrs-shop/projections';
+import { searchAliases, searchIndices, searchTargetsIndex } from '../layout.js';
+import { assertVersion, type TargetCatalog, type TargetRecord } from '../targets.js';
+
+/** The customers the search model joins into orders: kept per version, like the orders. */
+export const SEARCH_CUSTOMERS_MAPPING = {
+  dynamic: 'strict',
+  properties: {
+    customerId: { type: 'keyword' },
+    name: { type: 'keyword', index: false },
+    email: { type: 'keyword', index: false },
+    version: { type: 'integer' },
+    // The version whose details are joined into every order that waited for them.
+    joinedVersion: { type: 'integer' },
+  },
+} as const;
+
+const PARKED_MAPPING = { dynamic: 'strict', properties: { reason: { type: 'text', index: false } } } as const;
+const TARGETS_MAPPING = { dynamic: false, properties: { version: { type: 'integer' } } } as const;
+
+const VERSIONED_INDEX = /-v([1-9][0-9]*)$/;
+
+function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'meta' in error
+    ? (error as { meta?: { statusCode?: number } }).meta?.statusCode
+    : undefined;
+}
+
+/**
+ * Search versions: the aliases are the live pointer (all three move in one `_aliases` request,
+ * which Elasticsearch applies atomically), and a small index records every version.
+ */
+export class SearchTargets implements TargetCatalog {
+  private readonly aliases: ReturnType<typeof searchAliases>;
+  private readonly recordsIndex: string;
+
+  constructor(
+    private readonly es: Client,
+    private readonly indexPrefix: string,
+  ) {
+    this.aliases = searchAliases(indexPrefix);
+    this.recordsIndex = searchTargetsIndex(indexPrefix);
+  }
+
+  async liveVersion(): Promise<number | null> {
+    const found = await this.es.indices.getAlias({ name: this.aliases.orders }, { ignore: [404] });
+    const indices = Object.keys(found).filter((name) => name !== 'error' && name !== 'status');
+    const version = indices.map((name) => VERSIONED_INDEX.exec(name)?.[1]).find(Boolean);
+    return version === undefined ? null : Number(version);
+  }
+
+  async records(): Promise<TargetRecord[]> {
+    if (!(await this.es.indices.exists({ index: this.recordsIndex }))) return [];
+    await this.es.indices.refresh({ index: this.recordsIndex });
+    const found = await this.es.search<TargetRecord>({
+      index: this.recordsIndex,
+      size: 1_000,
+      sort: [{ version: 'asc' }],
+    });
+    return found.hits.hits.flatMap((hit) => (hit._source ? [hit._source] : []));
+  }
+
+  async save(record: TargetRecord): Promise<void> {
+    assertVersion(record.version);
+    await this.ensureIndex(this.recordsIndex, TARGETS_MAPPING);
+    await this.es.index({ index: this.recordsIndex, id: String(record.version), document: record });
+  }
+
+  async create(version: number): Promise<void> {
+    assertVersion(version);
+    const indices = searchIndices(this.indexPrefix, version);
+    await this.ensureIndex(indices.orders, ORDERS_MAPPING);
+    await this.ensureIndex(indices.products, PRODUCTS_MAPPING);
+    await this.ensureIndex(indices.customers, SEARCH_CUSTOMERS_MAPPING);
+    await this.ensureIndex(indices.parked, PARKED_MAPPING);
+  }
+
+  async switchLive(version: number, expected: number | null): Promise<boolean> {
+    assertVersion(version);
+    const to = searchIndices(this.indexPrefix, version);
+    const from = expected === null ? undefined : searchIndices(this.indexPrefix, expected);
+    if (from === undefined && (await this.liveVersion()) !== null) return false;
+    const names = ['orders', 'products', 'customers'] as const;
+    try {
+      await this.es.indices.updateAliases({
+        actions: names.flatMap((name) => [
+          // `must_exist` makes the whole request fail if the live version is no longer `expected`.
+          ...(from ? [{ remove: { index: from[name], alias: this.aliases[name], must_exist: true } }] : []),
+          { add: { index: to[name], alias: this.aliases[name], is_write_index: true } },
+        ]),
+      });
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+    // Two first switches racing each other could both add an alias; the lower version wins.
+    if (from === undefined) {
+      const live = await this.aliasedVersions();
+      if (live.length > 1) {
+        const loser = Math.max(...live);
+        await this.es.indices.updateAliases({
+          actions: names.map((name) => ({
+            remove: { index: searchIndices(this.indexPrefix, loser)[name], alias: this.aliases[name] },
+          })),
+        });
+        return loser !== version;
+      }
+    }
+    return true;
+  }
+
+  async drop(version: number): Promise<void> {
+    assertVersion(version);
+    if ((await this.liveVersion()) === version)
+      throw new Error(`search version ${version} is live and cannot be dropped`);
+    // Exact names: Elasticsearch may refuse wildcard deletes (action.destructive_requires_name).
+    await this.es.indices.delete({
+      index: Object.values(searchIndices(this.indexPrefix, version)),
+      ignore_unavailable: true,
+    });
+    await this.es.delete({ index: this.recordsIndex, id: String(version) }, { ignore: [404] });
+  }
+
+  private async aliasedVersions(): Promise<number[]> {
+    const found = await this.es.indices.getAlias({ name: this.aliases.orders }, { ignore: [404] });
+    return Object.keys(found).flatMap((name) => {
+      const version = VERSIONED_INDEX.exec(name)?.[1];
+      return version === undefined ? [] : [Number(version)];
+    });
+  }
+
+  private async ensureIndex(index: string, mappings: object): Promise<void> {
+    if (await this.es.indices.exists({ index })) return;
+    try {
+      await this.es.indices.create({ index, mappings });
+    } catch (error) {
+      // Another process created it first.
+      if (!(await this.es.indices.exists({ index }))) throw error;
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import type { ProjectionTargets } from '@cqrs-shop/projector';
+import { OrderHistoryTargets } from '@cqrs-shop/read-models';
+import type { Db } from 'mongodb';
+import { MongoOrderHistoryStore } from './adapters/mongo-order-history-store.js';
+import { MongoParkedAggregates } from './adapters/mongo-parked-aggregates.js';
+import { orderHistoryProjection } from './order-history-projection.js';
+
+/** The order-history projection: its name and the aggregate types whose topics it reads. */
+export const ORDER_HISTORY_PROJECTION = { name: 'order-history', reads: ['customer', 'order'] } as const;
+
+/** The versions of the order-history read model in one MongoDB database. */
+export function orderHistoryTargets(db: Db): ProjectionTargets {
+  return {
+    catalog: new OrderHistoryTargets(db),
+    open: (version) => ({
+      projection: orderHistoryProjection(new MongoOrderHistoryStore(db, version)),
+      parked: new MongoParkedAggregates(db, version),
+    }),
+  };
+}

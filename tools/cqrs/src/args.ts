@@ -1,0 +1,189 @@
+// The command line of `cqrs`: its commands, options, usage text and exit statuses.
+
+export const PROJECTION_NAMES = ['order-history', 'search', 'analytics'] as const;
+export type ProjectionName = (typeof PROJECTION_NAMES)[number];
+
+/** Exit statuses (64 and 78 as in sysexits.h, like the suite's other commands). */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  /** The command would be unsafe or impossible (history incomplete, version live…); nothing changed. */
+  refused: 2,
+  usage: 64,
+  config: 78,
+  /** Stopped by a signal; a rebuild continues from its committed offsets when started again. */
+  interrupted: 130,
+} as const;
+
+export type Command =
+  | { readonly command: 'help' }
+  | { readonly command: 'list'; readonly json: boolean }
+  | {
+      readonly command: 'rebuild';
+      readonly projections: readonly ProjectionName[];
+      readonly until: string | undefined;
+      readonly dropPrevious: boolean;
+      readonly maxLag: number;
+      readonly concurrency: number;
+      readonly json: boolean;
+    }
+  | { readonly command: 'switch'; readonly projection: ProjectionName; readonly version: number; readonly json: boolean }
+  | { readonly command: 'drop'; readonly projection: ProjectionName; readonly version: number; readonly json: boolean }
+  | { readonly command: 'gc'; readonly projections: readonly ProjectionName[]; readonly json: boolean };
+
+export const USAGE = `Usage: cqrs projections <command> [options]
+
+Commands:
+  list                          every projection's versions: live, rebuilding (with progress),
+                                caught-up, retired, failed, point-in-time; offsets and lag
+  rebuild <name|all>            replay the Kafka topics from the beginning into a new version
+                                while the live one serves, then switch to it atomically; an
+                                unfinished rebuild is resumed from its committed offsets
+    --until <ISO time>          build a point-in-time version (the shop as it was then); it
+                                never goes live: read it with ?modelVersion=<n> on the gateway
+    --drop-previous             drop the version that was live before, once nothing writes it
+    --max-lag <events>          switch once the new version is this close to the head (default 100)
+    --concurrency <n>           partitions replayed at once (default 6)
+  switch <name> <version>       make a retired or caught-up version live again (a rollback)
+  drop <name> <version>         drop a version that is not live, and its consumer group
+  gc [<name>|all]               drop every retired and failed version (point-in-time ones stay)
+
+Options:
+  --json                        print JSON (for rebuild: one progress object per line, then the result)
+  --help                        print this help
+
+Names: ${PROJECTION_NAMES.join(', ')}.
+Exit status: ${EXIT.ok} done, ${EXIT.failed} failed, ${EXIT.refused} refused (nothing changed), ${EXIT.usage} bad arguments,
+${EXIT.config} bad configuration, ${EXIT.interrupted} interrupted (run the rebuild again to resume).
+Connection settings come from the KAFKA_*, MONGODB_*, ELASTICSEARCH_* and REDIS_* variables the
+services use.`;
+
+/** A command line `cqrs` does not understand; the message says what is wrong. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const isProjectionName = (name: string): name is ProjectionName =>
+  (PROJECTION_NAMES as readonly string[]).includes(name);
+
+function projectionsArg(name: string | undefined, allowAll: boolean): ProjectionName[] {
+  if (name === undefined) throw new UsageError('name a projection');
+  if (allowAll && name === 'all') return [...PROJECTION_NAMES];
+  if (!isProjectionName(name))
+    throw new UsageError(
+      `unknown projection ${name}; one of ${PROJECTION_NAMES.join(', ')}${allowAll ? ', all' : ''}`,
+    );
+  return [name];
+}
+
+function wholeNumber(option: string, text: string, min: number, max: number): number {
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= min && value <= max))
+    throw new UsageError(`${option} must be a whole number from ${min} to ${max}, got ${text}`);
+  return value;
+}
+
+function instant(text: string): string {
+  // A full date and time with a zone: a bare date would be read in an unknown zone.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text))
+    throw new UsageError(`--until must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z, got ${text}`);
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`--until is not a real time: ${text}`);
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Parses the arguments after `cqrs`. Options take their value as the next argument or after `=`.
+ *
+ * @throws {UsageError} for an unknown command or option, a missing or bad value, a stray argument.
+ */
+export function parseArgs(args: readonly string[], now: () => number = Date.now): Command {
+  const positional: string[] = [];
+  const options = new Map<string, string | true>();
+  const valued = new Set(['--until', '--max-lag', '--concurrency']);
+  const flags = new Set(['--json', '--drop-previous', '--help']);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '-h') {
+      options.set('--help', true);
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const equals = arg.indexOf('=');
+    const [option, inline] = equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, undefined];
+    if (flags.has(option)) {
+      if (inline !== undefined) throw new UsageError(`${option} takes no value`);
+      options.set(option, true);
+    } else if (valued.has(option)) {
+      const value = inline ?? args[++i];
+      if (value === undefined || value === '') throw new UsageError(`${option} needs a value`);
+      options.set(option, value);
+    } else {
+      throw new UsageError(`unknown option ${option}`);
+    }
+  }
+  if (options.has('--help') || positional.length === 0 || positional[0] === 'help') return { command: 'help' };
+  const [group, command, ...rest] = positional;
+  if (group !== 'projections') throw new UsageError(`unknown command ${group}; try: cqrs projections list`);
+  const json = options.has('--json');
+  const text = (option: string) => {
+    const value = options.get(option);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const allow = (...allowed: string[]) => {
+    for (const option of options.keys())
+      if (option !== '--json' && !allowed.includes(option))
+        throw new UsageError(`${option} does not apply to projections ${command}`);
+  };
+  const noMore = (max: number) => {
+    if (rest.length > max) throw new UsageError(`unexpected argument ${rest[max]}`);
+  };
+  switch (command) {
+    case 'list':
+      allow();
+      noMore(0);
+      return { command: 'list', json };
+    case 'rebuild': {
+      allow('--until', '--drop-previous', '--max-lag', '--concurrency');
+      noMore(1);
+      const until = text('--until') === undefined ? undefined : instant(text('--until') ?? '');
+      if (until !== undefined && Date.parse(until) > now())
+        throw new UsageError(`--until ${until} is in the future; a point-in-time version shows the past`);
+      if (until !== undefined && options.has('--drop-previous'))
+        throw new UsageError('--drop-previous does not apply to a point-in-time build, which never goes live');
+      return {
+        command: 'rebuild',
+        projections: projectionsArg(rest[0], true),
+        until,
+        dropPrevious: options.has('--drop-previous'),
+        maxLag: wholeNumber('--max-lag', text('--max-lag') ?? '100', 0, 1_000_000),
+        concurrency: wholeNumber('--concurrency', text('--concurrency') ?? '6', 1, 256),
+        json,
+      };
+    }
+    case 'switch':
+    case 'drop': {
+      allow();
+      noMore(2);
+      const [projection] = projectionsArg(rest[0], false);
+      if (rest[1] === undefined) throw new UsageError(`name the version to ${command}`);
+      return {
+        command,
+        projection: projection ?? 'order-history',
+        version: wholeNumber('the version', rest[1], 1, 1_000_000),
+        json,
+      };
+    }
+    case 'gc':
+      allow();
+      noMore(1);
+      return { command: 'gc', projections: projectionsArg(rest[0] ?? 'all', true), json };
+    default:
+      throw new UsageError(
+        command === undefined ? 'name a command: list, rebuild, switch, drop, gc' : `unknown command projections ${command}`,
+      );
+  }
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// `cqrs`: the operator's command for the projections' versions (see args.ts for the usage).
+// Results go to stdout, logs (JSON) to stderr, so `--json` output can be piped.
+import { ConfigError } from '@cqrs-shop/config';
+import { createLogger, type Logger } from '@cqrs-shop/logging';
+import { RebuildRefusedError } from '@cqrs-shop/projector';
+import { type Command, EXIT, parseArgs, PROJECTION_NAMES, USAGE, UsageError } from './args.js';
+import {
+  collect,
+  dropOne,
+  formatList,
+  formatRebuildResult,
+  listProjections,
+  rebuildProjections,
+  switchVersion,
+} from './commands.js';
+import { jsonSink, plainSink, terminalSink } from './progress.js';
+import { type CliConfig, loadCliConfig, openShop, type Shop } from './read-models.js';
+
+const NAME = 'cqrs';
+const print = (text: string) => process.stdout.write(text);
+const printJson = (value: unknown) => print(`${JSON.stringify(value, null, 2)}\n`);
+
+async function run(command: Exclude<Command, { command: 'help' }>, shop: Shop, logger: Logger): Promise<number> {
+  switch (command.command) {
+    case 'list': {
+      const listed = await listProjections(shop, PROJECTION_NAMES);
+      if (command.json) printJson({ projections: listed });
+      else print(formatList(listed));
+      return EXIT.ok;
+    }
+    case 'rebuild': {
+      // The first signal stops the rebuild cleanly (offsets committed, resumable); a second ends it now.
+      const abort = new AbortController();
+      const onSignal = () => {
+        if (abort.signal.aborted) process.exit(EXIT.interrupted);
+        process.stderr.write('stopping the rebuild; it resumes from here when started again\n');
+        abort.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const sink = command.json
+        ? jsonSink(process.stdout)
+        : process.stderr.isTTY
+          ? terminalSink(process.stderr)
+          : plainSink(process.stderr);
+      const settled = await rebuildProjections(shop, command.projections, command, sink, logger, abort.signal);
+      let status: number = EXIT.ok;
+      for (const [i, outcome] of settled.entries()) {
+        const name = command.projections[i];
+        if (outcome.status === 'fulfilled') {
+          if (command.json) print(`${JSON.stringify({ type: 'result', ...outcome.value })}\n`);
+          else print(formatRebuildResult(outcome.value));
+          if (outcome.value.outcome === 'stopped') status = Math.max(status, EXIT.interrupted);
+          continue;
+        }
+        const error: unknown = outcome.reason;
+        const refused = error instanceof RebuildRefusedError;
+        const message = error instanceof Error ? error.message : String(error);
+        if (command.json) print(`${JSON.stringify({ type: 'error', name, refused, message })}\n`);
+        else process.stderr.write(`${NAME}: ${name}: ${refused ? 'refused: ' : ''}${message}\n`);
+        if (!refused) logger.error({ err: error, projection: name }, 'rebuild failed');
+        status = Math.max(status, refused ? EXIT.refused : EXIT.failed);
+      }
+      return status;
+    }
+    case 'switch': {
+      const record = await switchVersion(shop, command.projection, command.version);
+      if (command.json) printJson(record);
+      else print(`${command.projection}: version ${record.version} is live; its projector catches it up\n`);
+      return EXIT.ok;
+    }
+    case 'drop': {
+      const dropped = await dropOne(shop, command.projection, command.version);
+      if (command.json) printJson(dropped);
+      else
+        print(
+          dropped.dropped
+            ? `${command.projection}: version ${dropped.version} dropped\n`
+            : `${command.projection}: version ${dropped.version} not dropped: ${dropped.reason ?? ''}\n`,
+        );
+      return dropped.dropped ? EXIT.ok : EXIT.refused;
+    }
+    case 'gc': {
+      const collected = await collect(shop, command.projections);
+      if (command.json) printJson({ projections: collected });
+      else
+        for (const { name, versions } of collected)
+          print(
+            versions.length === 0
+              ? `${name}: nothing to drop\n`
+              : versions
+                  .map((v) => `${name}: version ${v.version} (${v.state}) ${v.dropped ? 'dropped' : `kept: ${v.reason ?? ''}`}\n`)
+                  .join(''),
+          );
+      return collected.every(({ versions }) => versions.every((v) => v.dropped)) ? EXIT.ok : EXIT.refused;
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  let command: Command;
+  try {
+    command = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${NAME}: ${error.message}\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  if (command.command === 'help') {
+    print(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  let config: CliConfig;
+  try {
+    config = loadCliConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${NAME}: ${error.message}\n`);
+    return EXIT.config;
+  }
+  // Quiet unless asked: the progress display is the news; warnings and errors still show.
+  const logger = createLogger({
+    service: NAME,
+    level: process.env.LOG_LEVEL === undefined ? 'warn' : config.runtime.logLevel,
+    destination: process.stderr,
+  });
+  const shop = openShop(config, logger);
+  try {
+    return await run(command, shop, logger);
+  } catch (error) {
+    if (error instanceof RebuildRefusedError) {
+      process.stderr.write(`${NAME}: refused: ${error.message}\n`);
+      return EXIT.refused;
+    }
+    process.stderr.write(`${NAME}: ${error instanceof Error ? error.message : String(error)}\n`);
+    logger.error({ err: error }, 'failed');
+    return EXIT.failed;
+  } finally {
+    await shop.close();
+  }
+}
+
+void main().then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${NAME}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = EXIT.failed;
+  },
+);

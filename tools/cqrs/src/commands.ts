@@ -1,0 +1,164 @@
+// What each `cqrs projections …` command does, on the read models' own stores and Kafka.
+import type { Logger } from '@cqrs-shop/logging';
+import {
+  collectGarbage,
+  type CollectedVersion,
+  dropVersion,
+  rebuildProjection,
+  type RebuildResult,
+  switchLiveVersion,
+} from '@cqrs-shop/projector';
+import { describeTargets, type TargetRecord } from '@cqrs-shop/read-models';
+import type { Admin } from 'kafkajs';
+import type { ProjectionName } from './args.js';
+import type { ProgressSink } from './progress.js';
+import { formatDuration } from './progress.js';
+import type { ProjectionHandle, Shop } from './read-models.js';
+
+/** One version as `list` shows it: its record, and where its consumer group stands. */
+export interface ListedVersion extends TargetRecord {
+  /** Committed offset per partition (null: nothing committed yet). */
+  readonly offsets: readonly { topic: string; partition: number; committed: number | null; end: number }[];
+  /** Events on its topics it has not consumed. */
+  readonly lagEvents: number;
+}
+
+export interface ListedProjection {
+  readonly name: ProjectionName;
+  readonly liveVersion: number | null;
+  readonly versions: readonly ListedVersion[];
+}
+
+async function groupPosition(admin: Admin, handle: ProjectionHandle, groupId: string, ends: Map<string, number>) {
+  const committed = await admin.fetchOffsets({ groupId, topics: [...handle.topics] });
+  const offsets = committed.flatMap(({ topic, partitions }) =>
+    partitions.map(({ partition, offset }) => {
+      const at = Number(offset);
+      return { topic, partition, committed: at >= 0 ? at : null, end: ends.get(`${topic}:${partition}`) ?? 0 };
+    }),
+  );
+  const lagEvents = offsets.reduce((sum, o) => sum + Math.max(0, o.end - (o.committed ?? 0)), 0);
+  return { offsets, lagEvents };
+}
+
+export async function listProjections(shop: Shop, names: readonly ProjectionName[]): Promise<ListedProjection[]> {
+  const admin = shop.kafka.admin();
+  await admin.connect();
+  try {
+    return await Promise.all(
+      names.map(async (name) => {
+        const handle = shop.projection(name);
+        const [live, records] = await Promise.all([
+          handle.targets.catalog.liveVersion(),
+          handle.targets.catalog.records(),
+        ]);
+        const ends = new Map<string, number>();
+        for (const topic of handle.topics)
+          for (const { partition, high } of await admin.fetchTopicOffsets(topic))
+            ends.set(`${topic}:${partition}`, Number(high));
+        const versions = await Promise.all(
+          describeTargets(records, live).map(async (record) => ({
+            ...record,
+            ...(await groupPosition(admin, handle, record.groupId, ends)),
+          })),
+        );
+        return { name, liveVersion: live, versions };
+      }),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export function formatList(projections: readonly ListedProjection[]): string {
+  const rows = [['PROJECTION', 'VERSION', 'STATE', 'LAG', 'PROGRESS', 'CONSUMER GROUP', 'NOTE']];
+  for (const projection of projections) {
+    if (projection.versions.length === 0) rows.push([projection.name, '-', 'no versions yet', '', '', '', '']);
+    for (const v of projection.versions) {
+      const progress =
+        v.state === 'rebuilding' && v.progress
+          ? `${v.progress.applied}/${v.progress.total} (${formatDuration((Date.now() - Date.parse(v.progress.updatedAt)) / 1_000)} ago)`
+          : '';
+      const note = [v.until ? `as of ${v.until}` : '', v.note ?? ''].filter(Boolean).join('; ');
+      rows.push([projection.name, String(v.version), v.state, String(v.lagEvents), progress, v.groupId, note]);
+    }
+  }
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return `${rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`;
+}
+
+export interface RebuildSettings {
+  readonly until: string | undefined;
+  readonly dropPrevious: boolean;
+  readonly maxLag: number;
+  readonly concurrency: number;
+}
+
+/** Rebuilds the projections at once, each with its own progress; settles every one. */
+export async function rebuildProjections(
+  shop: Shop,
+  names: readonly ProjectionName[],
+  settings: RebuildSettings,
+  progress: ProgressSink,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<PromiseSettledResult<RebuildResult>[]> {
+  const settled = await Promise.allSettled(
+    names.map((name) => {
+      const handle = shop.projection(name);
+      return rebuildProjection({
+        name,
+        topics: handle.topics,
+        deadLetterTopic: handle.deadLetterTopic,
+        kafka: shop.kafka,
+        targets: handle.targets,
+        logger,
+        ...(settings.until === undefined ? {} : { until: settings.until }),
+        dropPrevious: settings.dropPrevious,
+        maxLagToSwitch: settings.maxLag,
+        partitionsConcurrently: settings.concurrency,
+        onProgress: (report) => {
+          progress.update(report);
+        },
+        signal,
+      });
+    }),
+  );
+  progress.finish();
+  return settled;
+}
+
+export function formatRebuildResult(result: RebuildResult): string {
+  const head = `${result.name}: version ${result.version}${result.resumed ? ' (resumed)' : ''}`;
+  const replay = `${result.events.toLocaleString('en-US')} events in ${result.replaySeconds}s (${result.eventsPerSecond.toLocaleString('en-US')} events/s)`;
+  switch (result.outcome) {
+    case 'switched':
+      return (
+        `${head} is live (was ${result.previousVersion}); ${replay}; switched in ${result.switchMs} ms` +
+        `${result.handedOver ? '' : ' (no live projector took over yet: it continues from the committed offsets when it starts)'}` +
+        `${result.droppedPrevious ? `; version ${result.previousVersion} dropped` : ''}\n`
+      );
+    case 'point-in-time':
+      return `${head} holds the shop as of the point in time; ${replay}; query it with ?modelVersion=${result.version}\n`;
+    case 'stopped':
+      return `${head} stopped after ${replay}; run the same command again to resume\n`;
+  }
+}
+
+export async function switchVersion(shop: Shop, name: ProjectionName, version: number): Promise<TargetRecord> {
+  return switchLiveVersion(shop.projection(name).targets.catalog, version);
+}
+
+export async function dropOne(shop: Shop, name: ProjectionName, version: number): Promise<CollectedVersion> {
+  return dropVersion(shop.projection(name).targets.catalog, shop.kafka, version);
+}
+
+export async function collect(
+  shop: Shop,
+  names: readonly ProjectionName[],
+): Promise<{ name: ProjectionName; versions: CollectedVersion[] }[]> {
+  const collected = [];
+  for (const name of names)
+    collected.push({ name, versions: await collectGarbage(shop.projection(name).targets.catalog, shop.kafka) });
+  return collected;
+}
