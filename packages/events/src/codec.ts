@@ -52,7 +52,8 @@ export function encodeEvent<T extends EventType>(
  *
  * @throws {EventContractError} `NOT_SINGLE_OBJECT_ENCODED` when the marker or fingerprint is
  *   missing, `CORRUPT_BODY` when the body is truncated, too long or unreadable.
- * @throws {UnknownSchemaFingerprintError} when no known schema has the fingerprint.
+ * @throws {UnknownSchemaFingerprintError} when no known schema has the fingerprint; its message lists
+ *   the versions this reader knows.
  */
 export function decodeEvent(message: Uint8Array, schemas: EventSchemaRegistry = eventSchemas): DecodedEvent {
   const buffer = Buffer.isBuffer(message)
@@ -66,7 +67,10 @@ export function decodeEvent(message: Uint8Array, schemas: EventSchemaRegistry = 
   }
   const fingerprint = buffer.readBigUInt64LE(2);
   const writer = schemas.byFingerprint(fingerprint);
-  if (!writer) throw new UnknownSchemaFingerprintError(fingerprintHex(fingerprint));
+  if (!writer) {
+    const known = schemas.all().map(({ eventType, version }) => ({ eventType, version }));
+    throw new UnknownSchemaFingerprintError(fingerprintHex(fingerprint), known);
+  }
   const reader = schemas.latest(writer.eventType);
   let payload: unknown;
   try {

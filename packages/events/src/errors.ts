@@ -43,15 +43,48 @@ export class EventContractError extends Error {
   }
 }
 
-/** The writer schema of a message is unknown here: it was written by newer (or foreign) code. */
+/** One schema version a reader knows, as {@link UnknownSchemaFingerprintError} lists it. */
+export interface KnownSchemaVersion {
+  readonly eventType: string;
+  readonly version: number;
+}
+
+/**
+ * The writer schema of a message is unknown here: it was written by newer (or foreign) code.
+ * The message says so in an operator's terms, with the versions this reader knows, e.g.
+ * `Event written with an unknown schema (fingerprint 0123456789abcdef): it is none of the 12
+ * schema versions this reader knows (CustomerRegistered v1, v2; OrderPlaced v1, v2; …). …`
+ */
 export class UnknownSchemaFingerprintError extends EventContractError {
   /** The writer schema's CRC-64-AVRO fingerprint, 16 lower-case hex digits. */
   readonly fingerprint: string;
+  /** The schema versions the reader knows, by event type and version. */
+  readonly known: readonly KnownSchemaVersion[];
 
-  constructor(fingerprint: string) {
-    super('UNKNOWN_SCHEMA_FINGERPRINT', `No known event schema has the fingerprint ${fingerprint}`);
+  constructor(fingerprint: string, known: readonly KnownSchemaVersion[] = []) {
+    super(
+      'UNKNOWN_SCHEMA_FINGERPRINT',
+      `Event written with an unknown schema (fingerprint ${fingerprint}): it is none of the ` +
+        `${known.length} schema versions this reader knows${known.length > 0 ? ` (${listVersions(known)})` : ''}. ` +
+        'The writer has a newer schema (or a foreign one): upgrade this reader to a release that has it, then redrive the event.',
+    );
     this.fingerprint = fingerprint;
+    this.known = known;
   }
+}
+
+/** `CustomerRegistered v1, v2; OrderPlaced v1`: event types in order, each with its versions. */
+function listVersions(known: readonly KnownSchemaVersion[]): string {
+  const byType = new Map<string, number[]>();
+  for (const { eventType, version } of known)
+    byType.set(eventType, [...(byType.get(eventType) ?? []), version]);
+  return [...byType.keys()]
+    .sort()
+    .map((eventType) => {
+      const versions = (byType.get(eventType) ?? []).sort((a, b) => a - b);
+      return `${eventType} ${versions.map((version) => `v${version}`).join(', ')}`;
+    })
+    .join('; ');
 }
 
 /** A payload given to `encodeEvent` does not match its event's schema. */

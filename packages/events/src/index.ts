@@ -20,7 +20,7 @@ export {
   InvalidEventPayloadError,
   UnknownSchemaFingerprintError,
 } from './errors.js';
-export type { EventErrorCode } from './errors.js';
+export type { EventErrorCode, KnownSchemaVersion } from './errors.js';
 export {
   fingerprintHex,
   parsingCanonicalForm,
@@ -29,5 +29,13 @@ export {
 } from './fingerprint.js';
 export { EventSchemaRegistry, SCHEMAS_DIR, eventSchemas } from './schema-registry.js';
 export type { EventSchema, EventSchemaSource } from './schema-registry.js';
+export { checkSchemaCompatibility, resolutionProblems } from './schema-compatibility.js';
+export type {
+  CompatibilityDirection,
+  CompatibilityProblem,
+  EventCompatibility,
+  ResolutionProblem,
+  VersionedSchema,
+} from './schema-compatibility.js';
 export { consistencyToken } from './consistency-token.js';
 export type { ConsistencyPoint } from './consistency-token.js';

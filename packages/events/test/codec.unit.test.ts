@@ -5,6 +5,7 @@ import type { Schema } from 'avsc';
 import {
   EVENT_TYPES,
   EventContractError,
+  LATEST_SCHEMA_VERSIONS,
   EventSchemaRegistry,
   InvalidEventPayloadError,
   SCHEMAS_DIR,
@@ -14,7 +15,7 @@ import {
   eventSchemas,
   schemaFingerprint,
 } from '@cqrs-shop/events';
-import type { EventPayloads, EventSchemaSource, EventType, OrderPlacedV1 } from '@cqrs-shop/events';
+import type { EventPayloads, EventSchemaSource, EventType, OrderPlacedV2 } from '@cqrs-shop/events';
 
 const ORDER_ID = '0b7c6f0e-4a43-4d2b-9c55-4f1b7d0e8a11';
 const CUSTOMER_ID = '5d1f2c3b-8e9a-4b6c-a7d8-e9f0a1b2c3d4';
@@ -22,7 +23,13 @@ const PRODUCT_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 
 /** One payload per event type; typed as the complete map, so a new event type needs an example. */
 const EXAMPLES: EventPayloads = {
-  CustomerRegistered: { customerId: CUSTOMER_ID, name: 'Ada Lovelace', email: 'ada@example.com' },
+  CustomerRegistered: {
+    customerId: CUSTOMER_ID,
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    givenName: 'Ada',
+    familyName: 'Lovelace',
+  },
   ProductAdded: {
     productId: PRODUCT_ID,
     sku: 'MUG-001',
@@ -56,6 +63,7 @@ const EXAMPLES: EventPayloads = {
     ],
     totalCents: 2_500,
     currency: 'EUR',
+    channel: 'MOBILE_APP',
   },
   OrderPaid: { orderId: ORDER_ID, amountCents: 2_500, currency: 'EUR' },
   OrderShipped: { orderId: ORDER_ID },
@@ -91,7 +99,7 @@ describe('encodeEvent and decodeEvent', () => {
     const decoded = decodeEvent(encodeEvent(eventType, EXAMPLES[eventType]));
     expect(decoded).toEqual({
       eventType,
-      schemaVersion: 1,
+      schemaVersion: LATEST_SCHEMA_VERSIONS[eventType],
       fingerprint: eventSchemas.latest(eventType).fingerprintHex,
       payload: EXAMPLES[eventType],
     });
@@ -112,7 +120,7 @@ describe('encodeEvent and decodeEvent', () => {
   });
 
   it('decodes a message whose body a plain avsc type built from the .avsc file wrote', () => {
-    const plain = Type.forSchema(schemaFile('OrderPlaced.v1.avsc'));
+    const plain = Type.forSchema(schemaFile('OrderPlaced.v2.avsc'));
     const message = singleObject(schemaFingerprint(plain), plain.toBuffer(EXAMPLES.OrderPlaced));
     expect(decodeEvent(message)).toMatchObject({ eventType: 'OrderPlaced', payload: EXAMPLES.OrderPlaced });
   });
@@ -151,11 +159,33 @@ describe('decodeEvent rejects', () => {
     expect(error.message).toContain('0123456789abcdef');
   });
 
+  it('a writer schema it does not know, telling an operator which versions it knows and what to do', () => {
+    const message = singleObject(0x0123456789abcdefn, Buffer.from([0x02, 0x78]));
+    const error = thrown(UnknownSchemaFingerprintError, () => decodeEvent(message));
+    const count = eventSchemas.all().length;
+    expect(error.message).toMatch(
+      new RegExp(
+        `^Event written with an unknown schema \\(fingerprint 0123456789abcdef\\): it is none of the ${count} ` +
+          'schema versions this reader knows \\(CustomerRegistered v1, v2; OrderCancelled v1; .*OrderPlaced v1, v2; .*\\)\\. ' +
+          'The writer has a newer schema \\(or a foreign one\\): upgrade this reader to a release that has it',
+      ),
+    );
+    expect(error.known).toContainEqual({ eventType: 'OrderPlaced', version: 2 });
+  });
+
+  it('a writer schema it does not know, saying so plainly when it is built without the list', () => {
+    expect(new UnknownSchemaFingerprintError('0123456789abcdef').message).toBe(
+      'Event written with an unknown schema (fingerprint 0123456789abcdef): it is none of the 0 schema ' +
+        'versions this reader knows. The writer has a newer schema (or a foreign one): upgrade this ' +
+        'reader to a release that has it, then redrive the event.',
+    );
+  });
+
   it('a truncated body', () => {
     const message = encodeEvent('OrderPlaced', EXAMPLES.OrderPlaced);
     const error = errorOf(() => decodeEvent(message.subarray(0, message.length - 3)));
     expect(error.code).toBe('CORRUPT_BODY');
-    expect(error.message).toContain('OrderPlaced v1');
+    expect(error.message).toContain('OrderPlaced v2');
     expect(error.cause).toBeInstanceOf(Error);
   });
 
@@ -179,7 +209,7 @@ describe('encodeEvent rejects an invalid payload', () => {
       lines: [{ ...EXAMPLES.OrderPlaced.lines[0], quantity: 'two' }],
       totalCents: 2.5,
       currency: undefined,
-    } as unknown as OrderPlacedV1;
+    } as unknown as OrderPlacedV2;
     const error = thrown(InvalidEventPayloadError, () => encodeEvent('OrderPlaced', payload));
     expect(error).toMatchObject({ code: 'INVALID_PAYLOAD', eventType: 'OrderPlaced', retriable: false });
     expect(error.problems).toEqual([
@@ -187,7 +217,7 @@ describe('encodeEvent rejects an invalid payload', () => {
       'totalCents: expected long, got 2.5',
       'currency: missing (expected string)',
     ]);
-    expect(error.message).toMatch(/^Invalid OrderPlaced v1 payload: lines\.0\.quantity: expected int/);
+    expect(error.message).toMatch(/^Invalid OrderPlaced v2 payload: lines\.0\.quantity: expected int/);
     expect(error.message).not.toContain('two');
   });
 
@@ -213,12 +243,9 @@ describe('encodeEvent rejects an invalid payload', () => {
 
   it('naming fields that the schema does not declare, which would be dropped silently', () => {
     const line = { ...EXAMPLES.OrderPlaced.lines[0], discountCents: 100 };
-    const payload = { ...EXAMPLES.OrderPlaced, lines: [line], channel: 'web' } as OrderPlacedV1;
+    const payload = { ...EXAMPLES.OrderPlaced, lines: [line], coupon: 'WELCOME' } as OrderPlacedV2;
     const error = thrown(InvalidEventPayloadError, () => encodeEvent('OrderPlaced', payload));
-    expect(error.problems).toEqual([
-      'channel: not in the schema',
-      'lines.0.discountCents: not in the schema',
-    ]);
+    expect(error.problems).toEqual(['coupon: not in the schema', 'lines.0.discountCents: not in the schema']);
   });
 
   it('that is not an object', () => {
@@ -303,17 +330,67 @@ describe('schema evolution', () => {
 });
 
 describe('the shipped schemas', () => {
-  it('hold one version of every event type, each with its fingerprint and canonical form', () => {
-    expect(
-      eventSchemas
-        .all()
-        .map((schema) => schema.eventType)
-        .sort(),
-    ).toEqual([...EVENT_TYPES]);
+  it('hold every event type, its latest version the one the generated types describe', () => {
+    expect([...new Set(eventSchemas.all().map((schema) => schema.eventType))].sort()).toEqual([
+      ...EVENT_TYPES,
+    ]);
+    for (const eventType of EVENT_TYPES) {
+      expect(eventSchemas.latest(eventType).version).toBe(LATEST_SCHEMA_VERSIONS[eventType]);
+    }
+  });
+
+  it('give each version its fingerprint and canonical form', () => {
     for (const schema of eventSchemas.all()) {
       expect(schema.fingerprintHex).toMatch(/^[0-9a-f]{16}$/);
       expect(schema.canonicalForm).toMatch(new RegExp(`^\\{"name":"shop\\.events\\.${schema.eventType}"`));
       expect(eventSchemas.byFingerprint(schema.fingerprint)).toBe(schema);
     }
+  });
+});
+
+describe('the shipped v2 schemas', () => {
+  const V1_ORDER = Type.forSchema(schemaFile('OrderPlaced.v1.avsc'));
+  const V1_CUSTOMER = Type.forSchema(schemaFile('CustomerRegistered.v1.avsc'));
+  const { channel, ...orderV1 } = EXAMPLES.OrderPlaced;
+  const { givenName, familyName, ...customerV1 } = EXAMPLES.CustomerRegistered;
+
+  it('read an OrderPlaced written with v1 as a web order (backward)', () => {
+    const message = singleObject(schemaFingerprint(V1_ORDER), V1_ORDER.toBuffer(orderV1));
+    expect(decodeEvent(message)).toMatchObject({
+      schemaVersion: 1,
+      payload: { ...orderV1, channel: 'WEB' },
+    });
+  });
+
+  it('read a CustomerRegistered written with v1 without the name parts (backward)', () => {
+    const message = singleObject(schemaFingerprint(V1_CUSTOMER), V1_CUSTOMER.toBuffer(customerV1));
+    expect(decodeEvent(message).payload).toEqual({ ...customerV1, givenName: null, familyName: null });
+  });
+
+  it('write events that v1 readers read, ignoring the new fields (forward)', () => {
+    const order = encodeEvent('OrderPlaced', EXAMPLES.OrderPlaced).subarray(10);
+    const customer = encodeEvent('CustomerRegistered', EXAMPLES.CustomerRegistered).subarray(10);
+    const asV1 = (reader: Type, body: Buffer, writer: EventType) =>
+      reader.fromBuffer(body, reader.createResolver(eventSchemas.latest(writer).type)) as unknown;
+    expect(channel).toBe('MOBILE_APP');
+    expect(asV1(V1_ORDER, order, 'OrderPlaced')).toEqual(orderV1);
+    expect([givenName, familyName]).toEqual(['Ada', 'Lovelace']);
+    expect(asV1(V1_CUSTOMER, customer, 'CustomerRegistered')).toEqual(customerV1);
+  });
+
+  it('read a sales channel added after v2 as UNKNOWN, the enum default', () => {
+    const v2 = schemaFile('OrderPlaced.v2.avsc') as { fields: { name: string; type: unknown }[] };
+    const withKiosk = {
+      ...v2,
+      fields: v2.fields.map((field) =>
+        field.name === 'channel'
+          ? { ...field, type: { ...(field.type as object), symbols: ['WEB', 'KIOSK', 'UNKNOWN'] } }
+          : field,
+      ),
+    } as Schema;
+    const v3 = Type.forSchema(withKiosk);
+    const reader = eventSchemas.latest('OrderPlaced').type;
+    const body = v3.toBuffer({ ...EXAMPLES.OrderPlaced, channel: 'KIOSK' });
+    expect(reader.fromBuffer(body, reader.createResolver(v3))).toMatchObject({ channel: 'UNKNOWN' });
   });
 });

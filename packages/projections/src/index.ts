@@ -20,6 +20,7 @@ export type {
   OrderHistoryDocument,
   OrderHistoryLine,
   OrderStatusChange,
+  SalesChannel,
 } from './order-history.js';
 export {
   ORDERS_MAPPING,

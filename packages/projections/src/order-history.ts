@@ -15,6 +15,12 @@ import {
 import { type OrderChangeType, type OrderStatus, statusAfter } from './order-lifecycle.js';
 import { type ApplyResult, type InvalidEvent, admit, heldState } from './sequence.js';
 
+/**
+ * Where an order was placed: WEB, MOBILE_APP, MARKETPLACE, PHONE, or UNKNOWN for a channel newer
+ * than this code's schema.
+ */
+export type SalesChannel = EventPayloads['OrderPlaced']['channel'];
+
 /** One line of an order, with the product's SKU, name and price as they were at placement. */
 export interface OrderHistoryLine {
   readonly productId: string;
@@ -52,6 +58,8 @@ export interface OrderHistoryDocument {
   readonly totalCents: number;
   /** ISO 4217 code, e.g. `EUR`. */
   readonly currency: string;
+  /** Where the order was placed; WEB for orders placed before OrderPlaced v2 (its schema default). */
+  readonly channel: SalesChannel;
   readonly status: OrderStatus;
   /** Every status the order entered, oldest first, starting with PLACED. */
   readonly statusHistory: readonly OrderStatusChange[];
@@ -127,6 +135,7 @@ function placed(
     })),
     totalCents: payload.totalCents,
     currency: payload.currency,
+    channel: payload.channel,
     status: 'PLACED',
     statusHistory: [{ status: 'PLACED', at }],
     placedAt: at,

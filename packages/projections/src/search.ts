@@ -8,7 +8,7 @@ import {
   typedEvent,
   unreachable,
 } from './events.js';
-import type { CustomerRecord, OrderHistoryDocument } from './order-history.js';
+import type { CustomerRecord, OrderHistoryDocument, SalesChannel } from './order-history.js';
 import { type OrderStatus, statusAfter } from './order-lifecycle.js';
 import { type ApplyResult, admit, heldState } from './sequence.js';
 
@@ -26,6 +26,8 @@ export interface OrderSearchDocument {
   /** Minor units of `currency`. */
   readonly totalCents: number;
   readonly currency: string;
+  /** Where the order was placed, e.g. `MOBILE_APP`. */
+  readonly channel: SalesChannel;
   /** ISO 8601 in UTC, e.g. `2026-11-24T10:15:00.000Z`. */
   readonly placedAt: string;
   /** The order aggregate's version this document reflects. */
@@ -59,6 +61,7 @@ export function toOrderSearchDocument(doc: OrderHistoryDocument): OrderSearchDoc
     status: doc.status,
     totalCents: doc.totalCents,
     currency: doc.currency,
+    channel: doc.channel,
     placedAt: doc.placedAt,
     version: doc.version,
   };
@@ -86,7 +89,7 @@ export function applyOrderSearchEvent<T extends OrderEventType>(
   if (admission !== 'apply') return admission;
   switch (event.type) {
     case 'OrderPlaced': {
-      const { orderId, customerId, lines, totalCents, currency } = event.payload;
+      const { orderId, customerId, lines, totalCents, currency, channel } = event.payload;
       return {
         orderId,
         customerId,
@@ -97,6 +100,7 @@ export function applyOrderSearchEvent<T extends OrderEventType>(
         status: 'PLACED',
         totalCents,
         currency,
+        channel,
         placedAt: envelope.occurredAt,
         version: envelope.aggregateVersion,
       };
@@ -203,6 +207,7 @@ export const ORDERS_MAPPING = {
     status: { type: 'keyword' },
     totalCents: { type: 'long' },
     currency: { type: 'keyword' },
+    channel: { type: 'keyword' },
     placedAt: { type: 'date' },
     version: { type: 'long' },
   },

@@ -76,6 +76,7 @@ export function orderPlaced(
     lines,
     totalCents: lines.reduce((sum, each) => sum + each.lineTotalCents, 0),
     currency: 'EUR',
+    channel: 'WEB' as const,
     ...data,
   };
   return delivery(
@@ -123,7 +124,14 @@ export function customerRegistered(
   overrides: Partial<EventPayloads['CustomerRegistered']> & At = {},
 ): Delivery<'CustomerRegistered'> {
   const { version = 1, at = '2026-11-20T09:00:00.000Z', ...data } = overrides;
-  const payload = { customerId: ALICE, name: 'Alice Liddell', email: 'alice@example.com', ...data };
+  const payload = {
+    customerId: ALICE,
+    name: 'Alice Liddell',
+    email: 'alice@example.com',
+    givenName: 'Alice',
+    familyName: 'Liddell',
+    ...data,
+  };
   return delivery('CustomerRegistered', 'customer', payload.customerId, { version, at }, payload);
 }
 

@@ -39,6 +39,8 @@ function shuffled<T>(random: () => number, items: readonly T[]): T[] {
   return copy;
 }
 
+const CHANNELS = ['WEB', 'MOBILE_APP', 'MARKETPLACE', 'PHONE'] as const;
+
 const CATALOGUE = [
   { productId: '5b0e9a42-0000-4000-8000-000000000001', sku: 'KB-01', name: 'Keyboard', priceCents: 4_999 },
   { productId: '5b0e9a42-0000-4000-8000-000000000002', sku: 'MS-01', name: 'Mouse', priceCents: 1_950 },
@@ -86,7 +88,15 @@ export function randomLifecycles(random: () => number, count: number): Lifecycle
       return now;
     };
     const events: Delivery<OrderEventType>[] = [
-      orderPlaced({ orderId, customerId: ALICE, lines, totalCents, at: at() }),
+      // The channel by index, not by `random`, so that the other draws stay as they were.
+      orderPlaced({
+        orderId,
+        customerId: ALICE,
+        lines,
+        totalCents,
+        channel: CHANNELS[index % CHANNELS.length] ?? 'WEB',
+        at: at(),
+      }),
     ];
     path.slice(1).forEach((status, step) => {
       const version = step + 2;

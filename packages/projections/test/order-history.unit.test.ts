@@ -71,6 +71,7 @@ describe('an order history document', () => {
       ],
       totalCents: 11_948,
       currency: 'EUR',
+      channel: 'WEB',
       status: 'PLACED',
       statusHistory: [{ status: 'PLACED', at: PLACED_AT }],
       placedAt: PLACED_AT,
@@ -79,6 +80,15 @@ describe('an order history document', () => {
       version: 1,
     });
   });
+
+  it.each(['MOBILE_APP', 'MARKETPLACE', 'PHONE', 'UNKNOWN'] as const)(
+    'says where the order was placed as OrderPlaced does (%s), and keeps it through later events',
+    (channel) => {
+      const doc = orderAfter([orderPlaced({ channel }), orderPaid(), orderShipped()]);
+
+      expect(doc).toMatchObject({ channel, status: 'SHIPPED', version: 3 });
+    },
+  );
 
   it('follows an order from PLACED through PAID to SHIPPED, recording when each status began', () => {
     const doc = orderAfter(orderHistoryTo('SHIPPED'));

@@ -71,9 +71,19 @@ describe('an order search document', () => {
       status: 'PAID',
       totalCents: 11_948,
       currency: 'EUR',
+      channel: 'WEB',
       placedAt: PLACED_AT,
       version: 2,
     });
+  });
+
+  it('says where the order was placed, applied directly as derived from the history', () => {
+    const placed = orderPlaced({ channel: 'MARKETPLACE' });
+    const history = project(applyHistory, [placed]);
+    if (history === undefined) throw new Error('no document');
+
+    expect(project(applyOrderSearch, [placed])).toMatchObject({ channel: 'MARKETPLACE' });
+    expect(toOrderSearchDocument(history).channel).toBe('MARKETPLACE');
   });
 
   it('leaves the customer fields null until the customer is known', () => {
@@ -214,13 +224,14 @@ describe('the search index mappings', () => {
     );
   });
 
-  it('index ids, status, currency and SKUs as keywords, cents as longs and times as dates', () => {
+  it('index ids, status, currency, channel and SKUs as keywords, cents as longs and times as dates', () => {
     expect(ORDERS_MAPPING.properties).toMatchObject({
       orderId: { type: 'keyword' },
       customerId: { type: 'keyword' },
       skus: { type: 'keyword' },
       status: { type: 'keyword' },
       currency: { type: 'keyword' },
+      channel: { type: 'keyword' },
       totalCents: { type: 'long' },
       placedAt: { type: 'date' },
     });

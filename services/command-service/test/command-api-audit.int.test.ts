@@ -4,7 +4,8 @@ import { type CommandApiUnderTest, readOutbox, startCommandApi } from './support
 
 /** Every command of the API, by OpenAPI path, with the fields its request body requires. */
 const COMMANDS = {
-  '/customers': { operationId: 'RegisterCustomer', required: ['name', 'email'] },
+  // The name is required unless givenName and familyName both are given: an anyOf of its own.
+  '/customers': { operationId: 'RegisterCustomer', required: ['email'] },
   '/products': { operationId: 'AddProduct', required: ['sku', 'name', 'priceCents', 'currency', 'stock'] },
   '/products/{id}/price': { operationId: 'ChangeProductPrice', required: ['priceCents'] },
   '/products/{id}/restock': { operationId: 'RestockProduct', required: ['quantity'] },
@@ -34,6 +35,8 @@ interface OpenApiDocument {
 
 interface JsonSchema {
   readonly type?: string;
+  readonly enum?: readonly string[];
+  readonly anyOf?: readonly JsonSchema[];
   readonly required?: readonly string[];
   readonly properties?: Record<string, JsonSchema>;
   readonly items?: JsonSchema;
@@ -237,6 +240,23 @@ describe('command API: audit trail and API description (real MariaDB)', () => {
           productId: { type: 'string', format: 'uuid' },
           quantity: { type: 'integer', minimum: 1 },
         },
+      });
+    });
+
+    it('describes the sales channels an order may name, and a customer named in full or by parts', () => {
+      const body = (path: string) =>
+        document.paths[path]?.post.requestBody.content['application/json'].schema;
+      expect(body('/orders')?.properties?.channel).toMatchObject({
+        type: 'string',
+        enum: ['WEB', 'MOBILE_APP', 'MARKETPLACE', 'PHONE'],
+      });
+      expect(body('/customers')).toMatchObject({
+        properties: {
+          name: { type: 'string', maxLength: 200 },
+          givenName: { type: 'string', maxLength: 200 },
+          familyName: { type: 'string', maxLength: 200 },
+        },
+        anyOf: [{ required: ['name'] }, { required: ['givenName', 'familyName'] }],
       });
     });
 

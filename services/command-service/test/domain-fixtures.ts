@@ -62,6 +62,8 @@ export function customerRegistered(
     customerId: ALICE,
     name: 'Alice Liddell',
     email: 'alice@example.com',
+    givenName: 'Alice',
+    familyName: 'Liddell',
     ...overrides,
   });
 }

@@ -90,7 +90,38 @@ describe('placing an order', () => {
         ],
         totalCents: 15_848,
         currency: 'EUR',
+        channel: 'WEB',
       },
+    });
+  });
+
+  it.each(['WEB', 'MOBILE_APP', 'MARKETPLACE', 'PHONE'] as const)(
+    'records the channel an order was placed through (%s) in the event and the order',
+    (channel) => {
+      const command: PlaceOrder = {
+        orderId: ORDER,
+        customerId: ALICE,
+        items: [{ productId: KEYBOARD, quantity: 1 }],
+        channel,
+      };
+      const events = decidePlaceOrder(command, shop().customers.get(ALICE), shop().products);
+
+      expect(events[0].data.channel).toBe(channel);
+      expect(the(after(shop(), events).orders, ORDER).channel).toBe(channel);
+    },
+  );
+
+  it.each(['UNKNOWN', 'web', 'KIOSK', ''])('rejects the channel %j', (channel) => {
+    const error = domainErrorOf('invalid-value', () =>
+      decidePlaceOrder(
+        { orderId: ORDER, customerId: ALICE, items: [{ productId: KEYBOARD, quantity: 1 }], channel },
+        shop().customers.get(ALICE),
+        shop().products,
+      ),
+    );
+    expect(error.details).toEqual({
+      field: 'channel',
+      reason: 'must be one of WEB, MOBILE_APP, MARKETPLACE, PHONE',
     });
   });
 
@@ -411,6 +442,7 @@ describe('the order state', () => {
       ],
       totalCents: 11_948,
       currency: 'EUR',
+      channel: 'WEB',
       status: 'SHIPPED',
       refundCents: null,
       version: 3,

@@ -17,6 +17,7 @@ export function historyDocumentOf(order: WriteOrder): OrderHistoryDocument {
     lines: order.lines,
     totalCents: order.totalCents,
     currency: order.currency,
+    channel: order.channel,
     status: order.status,
     statusHistory: [],
     placedAt,

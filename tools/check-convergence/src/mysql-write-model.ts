@@ -1,6 +1,6 @@
 // Reads the write model from MySQL in keyset-paginated batches (so memory stays flat however
 // many orders there are), or by id for a page of a read model's documents.
-import type { OrderHistoryLine, OrderStatus } from '@cqrs-shop/projections';
+import type { OrderHistoryLine, OrderStatus, SalesChannel } from '@cqrs-shop/projections';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { sqlTimeToIso } from './placement.js';
 import type { WriteOrder, WriteProduct } from './write-model.js';
@@ -8,8 +8,9 @@ import type { WriteOrder, WriteProduct } from './write-model.js';
 // Times are formatted by the server, so the result does not depend on the pool's time zone.
 const TIME_FORMAT = '%Y-%m-%dT%H:%i:%s.%f';
 
-const ORDER_SELECT = `SELECT o.id, o.customer_id, o.status, o.total_cents, o.currency, o.refund_cents, o.version,
-    DATE_FORMAT(o.placed_at, '${TIME_FORMAT}') AS placed_at, c.name AS customer_name, c.email AS customer_email
+const ORDER_SELECT = `SELECT o.id, o.customer_id, o.status, o.total_cents, o.currency, o.channel, o.refund_cents,
+    o.version, DATE_FORMAT(o.placed_at, '${TIME_FORMAT}') AS placed_at, c.name AS customer_name,
+    c.email AS customer_email
   FROM orders o LEFT JOIN customers c ON c.id = o.customer_id`;
 
 export class MysqlWriteModel {
@@ -133,6 +134,7 @@ function toWriteOrder(
     status: row.status as OrderStatus,
     totalCents: Number(row.total_cents),
     currency: row.currency as string,
+    channel: row.channel as SalesChannel,
     refundCents: row.refund_cents === null ? null : Number(row.refund_cents),
     version: Number(row.version),
     lines: lines.get(orderId) ?? [],

@@ -11,6 +11,7 @@ const HISTORY_FIELDS: readonly (keyof OrderHistoryDocument)[] = [
   'lines',
   'totalCents',
   'currency',
+  'channel',
   'refundCents',
   'version',
 ];

@@ -18,6 +18,7 @@ const ORDER_FIELDS: readonly (keyof OrderSearchDocument)[] = [
   'status',
   'totalCents',
   'currency',
+  'channel',
   'version',
 ];
 

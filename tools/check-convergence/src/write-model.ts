@@ -1,5 +1,5 @@
 // The write model's aggregates as the checker reads them from MySQL: plain values, no I/O here.
-import type { OrderCustomer, OrderHistoryLine, OrderStatus } from '@cqrs-shop/projections';
+import type { OrderCustomer, OrderHistoryLine, OrderStatus, SalesChannel } from '@cqrs-shop/projections';
 
 /**
  * When an order was placed, as the write model can tell. The read models' placement time is
@@ -23,6 +23,8 @@ export interface WriteOrder {
   readonly status: OrderStatus;
   readonly totalCents: number;
   readonly currency: string;
+  /** `orders.channel`: WEB for orders placed before channels (the migration's default). */
+  readonly channel: SalesChannel;
   readonly refundCents: number | null;
   readonly version: number;
   /** In `line_no` order. */

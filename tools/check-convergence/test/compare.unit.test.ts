@@ -60,6 +60,22 @@ describe('order history', () => {
     ]);
   });
 
+  it('reports a channel that differs from the order row, e.g. a document built before channels', () => {
+    const order = writeOrder({ channel: 'PHONE' });
+    const { channel: _dropped, ...withoutChannel } = projectedHistory(order, PLACED_AT);
+    expect(compareOrderHistory(order, { ...projectedHistory(order, PLACED_AT), channel: 'WEB' })).toEqual([
+      expect.objectContaining({
+        readModel: 'order-history',
+        field: 'channel',
+        expected: 'PHONE',
+        actual: 'WEB',
+      }),
+    ]);
+    expect(compareOrderHistory(order, withoutChannel)).toEqual([
+      expect.objectContaining({ field: 'channel', expected: 'PHONE' }),
+    ]);
+  });
+
   it('reports a customer never joined, and a missing document', () => {
     const order = writeOrder();
     expect(compareOrderHistory(order, { ...projectedHistory(order, PLACED_AT), customer: null })).toEqual([
@@ -99,6 +115,19 @@ describe('search', () => {
       expect.objectContaining({ field: 'version', expected: 2, actual: 1 }),
     ]);
     expect(compareOrderSearch(order, undefined)).toEqual([expect.objectContaining({ kind: 'missing' })]);
+  });
+
+  it('reports an order document whose channel differs from the order row', () => {
+    const order = writeOrder({ channel: 'MARKETPLACE' });
+    const stored = { ...projectedOrderSearch(order, PLACED_AT), channel: 'UNKNOWN' };
+    expect(compareOrderSearch(order, stored)).toEqual([
+      expect.objectContaining({
+        readModel: 'search',
+        field: 'channel',
+        expected: 'MARKETPLACE',
+        actual: 'UNKNOWN',
+      }),
+    ]);
   });
 
   it('finds nothing in the product document the projection makes, and reports a stale one', () => {

@@ -27,6 +27,8 @@ export function writeOrder(overrides: Partial<WriteOrder> = {}): WriteOrder {
     status: 'PAID',
     totalCents: 4_900,
     currency: 'EUR',
+    // The orders table's default, which rows inserted without a channel get.
+    channel: 'WEB',
     refundCents: null,
     version: 2,
     lines: [

@@ -43,7 +43,7 @@ function applied<T extends object>(result: ApplyResult<T>): T {
  * event per status step, a minute apart.
  */
 export function orderEvents(order: WriteOrder, placedAt: string): OrderDelivery[] {
-  const { orderId, customerId, lines, totalCents, currency, refundCents } = order;
+  const { orderId, customerId, lines, totalCents, currency, channel, refundCents } = order;
   const at = (version: number) => new Date(Date.parse(placedAt) + (version - 1) * 60_000).toISOString();
   const paid = (version: number): OrderDelivery => ({
     envelope: testEnvelope('OrderPaid', orderId, version, at(version)),
@@ -55,7 +55,7 @@ export function orderEvents(order: WriteOrder, placedAt: string): OrderDelivery[
   });
   const placed: OrderDelivery = {
     envelope: testEnvelope('OrderPlaced', orderId, 1, placedAt),
-    payload: { orderId, customerId, lines: [...lines], totalCents, currency },
+    payload: { orderId, customerId, lines: [...lines], totalCents, currency, channel },
   };
   switch (order.status) {
     case 'PLACED':

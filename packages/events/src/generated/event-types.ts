@@ -9,6 +9,19 @@ export interface CustomerRegisteredV1 {
   email: string;
 }
 
+/** A customer was registered. Aggregate: customer. v2 adds the name's parts beside the display name. */
+export interface CustomerRegisteredV2 {
+  customerId: string;
+  /** The display name. Keeps its v1 name and stays required, because v1 readers require it; a rename with an alias would help only new readers, not them. */
+  name: string;
+  /** Unique among customers, stored lower-cased. */
+  email: string;
+  /** The given (first) name, if the customer gave it; null in events written with v1. */
+  givenName: string | null;
+  /** The family (last) name, if the customer gave it; null in events written with v1. */
+  familyName: string | null;
+}
+
 /** An order was cancelled and its stock released; a paid order is refunded. Aggregate: order. */
 export interface OrderCancelledV1 {
   orderId: string;
@@ -46,6 +59,31 @@ export interface OrderLineV1 {
   unitPriceCents: number;
   lineTotalCents: number;
 }
+
+/** An order was placed and its stock reserved. Aggregate: order. v2 adds the sales channel. */
+export interface OrderPlacedV2 {
+  orderId: string;
+  customerId: string;
+  lines: OrderLineV2[];
+  /** Sum of the lines' totals. */
+  totalCents: number;
+  currency: string;
+  /** Where the order was placed. Events written with v1 read as WEB: until v2 the shop sold only on the web. */
+  channel: SalesChannelV2;
+}
+
+export interface OrderLineV2 {
+  productId: string;
+  sku: string;
+  productName: string;
+  quantity: number;
+  /** The catalogue price when the order was placed. */
+  unitPriceCents: number;
+  lineTotalCents: number;
+}
+
+/** Where an order was placed. Never written as UNKNOWN: that is the enum's default, which a reader gets for a channel added in a later version instead of failing. */
+export type SalesChannelV2 = 'WEB' | 'MOBILE_APP' | 'MARKETPLACE' | 'PHONE' | 'UNKNOWN';
 
 /** An order was shipped; it can no longer change. Aggregate: order. */
 export interface OrderShippedV1 {
@@ -102,10 +140,10 @@ export interface StockReservedV1 {
 
 /** The payload of every event type, in its latest schema version. */
 export interface EventPayloads {
-  CustomerRegistered: CustomerRegisteredV1;
+  CustomerRegistered: CustomerRegisteredV2;
   OrderCancelled: OrderCancelledV1;
   OrderPaid: OrderPaidV1;
-  OrderPlaced: OrderPlacedV1;
+  OrderPlaced: OrderPlacedV2;
   OrderShipped: OrderShippedV1;
   ProductAdded: ProductAddedV1;
   ProductPriceChanged: ProductPriceChangedV1;
@@ -133,10 +171,10 @@ export const EVENT_TYPES = [
 
 /** The latest schema version of every event type: the shape `EventPayloads` describes. */
 export const LATEST_SCHEMA_VERSIONS = {
-  CustomerRegistered: 1,
+  CustomerRegistered: 2,
   OrderCancelled: 1,
   OrderPaid: 1,
-  OrderPlaced: 1,
+  OrderPlaced: 2,
   OrderShipped: 1,
   ProductAdded: 1,
   ProductPriceChanged: 1,

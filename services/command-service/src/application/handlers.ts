@@ -16,9 +16,10 @@ import {
   evolveCustomer,
   evolveOrder,
   evolveProduct,
-  type OrderItem,
   type OrderState,
+  type PlaceOrder,
   type ProductState,
+  type RegisterCustomer,
 } from '../domain/index.js';
 import {
   loadCustomer,
@@ -99,7 +100,7 @@ async function saveProducts(
 
 export async function registerCustomer(
   connection: PoolConnection,
-  command: { customerId: string; name: string; email: string },
+  command: RegisterCustomer,
 ): Promise<Effect<CustomerState>> {
   const events = decideRegisterCustomer(command);
   const state = fold(undefined, events, evolveCustomer) as CustomerState;
@@ -169,7 +170,7 @@ export function restock(
  */
 export async function placeOrder(
   connection: PoolConnection,
-  command: { orderId: string; customerId: string; items: readonly OrderItem[] },
+  command: PlaceOrder,
 ): Promise<Effect<OrderState>> {
   const customer = await loadCustomer(connection, command.customerId);
   const products = await loadProducts(

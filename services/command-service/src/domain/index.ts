@@ -12,12 +12,22 @@ export type { CustomerState, RegisterCustomer } from './customer.js';
 export { decideAddProduct, decideChangePrice, decideRestock, evolveProduct } from './product.js';
 export type { AddProduct, ChangePrice, ProductState, Restock } from './product.js';
 export {
+  DEFAULT_SALES_CHANNEL,
   ORDER_STATUSES,
+  SALES_CHANNELS,
   decideCancelOrder,
   decidePayOrder,
   decidePlaceOrder,
   decideShipOrder,
   evolveOrder,
 } from './order.js';
-export type { OrderCommand, OrderItem, OrderLine, OrderState, OrderStatus, PlaceOrder } from './order.js';
+export type {
+  OrderCommand,
+  OrderItem,
+  OrderLine,
+  OrderState,
+  OrderStatus,
+  PlaceOrder,
+  SalesChannel,
+} from './order.js';
 export { MAX_CENTS } from './validation.js';

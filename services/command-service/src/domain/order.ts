@@ -14,6 +14,23 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 /** One product of an order, priced as the catalogue priced it when the order was placed. */
 export type OrderLine = EventPayloads['OrderPlaced']['lines'][number];
 
+/**
+ * Where an order was placed, as OrderPlaced carries it. `UNKNOWN` is only what readers make of a
+ * channel newer than their schema; the write side never decides it.
+ */
+export type SalesChannel = EventPayloads['OrderPlaced']['channel'];
+
+/** The channels an order can be placed through. */
+export const SALES_CHANNELS = [
+  'WEB',
+  'MOBILE_APP',
+  'MARKETPLACE',
+  'PHONE',
+] as const satisfies readonly SalesChannel[];
+
+/** Orders placed without naming a channel came from the web shop, as all orders did before channels. */
+export const DEFAULT_SALES_CHANNEL = 'WEB' satisfies SalesChannel;
+
 /** An order as the write model knows it. */
 export interface OrderState {
   readonly orderId: string;
@@ -22,6 +39,7 @@ export interface OrderState {
   /** Sum of the lines' totals, in minor units of `currency`. */
   readonly totalCents: number;
   readonly currency: string;
+  readonly channel: SalesChannel;
   readonly status: OrderStatus;
   /** The amount refunded when a paid order was cancelled; otherwise null. */
   readonly refundCents: number | null;
@@ -39,6 +57,8 @@ export interface PlaceOrder {
   readonly orderId: string;
   readonly customerId: string;
   readonly items: readonly OrderItem[];
+  /** One of {@link SALES_CHANNELS}; {@link DEFAULT_SALES_CHANNEL} when left out. */
+  readonly channel?: string | undefined;
 }
 
 /** Pay, ship or cancel an existing order. */
@@ -61,14 +81,16 @@ type Action = keyof typeof TRANSITIONS;
  * @param customer the loaded customer, or undefined when there is none with `command.customerId`
  * @param products the loaded products by id; an item whose product is missing is unknown
  * @returns `OrderPlaced` (order version 1), then one `StockReserved` per line, in item order
- * @throws {DomainError} `invalid-value` (no items, a bad quantity, a total too large),
- * `duplicate-product`, `not-found` (customer or product), `mixed-currencies`, `insufficient-stock`
+ * @throws {DomainError} `invalid-value` (no items, a bad quantity, a total too large, an unknown
+ * channel), `duplicate-product`, `not-found` (customer or product), `mixed-currencies`,
+ * `insufficient-stock`
  */
 export function decidePlaceOrder(
   command: PlaceOrder,
   customer: CustomerState | undefined,
   products: ReadonlyMap<string, ProductState>,
 ): [EventOf<'OrderPlaced'>, ...EventOf<'StockReserved'>[]] {
+  const channel = salesChannel(command.channel);
   if (command.items.length === 0) throw DomainError.invalidValue('items', 'must list at least one product');
   const seen = new Set<string>();
   command.items.forEach((item, index) => {
@@ -112,6 +134,7 @@ export function decidePlaceOrder(
     lines,
     totalCents,
     currency,
+    channel,
   });
   return [placed, ...reservations];
 }
@@ -178,13 +201,14 @@ export function decideCancelOrder(
 export function evolveOrder(state: OrderState | undefined, event: AggregateEvent<'order'>): OrderState {
   if (event.type === 'OrderPlaced') {
     if (state) throw new Error(`order ${event.aggregateId} was already placed`);
-    const { orderId, customerId, lines, totalCents, currency } = event.data;
+    const { orderId, customerId, lines, totalCents, currency, channel } = event.data;
     return {
       orderId,
       customerId,
       lines,
       totalCents,
       currency,
+      channel,
       status: 'PLACED',
       refundCents: null,
       version: versionAfter(state, event),
@@ -200,6 +224,15 @@ export function evolveOrder(state: OrderState | undefined, event: AggregateEvent
     case 'OrderCancelled':
       return { ...state, status: 'CANCELLED', refundCents: event.data.refundCents, version };
   }
+}
+
+function salesChannel(channel: string | undefined): SalesChannel {
+  if (channel === undefined) return DEFAULT_SALES_CHANNEL;
+  const known = SALES_CHANNELS.find((candidate) => candidate === channel);
+  if (known === undefined) {
+    throw DomainError.invalidValue('channel', `must be one of ${SALES_CHANNELS.join(', ')}`);
+  }
+  return known;
 }
 
 function existing(state: OrderState | undefined, orderId: string): OrderState {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_CENTS } from '../domain/index.js';
+import { DEFAULT_SALES_CHANNEL, MAX_CENTS, SALES_CHANNELS } from '../domain/index.js';
 
 /**
  * Request and response bodies of the command API. The same schemas validate requests and
@@ -10,10 +10,31 @@ const id = z.uuid({ error: 'must be a UUID' });
 const cents = z.int({ error: 'must be a whole number of cents' }).min(0).max(MAX_CENTS);
 const name = z.string().trim().min(1, 'must not be blank').max(200);
 
-export const registerCustomerBody = z.strictObject({
-  name,
-  email: z.email({ error: 'must be an email address' }).max(320),
-});
+const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The domain checks the same rule (and that "given family" fits); this reports it with the other fields. */
+export const registerCustomerBody = z
+  .strictObject({
+    name: name
+      .optional()
+      .describe(
+        'The display name; may be left out when givenName and familyName are both given, and is then "givenName familyName".',
+      ),
+    givenName: name.optional().describe('The given (first) name.'),
+    familyName: name.optional().describe('The family (last) name.'),
+    email: z.email({ error: 'must be an email address' }).max(320),
+  })
+  .refine(
+    (body) => body.name !== undefined || (body.givenName !== undefined && body.familyName !== undefined),
+    {
+      path: ['name'],
+      message: 'is required unless givenName and familyName are both given',
+      // Also when other fields are invalid, so that a body missing everything hears about the name too.
+      when: (payload) => isObject(payload.value),
+    },
+  )
+  // What the refinement says, in the OpenAPI document.
+  .meta({ anyOf: [{ required: ['name'] }, { required: ['givenName', 'familyName'] }] });
 
 export const addProductBody = z.strictObject({
   sku: z
@@ -46,6 +67,10 @@ export const placeOrderBody = z.strictObject({
     )
     .min(1, 'must list at least one item')
     .max(100),
+  channel: z
+    .enum(SALES_CHANNELS, { error: `must be one of ${SALES_CHANNELS.join(', ')}` })
+    .optional()
+    .describe(`Where the order was placed; ${DEFAULT_SALES_CHANNEL} when left out.`),
 });
 
 export const emptyBody = z.strictObject({});

@@ -1,5 +1,12 @@
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { CustomerState, OrderLine, OrderState, OrderStatus, ProductState } from '../../domain/index.js';
+import type {
+  CustomerState,
+  OrderLine,
+  OrderState,
+  OrderStatus,
+  ProductState,
+  SalesChannel,
+} from '../../domain/index.js';
 import { ER_DUP_ENTRY, mysqlErrorNumber } from './transactions.js';
 
 /**
@@ -50,13 +57,15 @@ export async function loadCustomer(
   forUpdate = false,
 ): Promise<CustomerState | undefined> {
   const [[row]] = await connection.query<RowDataPacket[]>(
-    `SELECT id, name, email, version FROM customers WHERE id = ?${lock(forUpdate)}`,
+    `SELECT id, name, given_name, family_name, email, version FROM customers WHERE id = ?${lock(forUpdate)}`,
     [customerId],
   );
   return (
     row && {
       customerId: row.id as string,
       name: row.name as string,
+      givenName: row.given_name as string | null,
+      familyName: row.family_name as string | null,
       email: row.email as string,
       version: row.version as number,
     }
@@ -71,16 +80,26 @@ export async function saveCustomer(
   if (!before) {
     await insertOrReport(
       connection,
-      'INSERT INTO customers (id, name, email, version, created_at, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))',
-      [after.customerId, after.name, after.email, after.version],
+      `INSERT INTO customers (id, name, given_name, family_name, email, version, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`,
+      [after.customerId, after.name, after.givenName, after.familyName, after.email, after.version],
     );
     return;
   }
   await updateGuarded(
     connection,
     `customer ${after.customerId}`,
-    'UPDATE customers SET name = ?, email = ?, version = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND version = ?',
-    [after.name, after.email, after.version, after.customerId, before.version],
+    `UPDATE customers SET name = ?, given_name = ?, family_name = ?, email = ?, version = ?, updated_at = UTC_TIMESTAMP(6)
+     WHERE id = ? AND version = ?`,
+    [
+      after.name,
+      after.givenName,
+      after.familyName,
+      after.email,
+      after.version,
+      after.customerId,
+      before.version,
+    ],
   );
 }
 
@@ -166,7 +185,8 @@ export async function loadOrder(
   forUpdate = false,
 ): Promise<OrderState | undefined> {
   const [[row]] = await connection.query<RowDataPacket[]>(
-    `SELECT id, customer_id, status, total_cents, currency, refund_cents, version FROM orders WHERE id = ?${lock(forUpdate)}`,
+    `SELECT id, customer_id, status, total_cents, currency, channel, refund_cents, version FROM orders
+     WHERE id = ?${lock(forUpdate)}`,
     [orderId],
   );
   if (!row) return undefined;
@@ -181,6 +201,7 @@ export async function loadOrder(
     status: row.status as OrderStatus,
     totalCents: Number(row.total_cents),
     currency: row.currency as string,
+    channel: row.channel as SalesChannel,
     refundCents: row.refund_cents === null ? null : Number(row.refund_cents),
     version: row.version as number,
     lines: lines.map((line): OrderLine => ({
@@ -202,14 +223,15 @@ export async function saveOrder(
   if (!before) {
     await insertOrReport(
       connection,
-      `INSERT INTO orders (id, customer_id, status, total_cents, currency, refund_cents, version, placed_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`,
+      `INSERT INTO orders (id, customer_id, status, total_cents, currency, channel, refund_cents, version, placed_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`,
       [
         after.orderId,
         after.customerId,
         after.status,
         after.totalCents,
         after.currency,
+        after.channel,
         after.refundCents,
         after.version,
       ],
