@@ -137,7 +137,10 @@ describe('projectors killed mid-burst, then every topic replayed into the same r
     expect(before.orders.length).toBeGreaterThan(300);
 
     // The live groups are moved back to the beginning of every topic while their projectors are down.
-    const kafka = new Kafka({ brokers: suite.env.KAFKA_BROKERS?.split(',') ?? [], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      brokers: suite.env.KAFKA_BROKERS?.split(',') ?? [],
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
     const topics = eventTopics(suite.names.topicPrefix);
@@ -145,7 +148,11 @@ describe('projectors killed mid-burst, then every topic replayed into the same r
       for (const projector of PROJECTORS) {
         await suite.stop(projector);
         for (const type of PROJECTOR_READS[projector])
-          await admin.resetOffsets({ groupId: suite.names.groupId(projector), topic: topics[type], earliest: true });
+          await admin.resetOffsets({
+            groupId: suite.names.groupId(projector),
+            topic: topics[type],
+            earliest: true,
+          });
         await suite.start(projector);
       }
     } finally {

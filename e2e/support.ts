@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { repoRoot, type RunningSuite, startSuite } from '@cqrs-shop/testing';
 
@@ -74,4 +75,129 @@ export function suiteForTests(options?: Parameters<typeof startSuite>[0]): () =>
     if (!suite) throw new Error('the suite did not start');
     return suite;
   };
+}
+
+/** A run of the built `cqrs` command against the suite's stores and topics. */
+export interface CqrsRun {
+  readonly child: ChildProcess;
+  /** Every JSON line it printed so far (with `--json`: progress objects, then results). */
+  lines(): Record<string, unknown>[];
+  stderr(): string;
+  readonly exited: Promise<number | null>;
+}
+
+/** Every `cqrs` started and not yet ended: a test that fails or times out leaves none behind. */
+const unfinishedCqrs = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of unfinishedCqrs) child.kill('SIGKILL');
+});
+
+export function startCqrs(suite: RunningSuite, args: readonly string[]): CqrsRun {
+  const child = spawn(process.execPath, [join(repoRoot, 'tools/cqrs/dist/cli.js'), ...args], {
+    env: { PATH: process.env.PATH, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...suite.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  unfinishedCqrs.add(child);
+  const exited = once(child, 'exit').then(([code]) => {
+    unfinishedCqrs.delete(child);
+    return code as number | null;
+  });
+  return {
+    child,
+    lines: () =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    stderr: () => stderr,
+    exited,
+  };
+}
+
+/** Runs `cqrs` to the end; returns its exit status, JSON lines, and all it printed. */
+export async function cqrs(
+  suite: RunningSuite,
+  args: readonly string[],
+): Promise<{ code: number | null; lines: Record<string, unknown>[]; stdout: string; stderr: string }> {
+  let stdout = '';
+  const run = startCqrs(suite, args);
+  run.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const code = await run.exited;
+  return { code, lines: run.lines(), stdout, stderr: run.stderr() };
+}
+
+/**
+ * Order lifecycles sent by `clients` concurrent clients until stopped: place, then pay or
+ * cancel, then ship or cancel. Returns how many commands were answered, and over what time.
+ */
+export function startOrderLoad(
+  suite: RunningSuite,
+  customers: readonly string[],
+  products: readonly string[],
+  clients = 12,
+): { stop(): Promise<{ commands: number; seconds: number; perSecond: number }>; commands(): number } {
+  // An object, so that the clients see the stop made from outside their loop.
+  const state = { running: true };
+  const stopped = () => !state.running;
+  let commands = 0;
+  const started = Date.now();
+  const client = async (n: number) => {
+    for (let i = 0; state.running; i++) {
+      const { orderId } = await succeed<{ orderId: string }>(suite, '/orders', {
+        customerId: customers[(n + i) % customers.length],
+        items: [{ productId: products[(n * 7 + i) % products.length], quantity: 1 + (i % 3) }],
+      });
+      commands++;
+      const fate = (n + i) % 4;
+      if (fate === 0 || stopped()) continue;
+      await succeed(suite, `/orders/${orderId}/${fate === 1 ? 'cancel' : 'pay'}`);
+      commands++;
+      if (fate !== 3 || stopped()) continue;
+      await succeed(suite, `/orders/${orderId}/${i % 2 ? 'ship' : 'cancel'}`);
+      commands++;
+    }
+  };
+  const all = Promise.all(Array.from({ length: clients }, (_, n) => client(n)));
+  return {
+    commands: () => commands,
+    async stop() {
+      state.running = false;
+      await all;
+      const seconds = (Date.now() - started) / 1_000;
+      return { commands, seconds, perSecond: Math.round(commands / seconds) };
+    },
+  };
+}
+
+/** A few customers and products to order with; their ids. */
+export async function seedCatalogue(
+  suite: RunningSuite,
+  suffix: string,
+): Promise<{ customers: string[]; products: string[] }> {
+  const customers = await Promise.all(
+    Array.from({ length: 6 }, async (_, i) => {
+      const created = await succeed<{ customerId: string }>(suite, '/customers', {
+        name: `Shopper ${i} ${suffix}`,
+        email: `shopper.${i}.${suffix}@example.com`,
+      });
+      return created.customerId;
+    }),
+  );
+  const products = await Promise.all(
+    Array.from({ length: 12 }, async (_, i) => {
+      const created = await succeed<{ productId: string }>(suite, '/products', {
+        sku: `RB-${i}-${suffix}`,
+        name: `Replayed item ${i}`,
+        priceCents: 150 * (i + 1),
+        currency: 'EUR',
+        stock: 1_000_000,
+      });
+      return created.productId;
+    }),
+  );
+  return { customers, products };
 }

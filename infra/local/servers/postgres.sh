@@ -65,4 +65,7 @@ postgres_configure() {
   if [ "$(PGPASSWORD=$(postgres_password) "${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'")" != 1 ]; then
     PGPASSWORD=$(postgres_password) "${psql[@]}" -c 'CREATE DATABASE ferretdb' || die "postgres: could not create the database of FerretDB"
   fi
+  psql=("$(postgres_bin)/psql" -X -q -h 127.0.0.1 -p "$(postgres_port)" -U ferretdb -d ferretdb -v ON_ERROR_STOP=1)
+  PGPASSWORD=$(postgres_password) "${psql[@]}" -f "$LOCAL_DIR/servers/ferretdb-lookup-indexes.sql" ||
+    die "postgres: could not install the lookup indexes of FerretDB's tables"
 }

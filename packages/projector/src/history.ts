@@ -9,7 +9,11 @@ export interface TopicHistoryFacts {
   readonly retentionMs: number;
   readonly retentionBytes: number;
   /** Each partition's earliest offset still held. */
-  readonly partitions: readonly { readonly partition: number; readonly earliest: number; readonly end: number }[];
+  readonly partitions: readonly {
+    readonly partition: number;
+    readonly earliest: number;
+    readonly end: number;
+  }[];
 }
 
 export interface HistoryAssessment {
@@ -50,7 +54,10 @@ export function assessHistory(facts: readonly TopicHistoryFacts[]): HistoryAsses
 }
 
 /** Reads the settings and earliest offsets of the topics from the brokers. */
-export async function fetchHistoryFacts(admin: Admin, topics: readonly string[]): Promise<TopicHistoryFacts[]> {
+export async function fetchHistoryFacts(
+  admin: Admin,
+  topics: readonly string[],
+): Promise<TopicHistoryFacts[]> {
   const described = await admin.describeConfigs({
     includeSynonyms: false,
     resources: topics.map((name) => ({

@@ -129,7 +129,13 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     };
     await catalog.create(version);
     await catalog.save({ ...record, state: 'rebuilding', note: null });
-    const run = new RebuildRun(options, admin, { ...record, state: 'rebuilding' }, live, resumable !== undefined);
+    const run = new RebuildRun(
+      options,
+      admin,
+      { ...record, state: 'rebuilding' },
+      live,
+      resumable !== undefined,
+    );
     return await run.execute(history.warnings);
   } finally {
     await admin.disconnect();
@@ -185,15 +191,21 @@ class RebuildRun {
     log.info({ groupId, resumed: this.resumed, until }, 'rebuild started');
     const started = Date.now();
     await projector.start();
+    // The first sample: the rate is measured from here.
     let progress = this.progress(projector);
+    this.report('replaying', progress);
     try {
-      for (let lastSaved = 0; ; ) {
+      for (let lastSaved = 0; ;) {
         await delay(this.options.progressIntervalMs ?? 1_000, undefined, { signal }).catch(() => undefined);
         progress = this.progress(projector);
         if (signal?.aborted) {
           await projector.stop();
           progress = this.progress(projector);
-          await this.save({ state: 'rebuilding', progress, note: 'stopped; run the rebuild again to resume' });
+          await this.save({
+            state: 'rebuilding',
+            progress,
+            note: 'stopped; run the rebuild again to resume',
+          });
           this.report('stopped', progress);
           return this.result('stopped', progress, started, null, null, false, warnings);
         }
@@ -260,7 +272,16 @@ class RebuildRun {
     let droppedPrevious = false;
     if (this.options.dropPrevious === true) droppedPrevious = await this.dropPrevious(log);
     this.report('done', progress);
-    return this.result('switched', progress, started, switchMs, handedOver, droppedPrevious, warnings, replaySeconds);
+    return this.result(
+      'switched',
+      progress,
+      started,
+      switchMs,
+      handedOver,
+      droppedPrevious,
+      warnings,
+      replaySeconds,
+    );
   }
 
   private async dropPrevious(log: Logger): Promise<boolean> {
@@ -308,7 +329,10 @@ class RebuildRun {
       (sum, p) => sum + p.position - (starts.get(`${p.topic}:${p.partition}`) ?? 0),
       0,
     );
-    const total = partitions.reduce((sum, p) => sum + p.end - (starts.get(`${p.topic}:${p.partition}`) ?? 0), 0);
+    const total = partitions.reduce(
+      (sum, p) => sum + p.end - (starts.get(`${p.topic}:${p.partition}`) ?? 0),
+      0,
+    );
     const at = Date.now();
     this.startedApplied ??= applied;
     this.samples.push({ at, applied });
@@ -330,7 +354,9 @@ class RebuildRun {
   private caughtUp(progress: RebuildProgress): boolean {
     const expected = this.options.topics.length;
     const topicsSeen = new Set(progress.partitions.map((p) => p.topic)).size;
-    return topicsSeen === expected && progress.total - progress.applied <= (this.options.maxLagToSwitch ?? 100);
+    return (
+      topicsSeen === expected && progress.total - progress.applied <= (this.options.maxLagToSwitch ?? 100)
+    );
   }
 
   private reached(progress: RebuildProgress, ends: Map<string, number>): boolean {

@@ -149,22 +149,22 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
     logger,
     pollMs: config.projector.targetPollMs,
     projector: {
-    name,
-    topics: options.reads.map((type) => topics[type]),
-    deadLetterTopic: deadLetterTopicFor(name, config.kafka.topicPrefix),
-    kafka,
-    logger,
-    ...(options.onFirstApplied ? { onFirstApplied: options.onFirstApplied } : {}),
-    attempts: config.projector.attempts,
-    // Ending the process is the one way back that works everywhere (a supervisor restarts it).
-    onCrash: () => {
-      void lifecycle.stop('the consumer stopped for good').finally(() => {
-        logger.flush();
-        process.exit(1);
-      });
-    },
-    sessionTimeoutMs: config.projector.sessionTimeoutMs,
-    partitionsConcurrently: config.projector.partitionsConcurrently,
+      name,
+      topics: options.reads.map((type) => topics[type]),
+      deadLetterTopic: deadLetterTopicFor(name, config.kafka.topicPrefix),
+      kafka,
+      logger,
+      ...(options.onFirstApplied ? { onFirstApplied: options.onFirstApplied } : {}),
+      attempts: config.projector.attempts,
+      // Ending the process is the one way back that works everywhere (a supervisor restarts it).
+      onCrash: () => {
+        void lifecycle.stop('the consumer stopped for good').finally(() => {
+          logger.flush();
+          process.exit(1);
+        });
+      },
+      sessionTimeoutMs: config.projector.sessionTimeoutMs,
+      partitionsConcurrently: config.projector.partitionsConcurrently,
     },
   });
   await live.start(version);

@@ -45,3 +45,57 @@ export function testEventMessage<T extends EventType>(
     headers: toKafkaHeaders(testEnvelope(eventType, aggregateId, version)),
   };
 }
+
+/** Avro single-object encoding by hand, with any fingerprint: a writer this code may not know. */
+function singleObject(fingerprint: bigint, body: Buffer): Buffer {
+  const header = Buffer.alloc(10);
+  header[0] = 0xc3;
+  header[1] = 0x01;
+  header.writeBigUInt64LE(fingerprint, 2);
+  return Buffer.concat([header, body]);
+}
+
+/**
+ * An event written with an older version of its schema, as a producer not yet upgraded writes
+ * it; `payload` has that version's shape.
+ */
+export function testEventMessageInSchema(
+  eventType: EventType,
+  aggregateId: string,
+  version: number,
+  schemaVersion: number,
+  payload: Record<string, unknown>,
+): Message {
+  const schema = eventSchemas.all().find((s) => s.eventType === eventType && s.version === schemaVersion);
+  if (!schema) throw new Error(`no ${eventType} v${schemaVersion} schema`);
+  return {
+    key: aggregateId,
+    value: singleObject(schema.fingerprint, schema.type.toBuffer(payload)),
+    headers: toKafkaHeaders({
+      ...testEnvelope(eventType, aggregateId, version, new Date().toISOString()),
+      schemaFingerprint: fingerprintHex(schema.fingerprint),
+    }),
+  };
+}
+
+/**
+ * An event written with a schema nobody here knows (a newer producer's, say): its body is the
+ * latest version's, its fingerprint is not.
+ */
+export function testEventMessageInUnknownSchema<T extends EventType>(
+  eventType: T,
+  aggregateId: string,
+  version: number,
+  payload: EventPayloads[T],
+): Message {
+  const fingerprint = 0x0123456789abcdefn;
+  const latest = eventSchemas.latest(eventType);
+  return {
+    key: aggregateId,
+    value: singleObject(fingerprint, latest.type.toBuffer(payload)),
+    headers: toKafkaHeaders({
+      ...testEnvelope(eventType, aggregateId, version, new Date().toISOString()),
+      schemaFingerprint: fingerprintHex(fingerprint),
+    }),
+  };
+}

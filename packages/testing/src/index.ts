@@ -7,6 +7,11 @@ export { readTopics } from './kafka.js';
 export type { ConsumedMessage } from './kafka.js';
 export { createScratchDatabase } from './database.js';
 export type { ScratchDatabase } from './database.js';
-export { testEnvelope, testEventMessage } from './events.js';
+export {
+  testEnvelope,
+  testEventMessage,
+  testEventMessageInSchema,
+  testEventMessageInUnknownSchema,
+} from './events.js';
 export { PROJECTOR_READS, SUITE_SERVICES, dropIndices, startSuite } from './suite.js';
 export type { HttpAnswer, ProjectorService, RunningSuite, SuiteService } from './suite.js';

@@ -96,11 +96,13 @@ export class ReaderDirectory {
    * it does not have); the others at their last known live version (a route reads only its own).
    */
   async choose(readModel: ReadModelName, choice: VersionChoice): Promise<ChosenReaders> {
-    const version = choice === 'live' ? await this.liveVersion(readModel) : await this.existing(readModel, choice);
+    const version =
+      choice === 'live' ? await this.liveVersion(readModel) : await this.existing(readModel, choice);
     const readers = this.readersAt({ ...this.lastLive, [readModel]: version ?? 1 });
     // The live search model is read through its aliases: a switch is atomic even within the TTL.
     return {
-      readers: choice === 'live' && readModel === 'search' ? { ...readers, search: this.liveSearch } : readers,
+      readers:
+        choice === 'live' && readModel === 'search' ? { ...readers, search: this.liveSearch } : readers,
       version,
     };
   }

@@ -27,8 +27,18 @@ export type Command =
       readonly concurrency: number;
       readonly json: boolean;
     }
-  | { readonly command: 'switch'; readonly projection: ProjectionName; readonly version: number; readonly json: boolean }
-  | { readonly command: 'drop'; readonly projection: ProjectionName; readonly version: number; readonly json: boolean }
+  | {
+      readonly command: 'switch';
+      readonly projection: ProjectionName;
+      readonly version: number;
+      readonly json: boolean;
+    }
+  | {
+      readonly command: 'drop';
+      readonly projection: ProjectionName;
+      readonly version: number;
+      readonly json: boolean;
+    }
   | { readonly command: 'gc'; readonly projections: readonly ProjectionName[]; readonly json: boolean };
 
 export const USAGE = `Usage: cqrs projections <command> [options]
@@ -86,7 +96,9 @@ function wholeNumber(option: string, text: string, min: number, max: number): nu
 function instant(text: string): string {
   // A full date and time with a zone: a bare date would be read in an unknown zone.
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text))
-    throw new UsageError(`--until must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z, got ${text}`);
+    throw new UsageError(
+      `--until must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z, got ${text}`,
+    );
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new UsageError(`--until is not a real time: ${text}`);
   return new Date(ms).toISOString();
@@ -125,7 +137,8 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
       throw new UsageError(`unknown option ${option}`);
     }
   }
-  if (options.has('--help') || positional.length === 0 || positional[0] === 'help') return { command: 'help' };
+  if (options.has('--help') || positional.length === 0 || positional[0] === 'help')
+    return { command: 'help' };
   const [group, command, ...rest] = positional;
   if (group !== 'projections') throw new UsageError(`unknown command ${group}; try: cqrs projections list`);
   const json = options.has('--json');
@@ -141,7 +154,7 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
   const noMore = (max: number) => {
     if (rest.length > max) throw new UsageError(`unexpected argument ${rest[max]}`);
   };
-  switch (command) {
+  switch (command ?? '') {
     case 'list':
       allow();
       noMore(0);
@@ -153,7 +166,9 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
       if (until !== undefined && Date.parse(until) > now())
         throw new UsageError(`--until ${until} is in the future; a point-in-time version shows the past`);
       if (until !== undefined && options.has('--drop-previous'))
-        throw new UsageError('--drop-previous does not apply to a point-in-time build, which never goes live');
+        throw new UsageError(
+          '--drop-previous does not apply to a point-in-time build, which never goes live',
+        );
       return {
         command: 'rebuild',
         projections: projectionsArg(rest[0], true),
@@ -169,9 +184,10 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
       allow();
       noMore(2);
       const [projection] = projectionsArg(rest[0], false);
-      if (rest[1] === undefined) throw new UsageError(`name the version to ${command}`);
+      const verb = command === 'switch' ? 'switch' : 'drop';
+      if (rest[1] === undefined) throw new UsageError(`name the version to ${verb}`);
       return {
-        command,
+        command: verb,
         projection: projection ?? 'order-history',
         version: wholeNumber('the version', rest[1], 1, 1_000_000),
         json,
@@ -183,7 +199,9 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
       return { command: 'gc', projections: projectionsArg(rest[0] ?? 'all', true), json };
     default:
       throw new UsageError(
-        command === undefined ? 'name a command: list, rebuild, switch, drop, gc' : `unknown command projections ${command}`,
+        command === undefined
+          ? 'name a command: list, rebuild, switch, drop, gc'
+          : `unknown command projections ${command}`,
       );
   }
 }

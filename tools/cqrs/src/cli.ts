@@ -21,7 +21,11 @@ const NAME = 'cqrs';
 const print = (text: string) => process.stdout.write(text);
 const printJson = (value: unknown) => print(`${JSON.stringify(value, null, 2)}\n`);
 
-async function run(command: Exclude<Command, { command: 'help' }>, shop: Shop, logger: Logger): Promise<number> {
+async function run(
+  command: Exclude<Command, { command: 'help' }>,
+  shop: Shop,
+  logger: Logger,
+): Promise<number> {
   switch (command.command) {
     case 'list': {
       const listed = await listProjections(shop, PROJECTION_NAMES);
@@ -44,7 +48,14 @@ async function run(command: Exclude<Command, { command: 'help' }>, shop: Shop, l
         : process.stderr.isTTY
           ? terminalSink(process.stderr)
           : plainSink(process.stderr);
-      const settled = await rebuildProjections(shop, command.projections, command, sink, logger, abort.signal);
+      const settled = await rebuildProjections(
+        shop,
+        command.projections,
+        command,
+        sink,
+        logger,
+        abort.signal,
+      );
       let status: number = EXIT.ok;
       for (const [i, outcome] of settled.entries()) {
         const name = command.projections[i];
@@ -90,7 +101,10 @@ async function run(command: Exclude<Command, { command: 'help' }>, shop: Shop, l
             versions.length === 0
               ? `${name}: nothing to drop\n`
               : versions
-                  .map((v) => `${name}: version ${v.version} (${v.state}) ${v.dropped ? 'dropped' : `kept: ${v.reason ?? ''}`}\n`)
+                  .map(
+                    (v) =>
+                      `${name}: version ${v.version} (${v.state}) ${v.dropped ? 'dropped' : `kept: ${v.reason ?? ''}`}\n`,
+                  )
                   .join(''),
           );
       return collected.every(({ versions }) => versions.every((v) => v.dropped)) ? EXIT.ok : EXIT.refused;
@@ -146,7 +160,9 @@ void main().then(
     process.exitCode = status;
   },
   (error: unknown) => {
-    process.stderr.write(`${NAME}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `${NAME}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = EXIT.failed;
   },
 );

@@ -29,19 +29,32 @@ export interface ListedProjection {
   readonly versions: readonly ListedVersion[];
 }
 
-async function groupPosition(admin: Admin, handle: ProjectionHandle, groupId: string, ends: Map<string, number>) {
+async function groupPosition(
+  admin: Admin,
+  handle: ProjectionHandle,
+  groupId: string,
+  ends: Map<string, number>,
+) {
   const committed = await admin.fetchOffsets({ groupId, topics: [...handle.topics] });
   const offsets = committed.flatMap(({ topic, partitions }) =>
     partitions.map(({ partition, offset }) => {
       const at = Number(offset);
-      return { topic, partition, committed: at >= 0 ? at : null, end: ends.get(`${topic}:${partition}`) ?? 0 };
+      return {
+        topic,
+        partition,
+        committed: at >= 0 ? at : null,
+        end: ends.get(`${topic}:${partition}`) ?? 0,
+      };
     }),
   );
   const lagEvents = offsets.reduce((sum, o) => sum + Math.max(0, o.end - (o.committed ?? 0)), 0);
   return { offsets, lagEvents };
 }
 
-export async function listProjections(shop: Shop, names: readonly ProjectionName[]): Promise<ListedProjection[]> {
+export async function listProjections(
+  shop: Shop,
+  names: readonly ProjectionName[],
+): Promise<ListedProjection[]> {
   const admin = shop.kafka.admin();
   await admin.connect();
   try {
@@ -73,18 +86,35 @@ export async function listProjections(shop: Shop, names: readonly ProjectionName
 export function formatList(projections: readonly ListedProjection[]): string {
   const rows = [['PROJECTION', 'VERSION', 'STATE', 'LAG', 'PROGRESS', 'CONSUMER GROUP', 'NOTE']];
   for (const projection of projections) {
-    if (projection.versions.length === 0) rows.push([projection.name, '-', 'no versions yet', '', '', '', '']);
+    if (projection.versions.length === 0)
+      rows.push([projection.name, '-', 'no versions yet', '', '', '', '']);
     for (const v of projection.versions) {
       const progress =
         v.state === 'rebuilding' && v.progress
           ? `${v.progress.applied}/${v.progress.total} (${formatDuration((Date.now() - Date.parse(v.progress.updatedAt)) / 1_000)} ago)`
           : '';
       const note = [v.until ? `as of ${v.until}` : '', v.note ?? ''].filter(Boolean).join('; ');
-      rows.push([projection.name, String(v.version), v.state, String(v.lagEvents), progress, v.groupId, note]);
+      rows.push([
+        projection.name,
+        String(v.version),
+        v.state,
+        String(v.lagEvents),
+        progress,
+        v.groupId,
+        note,
+      ]);
     }
   }
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return `${rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`;
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return `${rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 export interface RebuildSettings {
@@ -135,8 +165,11 @@ export function formatRebuildResult(result: RebuildResult): string {
     case 'switched':
       return (
         `${head} is live (was ${result.previousVersion}); ${replay}; switched in ${result.switchMs} ms` +
-        `${result.handedOver ? '' : ' (no live projector took over yet: it continues from the committed offsets when it starts)'}` +
-        `${result.droppedPrevious ? `; version ${result.previousVersion} dropped` : ''}\n`
+        (result.handedOver
+          ? ''
+          : ' (no live projector took over yet: it continues from the committed offsets when it starts)') +
+        (result.droppedPrevious ? `; version ${result.previousVersion} dropped` : '') +
+        '\n'
       );
     case 'point-in-time':
       return `${head} holds the shop as of the point in time; ${replay}; query it with ?modelVersion=${result.version}\n`;
@@ -145,7 +178,11 @@ export function formatRebuildResult(result: RebuildResult): string {
   }
 }
 
-export async function switchVersion(shop: Shop, name: ProjectionName, version: number): Promise<TargetRecord> {
+export async function switchVersion(
+  shop: Shop,
+  name: ProjectionName,
+  version: number,
+): Promise<TargetRecord> {
   return switchLiveVersion(shop.projection(name).targets.catalog, version);
 }
 
@@ -159,6 +196,9 @@ export async function collect(
 ): Promise<{ name: ProjectionName; versions: CollectedVersion[] }[]> {
   const collected = [];
   for (const name of names)
-    collected.push({ name, versions: await collectGarbage(shop.projection(name).targets.catalog, shop.kafka) });
+    collected.push({
+      name,
+      versions: await collectGarbage(shop.projection(name).targets.catalog, shop.kafka),
+    });
   return collected;
 }

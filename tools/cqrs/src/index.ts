@@ -4,5 +4,13 @@
  */
 export { EXIT, PROJECTION_NAMES, USAGE, UsageError, parseArgs } from './args.js';
 export type { Command, ProjectionName } from './args.js';
-export { bar, formatDuration, jsonSink, partitionLine, plainSink, summaryLine, terminalSink } from './progress.js';
+export {
+  bar,
+  formatDuration,
+  jsonSink,
+  partitionLine,
+  plainSink,
+  summaryLine,
+  terminalSink,
+} from './progress.js';
 export type { ProgressSink } from './progress.js';

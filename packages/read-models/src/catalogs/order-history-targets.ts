@@ -29,9 +29,7 @@ export class OrderHistoryTargets implements TargetCatalog {
 
   async records(): Promise<TargetRecord[]> {
     const found = await this.collection.find({ kind: 'target' }).toArray();
-    return found
-      .flatMap((doc) => (doc.record ? [doc.record] : []))
-      .sort((a, b) => a.version - b.version);
+    return found.flatMap((doc) => (doc.record ? [doc.record] : [])).sort((a, b) => a.version - b.version);
   }
 
   async save(record: TargetRecord): Promise<void> {
@@ -49,7 +47,9 @@ export class OrderHistoryTargets implements TargetCatalog {
     const names = orderHistoryCollections(version);
     await this.db
       .collection(names.orders)
-      .createIndexes([{ key: { customerId: 1, placedAt: -1, _id: -1 }, name: 'customer_orders_newest_first' }]);
+      .createIndexes([
+        { key: { customerId: 1, placedAt: -1, _id: -1 }, name: 'customer_orders_newest_first' },
+      ]);
     // Explicitly, so that an empty version exists (listed, readable) before its first event.
     for (const name of [names.customers, names.parked])
       await this.db.createCollection(name).catch((error: unknown) => {

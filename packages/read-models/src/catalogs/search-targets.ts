@@ -17,7 +17,9 @@ export const SEARCH_CUSTOMERS_MAPPING = {
 } as const;
 
 const PARKED_MAPPING = { dynamic: 'strict', properties: { reason: { type: 'text', index: false } } } as const;
-const TARGETS_MAPPING = { dynamic: false, properties: { version: { type: 'integer' } } } as const;
+// One document holds every record: read by id it needs no refresh, and it changes rarely.
+const TARGETS_MAPPING = { dynamic: false, properties: {} } as const;
+const RECORDS_ID = 'versions';
 
 const VERSIONED_INDEX = /-v([1-9][0-9]*)$/;
 
@@ -51,20 +53,46 @@ export class SearchTargets implements TargetCatalog {
   }
 
   async records(): Promise<TargetRecord[]> {
-    if (!(await this.es.indices.exists({ index: this.recordsIndex }))) return [];
-    await this.es.indices.refresh({ index: this.recordsIndex });
-    const found = await this.es.search<TargetRecord>({
-      index: this.recordsIndex,
-      size: 1_000,
-      sort: [{ version: 'asc' }],
-    });
-    return found.hits.hits.flatMap((hit) => (hit._source ? [hit._source] : []));
+    return (await this.heldRecords()).records;
   }
 
   async save(record: TargetRecord): Promise<void> {
     assertVersion(record.version);
     await this.ensureIndex(this.recordsIndex, TARGETS_MAPPING);
-    await this.es.index({ index: this.recordsIndex, id: String(record.version), document: record });
+    await this.changeRecords((records) => [...records.filter((r) => r.version !== record.version), record]);
+  }
+
+  private async heldRecords(): Promise<{ records: TargetRecord[]; seqNo?: number; primaryTerm?: number }> {
+    const found = await this.es.get<{ records: TargetRecord[] }>(
+      { index: this.recordsIndex, id: RECORDS_ID },
+      { ignore: [404] },
+    );
+    if (!found.found) return { records: [] };
+    return {
+      records: [...(found._source?.records ?? [])].sort((a, b) => a.version - b.version),
+      ...(found._seq_no === undefined ? {} : { seqNo: found._seq_no }),
+      ...(found._primary_term === undefined ? {} : { primaryTerm: found._primary_term }),
+    };
+  }
+
+  /** Read, change, write back if nobody wrote meanwhile (a rebuild and `gc` may overlap). */
+  private async changeRecords(change: (records: TargetRecord[]) => TargetRecord[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const held = await this.heldRecords();
+      try {
+        await this.es.index({
+          index: this.recordsIndex,
+          id: RECORDS_ID,
+          document: { records: change(held.records) },
+          ...(held.seqNo === undefined
+            ? { op_type: 'create' as const }
+            : { if_seq_no: held.seqNo, if_primary_term: held.primaryTerm ?? 1 }),
+        });
+        return;
+      } catch (error) {
+        if (statusOf(error) !== 409 || attempt >= 10) throw error;
+      }
+    }
   }
 
   async create(version: number): Promise<void> {
@@ -119,7 +147,7 @@ export class SearchTargets implements TargetCatalog {
       index: Object.values(searchIndices(this.indexPrefix, version)),
       ignore_unavailable: true,
     });
-    await this.es.delete({ index: this.recordsIndex, id: String(version) }, { ignore: [404] });
+    await this.changeRecords((records) => records.filter((r) => r.version !== version));
   }
 
   private async aliasedVersions(): Promise<number[]> {

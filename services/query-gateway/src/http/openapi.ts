@@ -38,7 +38,8 @@ const freshnessHeaders = {
     schema: { type: 'string' },
   },
   [FRESHNESS_HEADERS.modelVersion]: {
-    description: 'The version of the read model that answered (the live one unless `modelVersion` names another)',
+    description:
+      'The version of the read model that answered (the live one unless `modelVersion` names another)',
     schema: { type: 'string' },
   },
 };

@@ -47,6 +47,9 @@ export const modelVersionQuery = z.strictObject({
     ),
 });
 
+/** Where an order was placed; UNKNOWN stands for a channel newer than this gateway. */
+const salesChannel = z.enum(['WEB', 'MOBILE_APP', 'MARKETPLACE', 'PHONE', 'UNKNOWN']);
+
 export const orderParams = z.strictObject({ orderId: id });
 export const customerParams = z.strictObject({ customerId: id });
 export const noParams = z.strictObject({});
@@ -110,6 +113,7 @@ export const orderDocument = z.object({
   ),
   totalCents: z.number().int(),
   currency: z.string(),
+  channel: salesChannel,
   status: z.enum(ORDER_STATUSES),
   statusHistory: z.array(z.object({ status: z.enum(ORDER_STATUSES), at: z.string() })),
   placedAt: z.string(),
@@ -133,6 +137,7 @@ const orderHit = z.object({
   status: z.enum(ORDER_STATUSES),
   totalCents: z.number().int(),
   currency: z.string(),
+  channel: salesChannel,
   placedAt: z.string(),
   version: z.number().int(),
 });

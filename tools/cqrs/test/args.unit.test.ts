@@ -1,0 +1,102 @@
+import { parseArgs, UsageError } from '../src';
+
+const NOW = Date.parse('2026-11-24T12:00:00Z');
+const parse = (...args: string[]) => parseArgs(args, () => NOW);
+
+describe('cqrs command line', () => {
+  it('reads a rebuild of one projection or all, with its options and defaults', () => {
+    expect(parse('projections', 'rebuild', 'search')).toEqual({
+      command: 'rebuild',
+      projections: ['search'],
+      until: undefined,
+      dropPrevious: false,
+      maxLag: 100,
+      concurrency: 6,
+      json: false,
+    });
+    expect(
+      parse(
+        'projections',
+        'rebuild',
+        'all',
+        '--drop-previous',
+        '--max-lag=0',
+        '--concurrency',
+        '2',
+        '--json',
+      ),
+    ).toMatchObject({
+      projections: ['order-history', 'search', 'analytics'],
+      dropPrevious: true,
+      maxLag: 0,
+      concurrency: 2,
+      json: true,
+    });
+  });
+
+  it('normalises --until to UTC and refuses a time without a zone, in the future, or with --drop-previous', () => {
+    expect(
+      parse('projections', 'rebuild', 'analytics', '--until', '2026-11-24T11:30:00+01:00'),
+    ).toMatchObject({
+      until: '2026-11-24T10:30:00.000Z',
+    });
+    expect(() => parse('projections', 'rebuild', 'analytics', '--until', '2026-11-24')).toThrow(
+      /--until must be an ISO 8601 time with a zone/,
+    );
+    expect(() => parse('projections', 'rebuild', 'analytics', '--until', '2026-11-25T00:00:00Z')).toThrow(
+      /is in the future/,
+    );
+    expect(() =>
+      parse('projections', 'rebuild', 'analytics', '--until', '2026-11-24T10:00:00Z', '--drop-previous'),
+    ).toThrow(/--drop-previous does not apply to a point-in-time build/);
+  });
+
+  it('reads list, switch, drop and gc', () => {
+    expect(parse('projections', 'list', '--json')).toEqual({ command: 'list', json: true });
+    expect(parse('projections', 'switch', 'order-history', '3')).toEqual({
+      command: 'switch',
+      projection: 'order-history',
+      version: 3,
+      json: false,
+    });
+    expect(parse('projections', 'drop', 'search', '2')).toMatchObject({ command: 'drop', version: 2 });
+    expect(parse('projections', 'gc')).toEqual({
+      command: 'gc',
+      projections: ['order-history', 'search', 'analytics'],
+      json: false,
+    });
+    expect(parse()).toEqual({ command: 'help' });
+    expect(parse('projections', 'list', '--help')).toEqual({ command: 'help' });
+  });
+
+  it.each([
+    [['projections', 'rebuild'], 'name a projection'],
+    [
+      ['projections', 'rebuild', 'orders'],
+      'unknown projection orders; one of order-history, search, analytics, all',
+    ],
+    [['projections', 'switch', 'all', '2'], 'unknown projection all'],
+    [['projections', 'switch', 'search'], 'name the version to switch'],
+    [
+      ['projections', 'drop', 'search', 'two'],
+      'the version must be a whole number from 1 to 1000000, got two',
+    ],
+    [['projections', 'rebuild', 'search', '--max-lag'], '--max-lag needs a value'],
+    [
+      ['projections', 'rebuild', 'search', '--concurrency', '0'],
+      '--concurrency must be a whole number from 1 to 256',
+    ],
+    [
+      ['projections', 'list', '--until', '2026-11-24T10:00:00Z'],
+      '--until does not apply to projections list',
+    ],
+    [['projections', 'list', 'extra'], 'unexpected argument extra'],
+    [['projections', 'rebuild', 'search', '--fast'], 'unknown option --fast'],
+    [['projections', 'list', '--json=yes'], '--json takes no value'],
+    [['replay'], 'unknown command replay'],
+    [['projections'], 'name a command'],
+  ])('refuses %j: %s', (args, message) => {
+    expect(() => parse(...args)).toThrow(UsageError);
+    expect(() => parse(...args)).toThrow(message);
+  });
+});
