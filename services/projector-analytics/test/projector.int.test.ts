@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
 import { createLogger } from '@cqrs-shop/logging';
-import { DEAD_LETTER_HEADERS, type Projection, Projector } from '@cqrs-shop/projector';
+import {
+  DEAD_LETTER_HEADERS,
+  type ProjectedEvent,
+  type Projection,
+  Projector,
+  type ProjectorOptions,
+} from '@cqrs-shop/projector';
 import { readTopics, testEventMessage, uniqueName, waitFor } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
 import { RedisAnalyticsStore } from '../src/adapters/redis-analytics-store';
@@ -37,7 +43,10 @@ const paid = (orderId: string) =>
  * go on" is tested for real) and Redis keys of its own; started before the tests, removed after.
  * `wrap` lets a test put something between the runtime and the analytics projection.
  */
-function analyticsProjector(wrap: (projection: Projection) => Projection = (projection) => projection) {
+function analyticsProjector(
+  wrap: (projection: Projection) => Projection = (projection) => projection,
+  extra: Partial<ProjectorOptions> = {},
+) {
   const prefix = `${uniqueName('test')}.`;
   const ordersTopic = `${prefix}shop.orders.v1`;
   const deadLetterTopic = `${prefix}shop.dead-letter.analytics.v1`;
@@ -60,6 +69,7 @@ function analyticsProjector(wrap: (projection: Projection) => Projection = (proj
     parked,
     attempts: 2,
     backoffMs: 10,
+    ...extra,
   });
 
   beforeAll(async () => {
@@ -78,7 +88,7 @@ function analyticsProjector(wrap: (projection: Projection) => Projection = (proj
     redis.disconnect();
   });
 
-  return { kafka, store, parked, projector, ordersTopic, deadLetterTopic };
+  return { kafka, redis, prefix, logger, store, parked, projector, ordersTopic, deadLetterTopic };
 }
 
 describe('projector runtime feeding the analytics read model (real Kafka and Redis)', () => {
@@ -175,5 +185,68 @@ describe('redrive of a parked aggregate (real Kafka and Redis)', () => {
       async () => (await store.counters()).ordersByStatus.SHIPPED === 1,
     );
     await producer.disconnect();
+  });
+});
+
+describe('work that must happen once per real event (real Kafka and Redis)', () => {
+  const firstApplied: ProjectedEvent[] = [];
+  const live = analyticsProjector((projection) => projection, {
+    onFirstApplied: (event) => {
+      firstApplied.push(event);
+      return Promise.resolve();
+    },
+  });
+
+  it('runs in the live projection for each event applied the first time, never for a redelivery or a replay', async () => {
+    const { kafka, redis, prefix, logger, ordersTopic, deadLetterTopic } = live;
+    const orderId = randomUUID();
+    const producer = kafka.producer();
+    await producer.connect();
+    // The second OrderPlaced is a redelivery: the read model has that version already.
+    await producer.send({ topic: ordersTopic, messages: [placed(orderId), paid(orderId), placed(orderId)] });
+    await waitFor(
+      'all three events to be consumed',
+      () => live.projector.status().partitions[0]?.position === 3,
+      { timeoutMs: 30_000 },
+    );
+    await producer.disconnect();
+    expect(firstApplied.map((e) => [e.envelope.eventType, e.envelope.aggregateVersion])).toEqual([
+      ['OrderPlaced', 1],
+      ['OrderPaid', 2],
+    ]);
+
+    // A replay of the same topic into a new version applies everything again, and runs none of it.
+    const replayed: ProjectedEvent[] = [];
+    const store = new RedisAnalyticsStore(redis, `${prefix}:`, 2);
+    const replay = new Projector({
+      name: 'analytics',
+      groupId: uniqueName('analytics-replay'),
+      topics: [ordersTopic],
+      deadLetterTopic,
+      kafka,
+      logger,
+      projection: analyticsProjection(store),
+      parked: new RedisParkedAggregates(redis, `${prefix}:`, 2),
+      replay: true,
+      onFirstApplied: (event) => {
+        replayed.push(event);
+        return Promise.resolve();
+      },
+    });
+    await replay.start();
+    try {
+      await waitFor(
+        'the replay to apply the order',
+        async () => (await store.snapshot(orderId))?.version === 2,
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      expect(replay.status()).toMatchObject({ mode: 'replay', applied: 2 });
+      expect(replayed).toEqual([]);
+      expect(firstApplied).toHaveLength(2);
+    } finally {
+      await replay.stop();
+    }
   });
 });
