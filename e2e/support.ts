@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { repoRoot, type RunningSuite, startSuite } from '@cqrs-shop/testing';
 
 interface Difference {
@@ -45,6 +46,18 @@ export function checkConvergence(
       },
     );
   });
+}
+
+/** Waits for every projector to apply everything, then expects no difference in any read model. */
+export async function expectConverged(suite: RunningSuite): Promise<ConvergenceOutcome> {
+  await suite.caughtUp();
+  const outcome = await checkConvergence(suite);
+  expect(outcome.report.readModels.map((r) => [r.readModel, r.differences])).toEqual([
+    ['order-history', []],
+    ['search', []],
+    ['analytics', []],
+  ]);
+  return outcome;
 }
 
 /** Sends a command and returns its answer's body, failing on anything but success. */
@@ -108,11 +121,12 @@ export function startCqrs(suite: RunningSuite, args: readonly string[]): CqrsRun
   });
   return {
     child,
+    // Only whole objects on one line: `--json` of a rebuild; other output is passed over.
     lines: () =>
-      stdout
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+      stdout.split('\n').flatMap((line) => {
+        if (!line.startsWith('{') || !line.endsWith('}')) return [];
+        return [JSON.parse(line) as Record<string, unknown>];
+      }),
     stderr: () => stderr,
     exited,
   };
@@ -130,20 +144,34 @@ export async function cqrs(
   return { code, lines: run.lines(), stdout, stderr: run.stderr() };
 }
 
+/** Loads a failed test did not stop: stopped after it, so that they do not run into the next. */
+const unstoppedLoads = new Set<() => Promise<void>>();
+afterEach(async () => {
+  const stops = [...unstoppedLoads];
+  unstoppedLoads.clear();
+  await Promise.allSettled(stops.map((stop) => stop()));
+});
+
 /**
  * Order lifecycles sent by `clients` concurrent clients until stopped: place, then pay or
- * cancel, then ship or cancel. Returns how many commands were answered, and over what time.
+ * cancel, then ship or cancel; each client pauses `pauseMs` after every command (0: as fast as
+ * the answers come). Returns how many commands were answered, and over what time.
  */
 export function startOrderLoad(
   suite: RunningSuite,
   customers: readonly string[],
   products: readonly string[],
   clients = 12,
+  pauseMs = 0,
 ): { stop(): Promise<{ commands: number; seconds: number; perSecond: number }>; commands(): number } {
   // An object, so that the clients see the stop made from outside their loop.
   const state = { running: true };
   const stopped = () => !state.running;
   let commands = 0;
+  const answered = async () => {
+    commands++;
+    if (pauseMs > 0) await delay(pauseMs);
+  };
   const started = Date.now();
   const client = async (n: number) => {
     for (let i = 0; state.running; i++) {
@@ -151,22 +179,27 @@ export function startOrderLoad(
         customerId: customers[(n + i) % customers.length],
         items: [{ productId: products[(n * 7 + i) % products.length], quantity: 1 + (i % 3) }],
       });
-      commands++;
+      await answered();
       const fate = (n + i) % 4;
       if (fate === 0 || stopped()) continue;
       await succeed(suite, `/orders/${orderId}/${fate === 1 ? 'cancel' : 'pay'}`);
-      commands++;
+      await answered();
       if (fate !== 3 || stopped()) continue;
       await succeed(suite, `/orders/${orderId}/${i % 2 ? 'ship' : 'cancel'}`);
-      commands++;
+      await answered();
     }
   };
   const all = Promise.all(Array.from({ length: clients }, (_, n) => client(n)));
+  const stop = async () => {
+    state.running = false;
+    await all;
+  };
+  unstoppedLoads.add(stop);
   return {
     commands: () => commands,
     async stop() {
-      state.running = false;
-      await all;
+      unstoppedLoads.delete(stop);
+      await stop();
       const seconds = (Date.now() - started) / 1_000;
       return { commands, seconds, perSecond: Math.round(commands / seconds) };
     },

@@ -112,8 +112,11 @@ export class ElasticsearchSearchStore {
         return 'already-applied';
       }
       if (isRejection(next)) return next;
-      const customer = await this.get<CustomerRecord>(this.indices.customers, next.customerId);
-      if (customer) next = withOrderSearchCustomer(next, customer.source);
+      // A customer never changes once registered: a document that has it keeps it.
+      if (next.customerName === null) {
+        const customer = await this.get<CustomerRecord>(this.indices.customers, next.customerId);
+        if (customer) next = withOrderSearchCustomer(next, customer.source);
+      }
       const written = await this.put(this.indices.orders, envelope.aggregateId, held, next);
       if (!written) continue;
       // The customer may have been stored, and its join searched, between the read above and
