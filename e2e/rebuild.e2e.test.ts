@@ -174,23 +174,29 @@ describe('rebuilding projections from the topics, side by side, while commands f
   it('resumes a rebuild killed halfway from its committed offsets, with the same clean result', async () => {
     const suite = running();
     const load = startOrderLoad(suite, catalogue.customers, catalogue.products, 2, 200);
-    // One partition at a time, so that there is a middle to be killed in.
-    const first = startCqrs(suite, ['projections', 'rebuild', 'all', '--json', '--concurrency', '1']);
-    await waitFor(
-      'every rebuild to be a quarter done',
-      () => {
-        const latest = new Map<string, { applied: number; total: number }>();
-        for (const line of first.lines())
-          if (line.type === 'progress')
-            latest.set(line.name as string, line.progress as { applied: number; total: number });
-        return (
-          latest.size === 3 && [...latest.values()].every((p) => p.total > 0 && p.applied >= p.total / 4)
+    // One process per projection, one partition at a time, so that each has a middle to be
+    // killed in: each is killed once it has applied a quarter of its events.
+    await Promise.all(
+      READ_MODELS.map(async (model) => {
+        const run = startCqrs(suite, ['projections', 'rebuild', model, '--json', '--concurrency', '1']);
+        await waitFor(
+          `the ${model} rebuild to be a quarter done`,
+          () =>
+            run.lines().some((line) => {
+              const progress = line.progress as { applied: number; total: number } | undefined;
+              return (
+                line.phase === 'replaying' &&
+                progress !== undefined &&
+                progress.total > 0 &&
+                progress.applied >= progress.total / 4
+              );
+            }),
+          { timeoutMs: 120_000, intervalMs: 20 },
         );
-      },
-      { timeoutMs: 120_000, intervalMs: 50 },
+        run.child.kill('SIGKILL');
+        await run.exited;
+      }),
     );
-    first.child.kill('SIGKILL');
-    await first.exited;
     const halfway = await list(suite);
     for (const projection of halfway.projections) {
       expect(projection.liveVersion).toBe(2);

@@ -205,7 +205,8 @@ export class Projector {
           if (!isRunning() || payload.isStale()) break;
           const decoded = this.decode(message);
           lastEventAt = 'event' in decoded ? decoded.event.envelope.occurredAt : lastEventAt;
-          await this.handle(batch.topic, batch.partition, message, decoded, heartbeat, isRunning);
+          if (!(await this.handle(batch.topic, batch.partition, message, decoded, heartbeat, isRunning)))
+            break;
           payload.resolveOffset(message.offset);
           next = (BigInt(message.offset) + 1n).toString();
           // A long batch on a busy machine must neither look dead to the group (heartbeats are
@@ -411,6 +412,7 @@ export class Projector {
     }
   }
 
+  /** Applies, parks or passes over one event; false when stopped before it was settled. */
   private async handle(
     topic: string,
     partition: number,
@@ -418,7 +420,7 @@ export class Projector {
     decoded: Decoded,
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { parked, projection, logger, attempts = 5, backoffMs = 100, maxBackoffMs = 10_000 } = this.options;
     if ('error' in decoded) {
       await this.park(
@@ -430,11 +432,11 @@ export class Projector {
         heartbeat,
         isRunning,
       );
-      return;
+      return true;
     }
     if (this.untilMs !== undefined && Date.parse(decoded.event.envelope.occurredAt) > this.untilMs) {
       this.beyondUntil++;
-      return;
+      return true;
     }
     await this.redriving.get(decoded.aggregateKey)?.catch(() => undefined);
     const isParked = await this.untilStoreAnswers(
@@ -452,7 +454,7 @@ export class Projector {
         heartbeat,
         isRunning,
       );
-      return;
+      return true;
     }
     let failures = 0;
     let pause = backoffMs;
@@ -474,7 +476,7 @@ export class Projector {
           this.applied++;
           await this.runFirstApplied(decoded.event);
         }
-        return;
+        return true;
       } catch (error) {
         const retriable =
           typeof error === 'object' && error !== null && 'retriable' in error && error.retriable === true;
@@ -492,12 +494,14 @@ export class Projector {
             heartbeat,
             isRunning,
           );
-          return;
+          return true;
         }
         await this.pause(pause, heartbeat);
         pause = Math.min(pause * 2, maxBackoffMs);
       }
     }
+    // Stopped before the event was applied: its offset must not be committed.
+    return false;
   }
 
   private async runFirstApplied(event: ProjectedEvent): Promise<void> {

@@ -233,7 +233,11 @@ class RebuildRun {
     return this.switchOver(projector, log, started, replaySeconds, warnings);
   }
 
-  /** Moves the pointer, waits for the live projector to join the group, then lets go. */
+  /**
+   * Stops replaying, moves the pointer, and waits for the live projector to take over the new
+   * version's group. The replay stops first: two processes writing one document at once are
+   * safe only on stores whose updates are atomic (FerretDB's are not), and the gap is short.
+   */
   private async switchOver(
     projector: Projector,
     log: Logger,
@@ -244,26 +248,21 @@ class RebuildRun {
     const { catalog } = this.options.targets;
     const { version, groupId } = this.record;
     const caughtUpAt = Date.now();
-    let progress = this.progress(projector);
-    this.report('switching', progress);
+    this.report('switching', this.progress(projector));
+    await projector.stop();
+    const progress = this.progress(projector);
     await this.save({ state: 'caught-up', progress });
     if (!(await catalog.switchLive(version, this.previousLive))) {
-      await projector.stop();
       const note = `the live version moved away from ${this.previousLive} meanwhile; not switched`;
       await this.save({ note });
       throw new RebuildRefusedError([note]);
     }
-    const switchedAt = now();
-    await this.save({ state: 'live', switchedAt, note: null });
+    await this.save({ state: 'live', switchedAt: now(), note: null });
     const previous = (await catalog.records()).find((r) => r.version === this.previousLive);
     if (previous) await catalog.save({ ...previous, state: 'retired' });
     log.info({ from: this.previousLive, to: version }, 'switched the live version');
-    // Applying on until the live projector is in the group leaves no moment without a writer.
-    const handedOver = await this.awaitMembers(groupId, (members) => members >= 2);
-    await projector.stop();
+    const handedOver = await this.awaitMembers(groupId, (members) => members >= 1);
     const switchMs = Date.now() - caughtUpAt;
-    progress = this.progress(projector);
-    await this.save({ progress });
     if (!handedOver)
       log.warn(
         { groupId },

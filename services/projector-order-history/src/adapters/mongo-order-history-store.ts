@@ -16,6 +16,28 @@ import { type Collection, type Db, MongoServerError } from 'mongodb';
 export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
 
 const DUPLICATE_KEY = 11_000;
+
+/**
+ * Runs work on one key at a time, in call order. MongoDB applies each update atomically, but
+ * FerretDB 1.x (the local stack's server) reads, changes and writes a document back without a
+ * lock: two updates of one order at once (its next event, and the join of its customer from the
+ * customers topic) can lose one of them. Within a process, this keeps them apart.
+ */
+class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(work, work);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await result;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
 const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
 /**
@@ -28,6 +50,7 @@ export class MongoOrderHistoryStore {
   readonly orders: Collection<StoredOrder>;
   readonly customers: Collection<StoredCustomer>;
   private readonly reader: OrderHistoryReader;
+  private readonly orderLocks = new KeyedLock();
 
   /** Writes version `version` of the read model; its indexes are made by its catalog. */
   constructor(db: Db, version: number) {
@@ -41,6 +64,13 @@ export class MongoOrderHistoryStore {
   }
 
   async applyOrderEvent<T extends OrderEventType>(
+    envelope: EnvelopeOf<T>,
+    payload: EventPayloads[T],
+  ): Promise<StoreOutcome> {
+    return this.orderLocks.run(envelope.aggregateId, () => this.applyOrderEventAlone(envelope, payload));
+  }
+
+  private async applyOrderEventAlone<T extends OrderEventType>(
     envelope: EnvelopeOf<T>,
     payload: EventPayloads[T],
   ): Promise<StoreOutcome> {
@@ -112,10 +142,16 @@ export class MongoOrderHistoryStore {
    * its version: the gateway honours a customer's consistency token only once it is.
    */
   private async joinCustomer(customer: CustomerRecord): Promise<void> {
-    await this.orders.updateMany(
-      { customerId: customer.customerId, customer: null },
-      { $set: { customer: { name: customer.name, email: customer.email } } },
-    );
+    const waiting = await this.orders
+      .find({ customerId: customer.customerId, customer: null }, { projection: { _id: 1 } })
+      .toArray();
+    for (const { _id } of waiting)
+      await this.orderLocks.run(_id, () =>
+        this.orders.updateOne(
+          { _id, customer: null },
+          { $set: { customer: { name: customer.name, email: customer.email } } },
+        ),
+      );
     await this.customers.updateOne(
       { _id: customer.customerId, version: customer.version },
       { $set: { joinedVersion: customer.version } },
