@@ -95,9 +95,10 @@ describe('rebuilding projections from the topics, side by side, while commands f
       `every projector to follow the switch to version ${version}`,
       async () => {
         const { projections } = (
-          await suite.query<{ projections: { liveVersion: number }[] }>('/projections')
+          await suite.query<{ projections: { version: number; liveVersion: number }[] }>('/projections')
         ).body;
-        return projections.every((p) => p.liveVersion === version);
+        // The pointer has moved, and each projector writes into the version it points at.
+        return projections.every((p) => p.liveVersion === version && p.version === version);
       },
       { timeoutMs: 30_000, intervalMs: 200 },
     );
@@ -202,6 +203,29 @@ describe('rebuilding projections from the topics, side by side, while commands f
       expect(projection.liveVersion).toBe(2);
       expect(projection.versions.find((v) => v.version === 3)?.state).toBe('rebuilding');
     }
+    // The gateway shows the same, with the progress each rebuild recorded before it was killed.
+    await waitFor(
+      'the gateway to show the unfinished rebuilds',
+      async () => {
+        const { projections } = (
+          await suite.query<{
+            projections: {
+              liveVersion: number;
+              versions: { version: number; state: string; progress: { applied: number } | null }[] | null;
+            }[];
+          }>('/projections')
+        ).body;
+        return projections.every((p) => {
+          const rebuilding = p.versions?.find((v) => v.version === 3);
+          return (
+            p.liveVersion === 2 &&
+            rebuilding?.state === 'rebuilding' &&
+            (rebuilding.progress?.applied ?? 0) > 0
+          );
+        });
+      },
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
 
     const second = await cqrs(suite, ['projections', 'rebuild', 'all', '--json']);
     await load.stop();

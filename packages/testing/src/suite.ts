@@ -202,10 +202,18 @@ export async function startSuite(
           `${projector} to apply every event`,
           async () => {
             const status = await fetch(`${url(projector)}/projection`).then(
-              async (answer) => (await answer.json()) as { running: boolean; groupId?: string },
+              async (answer) =>
+                (await answer.json()) as {
+                  running: boolean;
+                  groupId?: string;
+                  version: number | null;
+                  liveVersion: number | null;
+                },
               () => undefined,
             );
-            if (!status?.running || status.groupId === undefined) return false;
+            // After a switch, the projector must have followed the pointer to the live version.
+            if (!status?.running || status.groupId === undefined || status.version !== status.liveVersion)
+              return false;
             const committed = await admin.fetchOffsets({ groupId: status.groupId, topics: read });
             for (const topic of read) {
               const ends = await admin.fetchTopicOffsets(topic);

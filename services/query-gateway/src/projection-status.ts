@@ -40,6 +40,8 @@ export interface ProjectionStatus {
   readonly deadLettered: number | null;
   readonly parkedAggregates: number | null;
   readonly partitions: ProjectorReport['partitions'];
+  /** The version its projector writes into: the live one, once the projector has followed a switch. */
+  readonly version: number | null;
   /** The live version of the read model, and every version: live, rebuilding (with progress), retired… */
   readonly liveVersion: number | null;
   readonly versions: readonly TargetRecord[] | null;
@@ -62,6 +64,7 @@ function summarise(name: ReadModelName, report: ProjectorReport, checkedAt: stri
     deadLettered: report.deadLettered,
     parkedAggregates: report.parked?.length ?? null,
     partitions: report.partitions,
+    version: report.version,
     liveVersion: report.liveVersion,
     versions: report.targets,
     checkedAt,
@@ -129,6 +132,7 @@ export class ProjectionStatusMonitor {
         deadLettered: null,
         parkedAggregates: null,
         partitions: [],
+        version: null,
         liveVersion: null,
         versions: null,
         checkedAt,

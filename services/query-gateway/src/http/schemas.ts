@@ -202,6 +202,11 @@ const projectionStatus = z.object({
       lastEventAt: z.string().nullable(),
     }),
   ),
+  version: z
+    .number()
+    .int()
+    .nullable()
+    .describe('The version its projector writes into (it follows a switch within a second or so)'),
   liveVersion: z.number().int().nullable().describe('The version of the read model that reads go to'),
   versions: z
     .array(
