@@ -224,6 +224,7 @@ class RebuildRun {
     const replaySeconds = (Date.now() - started) / 1_000;
     if (until !== null) {
       await projector.stop();
+      await this.options.targets.catalog.settle(this.record.version);
       progress = this.progress(projector);
       await this.save({ state: 'point-in-time', progress, note: `the shop as it was at ${until}` });
       this.report('done', progress);
@@ -250,6 +251,7 @@ class RebuildRun {
     const caughtUpAt = Date.now();
     this.report('switching', this.progress(projector));
     await projector.stop();
+    await catalog.settle(version);
     const progress = this.progress(projector);
     await this.save({ state: 'caught-up', progress });
     if (!(await catalog.switchLive(version, this.previousLive))) {

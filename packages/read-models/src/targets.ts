@@ -73,6 +73,8 @@ export interface TargetCatalog {
   switchLive(version: number, expected: number | null): Promise<boolean>;
   /** Deletes the version's data and its record. Never the live one. */
   drop(version: number): Promise<void>;
+  /** Makes everything written to the version visible to every read (a search refresh). */
+  settle(version: number): Promise<void>;
 }
 
 /** Records with the state the pointer implies: only the pointed-at version is live. */

@@ -56,6 +56,12 @@ export class AnalyticsTargets implements TargetCatalog {
     return switched === 1;
   }
 
+  /** Every write is visible to reads at once. */
+  async settle(version: number): Promise<void> {
+    assertVersion(version);
+    await Promise.resolve();
+  }
+
   async drop(version: number): Promise<void> {
     assertVersion(version);
     if ((await this.liveVersion()) === version)

@@ -76,6 +76,12 @@ export class OrderHistoryTargets implements TargetCatalog {
     return result.modifiedCount === 1;
   }
 
+  /** Every write is visible to reads at once. */
+  async settle(version: number): Promise<void> {
+    assertVersion(version);
+    await Promise.resolve();
+  }
+
   async drop(version: number): Promise<void> {
     assertVersion(version);
     if ((await this.liveVersion()) === version)

@@ -138,6 +138,11 @@ export class SearchTargets implements TargetCatalog {
     return true;
   }
 
+  async settle(version: number): Promise<void> {
+    const { orders, products, customers } = searchIndices(this.indexPrefix, version);
+    await this.es.indices.refresh({ index: [orders, products, customers] });
+  }
+
   async drop(version: number): Promise<void> {
     assertVersion(version);
     if ((await this.liveVersion()) === version)
