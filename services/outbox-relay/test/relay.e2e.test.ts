@@ -141,9 +141,10 @@ describe('outbox relay (real command service and relay processes, MariaDB and Ka
     const [message] = await readTopics(brokers, [side.topics[2] ?? ''], (seen) => seen.length >= 1);
     const value = message?.value ?? Buffer.alloc(0);
 
-    // Read with avsc straight from the schema file: not through the suite's codec.
+    // Read with avsc straight from the schema file of the version written (the newest): not
+    // through the suite's codec.
     const schema = JSON.parse(
-      readFileSync(join(repoRoot, 'packages/events/schemas/OrderPlaced.v1.avsc'), 'utf8'),
+      readFileSync(join(repoRoot, 'packages/events/schemas/OrderPlaced.v2.avsc'), 'utf8'),
     ) as object;
     const reader = Type.forSchema(schema as never);
     expect([...value.subarray(0, 2)]).toEqual([0xc3, 0x01]);
@@ -154,8 +155,10 @@ describe('outbox relay (real command service and relay processes, MariaDB and Ka
       orderId: string;
       totalCents: number;
       lines: unknown[];
+      channel: string;
     };
     expect(decoded.orderId).toBe(order.body.orderId);
+    expect(decoded.channel).toBe('WEB');
     expect(decoded.totalCents).toBe(order.body.totalCents);
     expect(decoded.lines).toHaveLength(2);
     expect(message?.headers).toMatchObject({
