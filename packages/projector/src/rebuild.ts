@@ -195,7 +195,7 @@ class RebuildRun {
     let progress = this.progress(projector);
     this.report('replaying', progress);
     try {
-      for (let lastSaved = 0; ;) {
+      for (;;) {
         await delay(this.options.progressIntervalMs ?? 1_000, undefined, { signal }).catch(() => undefined);
         progress = this.progress(projector);
         if (signal?.aborted) {
@@ -209,11 +209,9 @@ class RebuildRun {
           this.report('stopped', progress);
           return this.result('stopped', progress, started, null, null, false, warnings);
         }
+        // Recorded before it is reported: what others read is never older than what was shown.
+        await this.save({ progress });
         this.report('replaying', progress);
-        if (Date.now() - lastSaved >= 2_000) {
-          await this.save({ progress });
-          lastSaved = Date.now();
-        }
         if (endsAtStart ? this.reached(progress, endsAtStart) : this.caughtUp(progress)) break;
       }
     } catch (error) {
