@@ -80,7 +80,7 @@ export function suiteForTests(options?: Parameters<typeof startSuite>[0]): () =>
   let suite: RunningSuite | undefined;
   beforeAll(async () => {
     suite = await startSuite(options);
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await suite?.close();
   }, 120_000);

@@ -148,16 +148,26 @@ export async function startSuite(
       'the gateway to reach every projector and store',
       async () => {
         const answer = await fetch(`${url('query-gateway')}/projections`);
-        const { projections } = (await answer.json()) as { projections: { reachable: boolean }[] };
-        if (!projections.every((p) => p.reachable)) return false;
+        const { projections } = (await answer.json()) as {
+          projections: { name: string; reachable: boolean }[];
+        };
+        const unreachable = projections.filter((p) => !p.reachable).map((p) => p.name);
+        // Thrown, not returned: a timeout then says what was still missing.
+        if (unreachable.length > 0) throw new Error(`projectors not reached: ${unreachable.join(', ')}`);
         const warm = await Promise.all(
           ['/stats/sales', '/search/products?limit=1', `/customers/${randomUUID()}/orders?limit=1`].map(
-            async (path) => (await fetch(`${url('query-gateway')}${path}`)).status,
+            async (path) => [path, (await fetch(`${url('query-gateway')}${path}`)).status] as const,
           ),
         );
-        return warm.every((status) => status === 200);
+        const failing = warm.filter(([, status]) => status !== 200);
+        if (failing.length > 0)
+          throw new Error(
+            `reads not answered yet: ${failing.map(([path, status]) => `${path} ${status}`).join(', ')}`,
+          );
+        return true;
       },
-      { timeoutMs: 60_000, intervalMs: 200 },
+      // Generous: on a loaded machine, six processes starting at once take their time.
+      { timeoutMs: 120_000, intervalMs: 200 },
     );
   } catch (error) {
     await Promise.all([...running.values()].map((p) => p.stop('SIGKILL')));
