@@ -65,13 +65,14 @@
 // from the response to the first poll: when the probe's requests queue, that is in the figures.
 // A projection that cannot keep up with BENCH_RATE shows as a lag at the end, growing freshness
 // figures and timeouts, not as a steady state; a lower BENCH_RATE then gives the steady state.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { repoRoot, stackEnv, startSuite, SUITE_SERVICES, type RunningSuite } from '@cqrs-shop/testing';
+import { repoRoot, stackEnv, startSuite, type RunningSuite } from '@cqrs-shop/testing';
 import type { RowDataPacket } from 'mysql2/promise';
+import { cpuBusySince, type CpuByProcess, cpuTimes, measureCpu } from './machine.js';
 import { type Latency, median, medianLatency, round, summarize } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -159,9 +160,6 @@ interface CommandFigures {
   latencyMs: Latency;
 }
 
-/** CPU use by process, in % of one core: the suite's services by name, others by command name. */
-type CpuByProcess = Record<string, number>;
-
 interface Run {
   /** While the route families ran, and while the commands of part 2 were sent; the busiest. */
   cpuByProcess: { throughput: CpuByProcess; freshness: CpuByProcess };
@@ -199,74 +197,6 @@ const rounded = (samples: readonly number[]): Latency => {
   const s = summarize(samples);
   return { p50: round(s.p50), p95: round(s.p95), p99: round(s.p99), max: round(s.max) };
 };
-
-/** The machine's CPU time so far, busy and in all, over every core. */
-function cpuTimes(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const { times } of cpus()) {
-    busy += times.user + times.nice + times.sys + times.irq;
-    total += times.user + times.nice + times.sys + times.irq + times.idle;
-  }
-  return { busy, total };
-}
-
-const cpuBusySince = (start: { busy: number; total: number }): number => {
-  const now = cpuTimes();
-  return round((100 * (now.busy - start.busy)) / Math.max(1, now.total - start.total));
-};
-
-/** CPU ticks (1/100 s) used so far by every process (Linux /proc), by pid, with its name. */
-function processTicks(suite: Suite): Map<number, { name: string; ticks: number }> {
-  const names = new Map<number, string>([[process.pid, 'bench (this process)']]);
-  for (const service of SUITE_SERVICES) {
-    const pid = suite.process(service)?.child.pid;
-    if (pid !== undefined) names.set(pid, service);
-  }
-  const ticks = new Map<number, { name: string; ticks: number }>();
-  const pids = (() => {
-    try {
-      return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
-    } catch {
-      return []; // not Linux
-    }
-  })();
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const end = stat.lastIndexOf(')');
-      // After the command name: state, ppid, … utime and stime are the 12th and 13th fields.
-      const fields = stat.slice(end + 2).split(' ');
-      const name = names.get(Number(pid)) ?? stat.slice(stat.indexOf('(') + 1, end);
-      ticks.set(Number(pid), { name, ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // The process has ended meanwhile.
-    }
-  }
-  return ticks;
-}
-
-/**
- * Starts measuring CPU use by process; the function returned gives the 10 busiest since, added up
- * by name (a process that ended meanwhile is missing).
- */
-function measureCpu(suite: Suite): () => CpuByProcess {
-  const before = processTicks(suite);
-  const started = performance.now();
-  return () => {
-    const seconds = (performance.now() - started) / 1_000;
-    const used = new Map<string, number>();
-    for (const [pid, { name, ticks }] of processTicks(suite))
-      used.set(name, (used.get(name) ?? 0) + ticks - (before.get(pid)?.ticks ?? 0));
-    return Object.fromEntries(
-      [...used]
-        .filter(([, ticks]) => ticks > 0)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 10)
-        .map(([name, ticks]) => [name, round(ticks / seconds, 0)]),
-    );
-  };
-}
 
 async function forEachConcurrently<T>(
   items: readonly T[],
