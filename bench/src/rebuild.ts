@@ -60,6 +60,7 @@ import {
   eventTopics,
   toKafkaHeaders,
 } from '@cqrs-shop/events';
+import type { RebuildResult } from '@cqrs-shop/projector';
 import {
   PROJECTOR_READS,
   type ProjectorService,
@@ -821,21 +822,8 @@ async function seed(suite: RunningSuite): Promise<{ dataSet: DataSet; seeding: S
 // ---------------------------------------------------------------------------------------------
 // Rebuilds
 
-/** A `{"type":"result"}` line of `cqrs projections rebuild --json`, the fields used here. */
-interface ResultLine {
-  readonly type: 'result';
-  readonly name: ProjectionName;
-  readonly version: number;
-  readonly outcome: 'switched' | 'point-in-time' | 'stopped';
-  readonly previousVersion: number | null;
-  readonly events: number;
-  readonly replaySeconds: number;
-  readonly eventsPerSecond: number;
-  readonly switchMs: number | null;
-  readonly handedOver: boolean | null;
-  readonly droppedPrevious: boolean;
-  readonly warnings: readonly string[];
-}
+/** A `{"type":"result"}` line of `cqrs projections rebuild --json`. */
+type ResultLine = RebuildResult & { readonly type: 'result'; readonly name: ProjectionName };
 
 /** One projection in one rebuild command. */
 interface ProjectionRebuild {

@@ -1,7 +1,7 @@
 import { nextTargetVersion, type TargetCatalog, type TargetRecord } from '@cqrs-shop/read-models';
 import type { Logger } from '@cqrs-shop/logging';
 import { Projector, type ProjectorOptions, type ProjectorStatus, type RedriveResult } from './projector.js';
-import type { ProjectionTargets } from './types.js';
+import type { ParkedAggregates, ProjectionTarget, ProjectionTargets } from './types.js';
 
 /**
  * Makes sure the read model has a live version: on the very first start, version 1, read by
@@ -48,7 +48,8 @@ export interface LiveTargetOptions {
  * process (both in the group for a moment) harmless.
  */
 export class LiveTarget {
-  private current: { version: number; record: TargetRecord; projector: Projector } | undefined;
+  private current:
+    { version: number; record: TargetRecord; projector: Projector; target: ProjectionTarget } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private switching: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -61,6 +62,11 @@ export class LiveTarget {
 
   get groupId(): string | undefined {
     return this.current?.record.groupId;
+  }
+
+  /** The parked aggregates of the version projected into. */
+  get parked(): ParkedAggregates | undefined {
+    return this.current?.target.parked;
   }
 
   async start(version: number): Promise<void> {
@@ -132,7 +138,7 @@ export class LiveTarget {
       parked: target.parked,
     });
     await projector.start();
-    this.current = { version, record, projector };
+    this.current = { version, record, projector, target };
     logger.info({ version, groupId: record.groupId }, 'projecting into the live version');
   }
 }

@@ -320,18 +320,15 @@ class RebuildRun {
   }
 
   private progress(projector: Projector): RebuildProgress {
-    const partitions: PartitionProgress[] = projector
-      .status()
-      .partitions.map(({ topic, partition, position, end }) => ({ topic, partition, position, end }));
-    const starts = new Map(projector.status().partitions.map((p) => [`${p.topic}:${p.partition}`, p.start]));
-    const applied = partitions.reduce(
-      (sum, p) => sum + p.position - (starts.get(`${p.topic}:${p.partition}`) ?? 0),
-      0,
-    );
-    const total = partitions.reduce(
-      (sum, p) => sum + p.end - (starts.get(`${p.topic}:${p.partition}`) ?? 0),
-      0,
-    );
+    const measured = projector.status().partitions;
+    const partitions: PartitionProgress[] = measured.map(({ topic, partition, position, end }) => ({
+      topic,
+      partition,
+      position,
+      end,
+    }));
+    const applied = measured.reduce((sum, p) => sum + p.position - p.start, 0);
+    const total = measured.reduce((sum, p) => sum + p.end - p.start, 0);
     const at = Date.now();
     this.startedApplied ??= applied;
     this.samples.push({ at, applied });

@@ -75,13 +75,13 @@ async function describeCatalog(
 export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): (app: Express) => void {
   return (app) => {
     app.get('/projection', async (_req, res) => {
-      const version = live.version;
+      const { version, parked } = live;
       const status = live.status();
       // The status must answer while the store is down: that is when it matters most.
       const [listed, catalog] = await Promise.all([
-        version === undefined
+        parked === undefined
           ? Promise.resolve({ parked: [] })
-          : withTimeout(targets.open(version).parked.list(), 500, 'the store').then(
+          : withTimeout(parked.list(), 500, 'the store').then(
               (list) => ({ parked: list }),
               (error: unknown) => ({ parked: null, parkedError: errorText(error) }),
             ),

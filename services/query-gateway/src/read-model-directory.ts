@@ -60,6 +60,7 @@ export class ReaderDirectory {
   private readonly live: Readonly<Record<ReadModelName, Cached<number | null>>>;
   private readonly records: Readonly<Record<ReadModelName, Cached<TargetRecord[]>>>;
   private readonly liveSearch: SearchReader;
+  private readonly readers = new Map<string, Readers[ReadModelName]>();
   private lastLive: Record<ReadModelName, number> = { 'order-history': 1, search: 1, analytics: 1 };
 
   constructor(
@@ -135,9 +136,32 @@ export class ReaderDirectory {
   private readersAt(versions: Readonly<Record<ReadModelName, number>>): Readers {
     const { mongo, mongoDatabase, es, indexPrefix, redis, keyPrefix } = this.stores;
     return {
-      'order-history': new OrderHistoryReader(mongo.db(mongoDatabase), versions['order-history']),
-      search: new SearchReader(es, indexPrefix, versions.search),
-      analytics: new AnalyticsReader(redis, keyPrefix, versions.analytics),
+      'order-history': this.reader(
+        'order-history',
+        versions['order-history'],
+        (v) => new OrderHistoryReader(mongo.db(mongoDatabase), v),
+      ),
+      search: this.reader('search', versions.search, (v) => new SearchReader(es, indexPrefix, v)),
+      analytics: this.reader(
+        'analytics',
+        versions.analytics,
+        (v) => new AnalyticsReader(redis, keyPrefix, v),
+      ),
     };
+  }
+
+  /** Readers are made once per version: every request reads through the same objects. */
+  private reader<M extends ReadModelName>(
+    model: M,
+    version: number,
+    make: (version: number) => Readers[M],
+  ): Readers[M] {
+    const key = `${model}:${version}`;
+    let found = this.readers.get(key) as Readers[M] | undefined;
+    if (!found) {
+      found = make(version);
+      this.readers.set(key, found);
+    }
+    return found;
   }
 }
