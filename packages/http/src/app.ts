@@ -1,4 +1,5 @@
-import type { Logger } from '@cqrs-shop/logging';
+import { currentLogFields, type Logger, withLogContext } from '@cqrs-shop/logging';
+import { Histogram, LATENCY_BUCKETS, type MetricsRegistry } from '@cqrs-shop/telemetry';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 import { withTimeout } from './timeout.js';
@@ -19,6 +20,8 @@ export interface HttpAppOptions {
   readonly readinessTimeoutMs?: number;
   /** Mounts the service's own routes. */
   readonly routes?: (app: Express) => void;
+  /** Served at GET /metrics, with every request's duration added to it. */
+  readonly metrics?: MetricsRegistry;
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -34,7 +37,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   // Express would hash every body into a weak ETag; ETags here mean aggregate versions only.
   app.disable('etag');
-  app.use(requestLog(options.logger));
+  app.use(requestLog(options.logger, options.metrics && requestDurations(options.metrics)));
+  if (options.metrics) app.get('/metrics', metricsHandler(options.metrics));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -128,20 +132,56 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function requestLog(logger: Logger): RequestHandler {
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Logs every request when it finishes, with the ids its handling learnt (a command's id, say)
+ * and its trace: the request runs in a log context of its own, read again at the end because
+ * the finish event fires outside of it.
+ */
+function requestLog(logger: Logger, durations?: Histogram<'method' | 'route' | 'status'>): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const probe = req.path === '/healthz' || req.path === '/readyz';
-      const entry = {
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-      };
-      if (probe) logger.debug(entry, 'request');
-      else logger.info(entry, 'request');
+    withLogContext({}, () => {
+      const fields = currentLogFields();
+      res.on('finish', () => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        // The route's pattern, not the path, so that ids do not make a series each.
+        const route = req.route
+          ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}`
+          : 'unmatched';
+        durations?.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+        const entry = {
+          ...fields,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          durationMs: seconds * 1e3,
+        };
+        if (QUIET_PATHS.has(req.path)) logger.debug(entry, 'request');
+        else logger.info(entry, 'request');
+      });
+      next();
     });
-    next();
+  };
+}
+
+function requestDurations(registry: MetricsRegistry): Histogram<'method' | 'route' | 'status'> {
+  const name = 'http_server_request_duration_seconds';
+  return (
+    (registry.getSingleMetric(name) as Histogram<'method' | 'route' | 'status'> | undefined) ??
+    new Histogram({
+      name,
+      help: 'Time to answer an HTTP request, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    })
+  );
+}
+
+function metricsHandler(registry: MetricsRegistry): RequestHandler {
+  return async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
   };
 }

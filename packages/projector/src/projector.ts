@@ -1,8 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { decodeEvent, fromKafkaHeaders } from '@cqrs-shop/events';
 import { ensureTopics, type KafkaClients, readToEnd, topicsReady } from '@cqrs-shop/kafka';
-import type { Logger } from '@cqrs-shop/logging';
+import { type Logger, withLogContext } from '@cqrs-shop/logging';
+import { contextOf, inSpan, type Span, SPAN_ATTRIBUTES, SpanKind } from '@cqrs-shop/telemetry';
 import type { Admin, Consumer, KafkaMessage, Producer } from 'kafkajs';
+import type { EventOutcome, ProjectorMetrics } from './metrics.js';
 import type { ApplyRejection, ParkedAggregates, ProjectedEvent, Projection } from './types.js';
 
 export interface ProjectorOptions {
@@ -55,6 +57,8 @@ export interface ProjectorOptions {
    * read model is already written.
    */
   readonly onFirstApplied?: (event: ProjectedEvent) => Promise<void>;
+  /** Where events, dead letters and store errors are counted. */
+  readonly metrics?: ProjectorMetrics;
 }
 
 /** How far behind one partition is. */
@@ -205,7 +209,7 @@ export class Projector {
           if (!isRunning() || payload.isStale()) break;
           const decoded = this.decode(message);
           lastEventAt = 'event' in decoded ? decoded.event.envelope.occurredAt : lastEventAt;
-          if (!(await this.handle(batch.topic, batch.partition, message, decoded, heartbeat, isRunning)))
+          if (!(await this.settle(batch.topic, batch.partition, message, decoded, heartbeat, isRunning)))
             break;
           payload.resolveOffset(message.offset);
           next = (BigInt(message.offset) + 1n).toString();
@@ -412,8 +416,15 @@ export class Projector {
     }
   }
 
-  /** Applies, parks or passes over one event; false when stopped before it was settled. */
-  private async handle(
+  /**
+   * Handles one event in its command's trace (its context travels in the `traceparent` header),
+   * with its ids on every log line, and counts it; false when stopped before it was settled.
+   *
+   * A replay is not traced: it re-reads the whole history, and a span per old event would flood
+   * the trace backend with spans attached to traces long finished. Its progress is in the
+   * version records and the metrics.
+   */
+  private async settle(
     topic: string,
     partition: number,
     message: KafkaMessage,
@@ -421,6 +432,60 @@ export class Projector {
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<boolean> {
+    const started = process.hrtime.bigint();
+    const envelope = 'event' in decoded ? decoded.event.envelope : undefined;
+    const eventType = envelope?.eventType ?? 'undecodable';
+    const work = async (span?: Span): Promise<boolean> => {
+      const outcome = await this.handle(topic, partition, message, decoded, heartbeat, isRunning);
+      if (outcome === undefined) return false;
+      span?.setAttribute(SPAN_ATTRIBUTES.outcome, outcome);
+      this.options.metrics?.recordEvent(eventType, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+      return true;
+    };
+    const ids = envelope
+      ? { eventId: envelope.eventId, commandId: envelope.commandId, correlationId: envelope.correlationId }
+      : {};
+    return withLogContext(ids, () => {
+      if (this.options.replay === true) return work();
+      const traceparent = envelope?.traceparent ?? message.headers?.traceparent?.toString();
+      return inSpan(
+        `apply ${eventType}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: contextOf(traceparent),
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': topic,
+            'messaging.destination.partition.id': String(partition),
+            'messaging.kafka.offset': Number(message.offset),
+            'messaging.consumer.group.name': this.options.groupId,
+            [SPAN_ATTRIBUTES.projection]: this.options.name,
+            [SPAN_ATTRIBUTES.eventType]: eventType,
+            ...(envelope
+              ? {
+                  [SPAN_ATTRIBUTES.eventId]: envelope.eventId,
+                  [SPAN_ATTRIBUTES.commandId]: envelope.commandId,
+                  [SPAN_ATTRIBUTES.aggregateId]: envelope.aggregateId,
+                  [SPAN_ATTRIBUTES.waitedMs]: Date.now() - Date.parse(envelope.occurredAt),
+                }
+              : {}),
+          },
+        },
+        work,
+      );
+    });
+  }
+
+  /** Applies, parks or passes over one event; undefined when stopped before it was settled. */
+  private async handle(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    decoded: Decoded,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<EventOutcome | undefined> {
     const { parked, projection, logger, attempts = 5, backoffMs = 100, maxBackoffMs = 10_000 } = this.options;
     if ('error' in decoded) {
       await this.park(
@@ -432,11 +497,11 @@ export class Projector {
         heartbeat,
         isRunning,
       );
-      return true;
+      return 'parked';
     }
     if (this.untilMs !== undefined && Date.parse(decoded.event.envelope.occurredAt) > this.untilMs) {
       this.beyondUntil++;
-      return true;
+      return 'beyond_until';
     }
     await this.redriving.get(decoded.aggregateKey)?.catch(() => undefined);
     const isParked = await this.untilStoreAnswers(
@@ -454,7 +519,7 @@ export class Projector {
         heartbeat,
         isRunning,
       );
-      return true;
+      return 'parked';
     }
     let failures = 0;
     let pause = backoffMs;
@@ -472,12 +537,14 @@ export class Projector {
             heartbeat,
             isRunning,
           );
-        } else if (outcome === 'applied') {
-          this.applied++;
-          await this.runFirstApplied(decoded.event);
+          return 'parked';
         }
-        return true;
+        if (outcome !== 'applied') return 'skipped';
+        this.applied++;
+        await this.runFirstApplied(decoded.event);
+        return 'applied';
       } catch (error) {
+        this.options.metrics?.recordStoreError();
         const retriable =
           typeof error === 'object' && error !== null && 'retriable' in error && error.retriable === true;
         if (retriable) {
@@ -494,14 +561,14 @@ export class Projector {
             heartbeat,
             isRunning,
           );
-          return true;
+          return 'parked';
         }
         await this.pause(pause, heartbeat);
         pause = Math.min(pause * 2, maxBackoffMs);
       }
     }
     // Stopped before the event was applied: its offset must not be committed.
-    return false;
+    return undefined;
   }
 
   private async runFirstApplied(event: ProjectedEvent): Promise<void> {
@@ -531,6 +598,7 @@ export class Projector {
         return result;
       } catch (error) {
         if (!isRunning()) throw error;
+        this.options.metrics?.recordStoreError();
         if (this.storeAvailable) logger.warn({ err: error }, 'store unavailable; waiting');
         this.storeAvailable = false;
         await this.pause(pause, heartbeat);
@@ -579,6 +647,7 @@ export class Projector {
     });
     await this.untilStoreAnswers(() => this.options.parked.park(aggregateKey, reason), heartbeat, isRunning);
     this.deadLettered++;
+    this.options.metrics?.recordDeadLetter();
     this.options.logger.error(
       { aggregate: aggregateKey, topic, partition, offset: message.offset, reason },
       'event parked',

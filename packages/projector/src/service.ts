@@ -4,10 +4,12 @@ import { createHttpApp, listen, parseInput, type ReadinessCheck, withTimeout } f
 import { createKafkaClients, type KafkaSettings } from '@cqrs-shop/kafka';
 import type { Lifecycle } from '@cqrs-shop/lifecycle';
 import type { Logger } from '@cqrs-shop/logging';
+import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { describeTargets, type TargetCatalog, type TargetRecord } from '@cqrs-shop/read-models';
 import { ensureLiveTarget, LiveTarget } from './live-target.js';
+import { ProjectorMetrics, registerVersionMetrics } from './metrics.js';
 import type { ProjectedEvent, ProjectionTargets } from './types.js';
 
 /** The settings every projector service shares; `defaultGroupId` names its consumer group. */
@@ -135,7 +137,7 @@ export interface ProjectorServiceOptions {
 /**
  * Everything a projector service does besides its store: consume its topics with the runtime
  * into the live version of its read model (following the pointer when a rebuild moves it), and
- * serve `/healthz`, `/readyz`, `/projection` and `/projection/redrive`. Resources are registered
+ * serve `/healthz`, `/readyz`, `/metrics`, `/projection` and `/projection/redrive`. Resources are registered
  * on the lifecycle, so SIGTERM closes them in order.
  */
 export async function startProjectorService(options: ProjectorServiceOptions): Promise<LiveTarget> {
@@ -144,7 +146,9 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
   lifecycle.onStop('kafka clients', () => kafka.close());
   const topics = eventTopics(config.kafka.topicPrefix);
   const version = await ensureLiveTarget(targets.catalog, config.projector.groupId);
-  const live = new LiveTarget({
+  const registry = createMetricsRegistry();
+  const metrics = new ProjectorMetrics(registry, name, () => live.status());
+  const live: LiveTarget = new LiveTarget({
     targets,
     logger,
     pollMs: config.projector.targetPollMs,
@@ -165,13 +169,19 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
       },
       sessionTimeoutMs: config.projector.sessionTimeoutMs,
       partitionsConcurrently: config.projector.partitionsConcurrently,
+      metrics,
     },
+  });
+  registerVersionMetrics(registry, name, {
+    catalog: () => withTimeout(describeCatalog(targets.catalog), 1_000, 'the store'),
+    parked: () => (live.parked ? withTimeout(live.parked.list(), 1_000, 'the store') : Promise.resolve([])),
   });
   await live.start(version);
   lifecycle.onStop('projector', () => live.stop());
   const app = createHttpApp({
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    metrics: registry,
     readiness: [options.readiness],
     routes: projectionRoutes(live, targets),
   });

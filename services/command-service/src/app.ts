@@ -1,7 +1,9 @@
 import { createHttpApp } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
+import type { MetricsRegistry } from '@cqrs-shop/telemetry';
 import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
+import { CommandMetrics } from './application/command-metrics.js';
 import { createCommandExecutor } from './application/execute.js';
 import { commandApiDocument } from './http/openapi.js';
 import { refusalResponse } from './http/problems.js';
@@ -15,20 +17,27 @@ export interface CommandApiOptions {
   readonly bodyLimitBytes: number;
   /** How long an Idempotency-Key is remembered. */
   readonly idempotencyTtlMs: number;
+  /** Served at /metrics, with the command series added. */
+  readonly metrics?: MetricsRegistry;
 }
 
-/** The command API as an express app: commands, `/openapi.json`, `/healthz` and `/readyz` (MySQL). */
+/**
+ * The command API as an express app: commands, `/openapi.json`, `/healthz`, `/readyz` (MySQL)
+ * and, given a registry, `/metrics`.
+ */
 export function createCommandApi(options: CommandApiOptions): Express {
   const executor = createCommandExecutor({
     pool: options.pool,
     logger: options.logger,
     refusal: refusalResponse,
     idempotencyTtlMs: options.idempotencyTtlMs,
+    ...(options.metrics ? { metrics: new CommandMetrics(options.metrics) } : {}),
   });
   const openApi = commandApiDocument(API_VERSION);
   return createHttpApp({
     logger: options.logger,
     bodyLimitBytes: options.bodyLimitBytes,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     readiness: [
       {
         name: 'mysql',

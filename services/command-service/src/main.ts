@@ -1,5 +1,8 @@
+// First: tracing must be set up before the libraries it instruments are loaded.
+import { telemetry } from './telemetry.js';
 import { listen } from '@cqrs-shop/http';
 import { runService } from '@cqrs-shop/lifecycle';
+import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { purgeExpiredIdempotencyKeys } from './adapters/mysql/idempotency.js';
 import { migrate } from './adapters/mysql/migrations.js';
 import { createWriteModelPool } from './adapters/mysql/pool.js';
@@ -10,6 +13,8 @@ void runService({
   name: 'command-service',
   loadConfig: () => loadCommandServiceConfig(process.env),
   async start({ config, logger, lifecycle }) {
+    // Registered first, so closed last: spans of the shutdown itself are still sent.
+    lifecycle.onStop('telemetry', telemetry.shutdown);
     if (config.commands.migrateOnStart) {
       const { host, port, user, password, database } = config.mysql;
       await migrate({ host, port, user, password, database }, logger);
@@ -21,6 +26,7 @@ void runService({
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
       idempotencyTtlMs: config.commands.idempotencyTtlMs,
+      metrics: createMetricsRegistry(),
     });
     // Expired keys are also replaced when reused; this keeps the table from growing without bound.
     const purge = setInterval(() => {

@@ -1,11 +1,15 @@
+// First: tracing must be set up before the libraries it instruments are loaded.
+import { telemetry } from './telemetry.js';
 import { eventTopics } from '@cqrs-shop/events';
 import { createHttpApp, listen } from '@cqrs-shop/http';
 import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
 import { runService } from '@cqrs-shop/lifecycle';
+import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { createPool } from 'mysql2/promise';
 import { loadRelayConfig } from './config.js';
 import { Leadership } from './leadership.js';
 import { OutboxStore } from './outbox-store.js';
+import { RelayMetrics } from './relay-metrics.js';
 import { OutboxRelay } from './relay.js';
 import { RelayStats } from './stats.js';
 
@@ -13,6 +17,8 @@ void runService({
   name: 'outbox-relay',
   loadConfig: () => loadRelayConfig(process.env),
   async start({ config, logger, lifecycle }) {
+    // Registered first, so closed last: spans of the shutdown itself are still sent.
+    lifecycle.onStop('telemetry', telemetry.shutdown);
     const pool = createPool({
       host: config.mysql.host,
       port: config.mysql.port,
@@ -44,12 +50,14 @@ void runService({
 
     const store = new OutboxStore(pool);
     const stats = new RelayStats();
+    const metrics = createMetricsRegistry();
     const leadership = new Leadership(config.mysql, logger);
     const relay = new OutboxRelay({
       store,
       leadership,
       kafka,
       stats,
+      metrics: new RelayMetrics(metrics, stats),
       logger,
       settings: { ...config.relay, topicPrefix: config.kafka.topicPrefix },
     });
@@ -61,7 +69,8 @@ void runService({
       void store
         .backlog()
         .then((backlog) => {
-          stats.backlog = backlog;
+          stats.backlog = backlog.rows;
+          stats.oldestUnpublishedAt = backlog.oldestAt;
         })
         .catch((error: unknown) => {
           logger.warn({ err: error }, 'could not count the backlog');
@@ -81,6 +90,7 @@ void runService({
     const app = createHttpApp({
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      metrics,
       readiness: [
         {
           name: 'mysql',

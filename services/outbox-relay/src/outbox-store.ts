@@ -88,11 +88,12 @@ export class OutboxStore {
     }
   }
 
-  async backlog(): Promise<number> {
+  /** Rows not published yet, and when the oldest of them was written (null when there is none). */
+  async backlog(): Promise<{ rows: number; oldestAt: Date | null }> {
     const [[row]] = await this.pool.query<RowDataPacket[]>(
-      'SELECT COUNT(*) AS backlog FROM outbox WHERE published_at IS NULL',
+      'SELECT COUNT(*) AS backlog, MIN(occurred_at) AS oldest FROM outbox WHERE published_at IS NULL',
     );
-    return Number(row?.backlog ?? 0);
+    return { rows: Number(row?.backlog ?? 0), oldestAt: (row?.oldest as Date | null | undefined) ?? null };
   }
 
   /** Deletes published rows older than `ageMs`, a bounded number per call. */

@@ -2,9 +2,19 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { eventTopics, isAggregateType, isEventType, toKafkaHeaders } from '@cqrs-shop/events';
 import type { KafkaClients } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
+import {
+  contextOf,
+  markFailed,
+  SPAN_ATTRIBUTES,
+  SpanKind,
+  type Span,
+  startSpan,
+  traceparentOf,
+} from '@cqrs-shop/telemetry';
 import { type Admin, type Message, Partitioners, type Producer } from 'kafkajs';
 import type { Leadership } from './leadership.js';
 import type { OutboxRow, OutboxStore, SendIntent } from './outbox-store.js';
+import type { RelayMetrics } from './relay-metrics.js';
 import type { RelayStats } from './stats.js';
 
 export interface RelaySettings {
@@ -39,6 +49,7 @@ export class OutboxRelay {
       kafka: KafkaClients;
       settings: RelaySettings;
       stats: RelayStats;
+      metrics?: RelayMetrics;
       logger: Logger;
     },
   ) {
@@ -70,6 +81,7 @@ export class OutboxRelay {
           idleMs = Math.min(idleMs * 2, settings.idleMaxMs);
         }
       } catch (error) {
+        this.deps.metrics?.recordError();
         logger.error({ err: error }, 'relay batch failed; stepping down and retrying');
         await this.stepDown('error');
         await delay(Math.min(1_000, settings.standbyPollMs), undefined, { signal }).catch(() => undefined);
@@ -134,13 +146,44 @@ export class OutboxRelay {
     return offsets;
   }
 
-  private toMessage(row: OutboxRow): { topic: string; message: Message } {
+  /**
+   * A span per event, in the trace of the command that wrote it (its context is stored with the
+   * outbox row). It starts when the relay picks the row up, so the trace shows the wait since the
+   * commit, and ends when Kafka acknowledges; its context travels on as the `traceparent` header.
+   */
+  private publishSpan(
+    row: OutboxRow,
+    topic: string,
+    now: number,
+  ): { span: Span; traceparent: string | null } {
+    const { span, context } = startSpan(`publish ${row.eventType}`, {
+      kind: SpanKind.PRODUCER,
+      parent: contextOf(row.traceparent),
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': topic,
+        'messaging.kafka.message.key': row.aggregateId,
+        [SPAN_ATTRIBUTES.eventId]: row.eventId,
+        [SPAN_ATTRIBUTES.eventType]: row.eventType,
+        [SPAN_ATTRIBUTES.commandId]: row.commandId,
+        [SPAN_ATTRIBUTES.aggregateId]: row.aggregateId,
+        'outbox.position': row.position,
+        [SPAN_ATTRIBUTES.waitedMs]: now - row.occurredAt.getTime(),
+      },
+    });
+    // Untraced, the stored traceparent is passed on as it is.
+    return { span, traceparent: traceparentOf(context) ?? row.traceparent };
+  }
+
+  private toMessage(row: OutboxRow, now: number): { topic: string; message: Message; span: Span } {
     if (!isEventType(row.eventType) || !isAggregateType(row.aggregateType)) {
       throw new Error(
         `outbox row ${row.position} has unknown event type ${row.eventType} or aggregate type ${row.aggregateType}`,
       );
     }
     const topic = this.topics[row.aggregateType] ?? '';
+    const { span, traceparent } = this.publishSpan(row, topic, now);
     const headers = toKafkaHeaders({
       eventId: row.eventId,
       eventType: row.eventType,
@@ -152,7 +195,7 @@ export class OutboxRelay {
       correlationId: row.correlationId,
       causationId: row.causationId,
       schemaFingerprint: row.schemaFingerprint,
-      ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
+      ...(traceparent === null ? {} : { traceparent }),
     });
     // The partition is chosen here, with the producer's own partitioner, so it can be recorded
     // in the intent before sending.
@@ -168,7 +211,8 @@ export class OutboxRelay {
     );
     const keyed = { key: row.aggregateId, value: row.payload, headers };
     const partition = partitionOf({ topic, partitionMetadata, message: keyed });
-    return { topic, message: { ...keyed, partition } };
+    span.setAttribute('messaging.destination.partition.id', String(partition));
+    return { topic, message: { ...keyed, partition }, span };
   }
 
   /** Publishes the next batch; returns how many rows it published. */
@@ -179,24 +223,37 @@ export class OutboxRelay {
     const rows = await store.pending(settings.batchSize);
     if (rows.length === 0) return 0;
 
-    const messages = rows.map((row) => ({ row, ...this.toMessage(row) }));
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, message } of messages) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
-    await store.recordIntent({
-      rows: messages.map(({ row, topic, message }) => ({
-        position: row.position,
-        topic,
-        partition: message.partition ?? 0,
-      })),
-      endOffsets: await this.endOffsets(this.requireAdmin(), [...byTopic.keys()]),
-    });
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
-    });
+    const pickedAt = Date.now();
+    const messages: { row: OutboxRow; topic: string; message: Message; span: Span }[] = [];
+    try {
+      for (const row of rows) messages.push({ row, ...this.toMessage(row, pickedAt) });
+      const byTopic = new Map<string, Message[]>();
+      for (const { topic, message } of messages) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+      await store.recordIntent({
+        rows: messages.map(({ row, topic, message }) => ({
+          position: row.position,
+          topic,
+          partition: message.partition ?? 0,
+        })),
+        endOffsets: await this.endOffsets(this.requireAdmin(), [...byTopic.keys()]),
+      });
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+      });
+    } catch (error) {
+      for (const { span } of messages) markFailed(span, error);
+      throw error;
+    } finally {
+      for (const { span } of messages) span.end();
+    }
     const acknowledgedAt = Date.now();
     await store.markPublished(rows.map((row) => row.position));
-    for (const row of rows) stats.recordLag(acknowledgedAt - row.occurredAt.getTime());
+    for (const row of rows) {
+      const lagMs = acknowledgedAt - row.occurredAt.getTime();
+      stats.recordLag(lagMs);
+      this.deps.metrics?.recordPublished(row.eventType, lagMs);
+    }
     stats.published += rows.length;
     stats.batches += 1;
     return rows.length;

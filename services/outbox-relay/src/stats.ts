@@ -5,6 +5,8 @@ export class RelayStats {
   published = 0;
   batches = 0;
   backlog = 0;
+  /** When the oldest unpublished row was written, as last counted; null when none waits. */
+  oldestUnpublishedAt: Date | null = null;
   leader = false;
 
   constructor(private readonly window = 10_000) {}

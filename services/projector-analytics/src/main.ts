@@ -1,3 +1,5 @@
+// First: tracing must be set up before the libraries it instruments are loaded.
+import { telemetry } from './telemetry.js';
 import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
 import { Redis } from 'ioredis';
@@ -8,6 +10,8 @@ void runService({
   name: 'projector-analytics',
   loadConfig: () => loadAnalyticsConfig(process.env),
   async start({ config, logger, lifecycle }) {
+    // Registered first, so closed last: spans of the shutdown itself are still sent.
+    lifecycle.onStop('telemetry', telemetry.shutdown);
     const redis = new Redis(config.redis.url, { lazyConnect: true });
     await redis.connect();
     lifecycle.onStop('redis', async () => {

@@ -1,3 +1,5 @@
+// First: tracing must be set up before the libraries it instruments are loaded.
+import { telemetry } from './telemetry.js';
 import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
 import { MongoClient } from 'mongodb';
@@ -8,6 +10,8 @@ void runService({
   name: 'projector-order-history',
   loadConfig: () => loadOrderHistoryConfig(process.env),
   async start({ config, logger, lifecycle }) {
+    // Registered first, so closed last: spans of the shutdown itself are still sent.
+    lifecycle.onStop('telemetry', telemetry.shutdown);
     const client = new MongoClient(config.mongodb.url, { serverSelectionTimeoutMS: 5_000 });
     await client.connect();
     lifecycle.onStop('mongodb', () => client.close());

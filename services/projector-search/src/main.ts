@@ -1,3 +1,5 @@
+// First: tracing must be set up before the libraries it instruments are loaded.
+import { telemetry } from './telemetry.js';
 import { Client } from '@elastic/elasticsearch';
 import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
@@ -8,6 +10,8 @@ void runService({
   name: 'projector-search',
   loadConfig: () => loadSearchConfig(process.env),
   async start({ config, logger, lifecycle }) {
+    // Registered first, so closed last: spans of the shutdown itself are still sent.
+    lifecycle.onStop('telemetry', telemetry.shutdown);
     const es = new Client({ node: config.elasticsearch.url, requestTimeout: 10_000 });
     lifecycle.onStop('elasticsearch', () => es.close());
     await startProjectorService({

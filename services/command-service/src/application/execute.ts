@@ -1,9 +1,11 @@
-import type { Logger } from '@cqrs-shop/logging';
+import { type Logger, withLogContext } from '@cqrs-shop/logging';
+import { activeSpan, inSpan, SPAN_ATTRIBUTES, SpanKind, traceparentOf } from '@cqrs-shop/telemetry';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { type AuditEntry, recordAudit } from '../adapters/mysql/audit.js';
 import { claimIdempotencyKey, recordIdempotentResponse } from '../adapters/mysql/idempotency.js';
 import { appendToOutbox } from '../adapters/mysql/outbox.js';
 import { inTransaction } from '../adapters/mysql/transactions.js';
+import type { CommandMetrics } from './command-metrics.js';
 import type { Effect } from './handlers.js';
 
 /** Who sent a command, and how to trace it. */
@@ -28,6 +30,8 @@ export interface CommandResponse {
   readonly replayed: boolean;
   /** Extra response headers of a refusal (e.g. the current version's ETag). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The problem code of a refusal made now (a replayed refusal has none). */
+  readonly problemCode?: string;
 }
 
 /** Turns a refusal into a response; returns undefined for errors that are not refusals (bugs, outages). */
@@ -65,6 +69,7 @@ export function createCommandExecutor(deps: {
   refusal: RefusalResponder;
   /** How long an Idempotency-Key is remembered. */
   idempotencyTtlMs: number;
+  metrics?: CommandMetrics;
 }): CommandExecutor {
   const audit = (
     metadata: CommandMetadata,
@@ -84,97 +89,154 @@ export function createCommandExecutor(deps: {
     ...outcome,
   });
 
-  return {
-    async execute(metadata, work, respond) {
-      try {
-        return await inTransaction(deps.pool, async (connection) => {
-          if (metadata.idempotency) {
-            const claim = await claimIdempotencyKey(
-              connection,
-              metadata.idempotency.key,
-              metadata.idempotency.requestHash,
-              deps.idempotencyTtlMs,
-            );
-            if (claim.kind === 'mismatch') throw new IdempotencyKeyReused(metadata.idempotency.key);
-            if (claim.kind === 'replay') {
-              await recordAudit(
-                connection,
-                audit(metadata, {
-                  aggregateType: null,
-                  aggregateId: null,
-                  outcome: 'replayed',
-                  statusCode: claim.statusCode,
-                  problemCode: null,
-                  detail: null,
-                }),
-              );
-              return { status: claim.statusCode, body: claim.body, replayed: true };
-            }
-          }
-          const effect = await work(connection);
-          await appendToOutbox(connection, effect.events, metadata);
-          const response = respond(effect);
-          await recordAudit(
+  const run = async <S>(
+    metadata: CommandMetadata,
+    work: (connection: PoolConnection) => Promise<Effect<S>>,
+    respond: (effect: Effect<S>) => { status: number; body: unknown },
+  ): Promise<CommandResponse> => {
+    try {
+      return await inTransaction(deps.pool, async (connection) => {
+        if (metadata.idempotency) {
+          const claim = await claimIdempotencyKey(
             connection,
-            audit(metadata, {
-              aggregateType: effect.aggregateType,
-              aggregateId: effect.aggregateId,
-              outcome: 'accepted',
-              statusCode: response.status,
-              problemCode: null,
-              detail: null,
-            }),
+            metadata.idempotency.key,
+            metadata.idempotency.requestHash,
+            deps.idempotencyTtlMs,
           );
-          if (metadata.idempotency) {
+          if (claim.kind === 'mismatch') throw new IdempotencyKeyReused(metadata.idempotency.key);
+          if (claim.kind === 'replay') {
+            await recordAudit(
+              connection,
+              audit(metadata, {
+                aggregateType: null,
+                aggregateId: null,
+                outcome: 'replayed',
+                statusCode: claim.statusCode,
+                problemCode: null,
+                detail: null,
+              }),
+            );
+            return { status: claim.statusCode, body: claim.body, replayed: true };
+          }
+        }
+        const effect = await work(connection);
+        activeSpan()?.setAttributes({
+          [SPAN_ATTRIBUTES.aggregateType]: effect.aggregateType,
+          [SPAN_ATTRIBUTES.aggregateId]: effect.aggregateId,
+        });
+        await inSpan('outbox write', { attributes: { 'outbox.events': effect.events.length } }, () =>
+          // The outbox rows carry this span's context, so that the relay and the projectors
+          // continue the command's trace; untraced, the caller's traceparent is passed on.
+          appendToOutbox(connection, effect.events, {
+            ...metadata,
+            traceparent: traceparentOf() ?? metadata.traceparent,
+          }),
+        );
+        const response = respond(effect);
+        await recordAudit(
+          connection,
+          audit(metadata, {
+            aggregateType: effect.aggregateType,
+            aggregateId: effect.aggregateId,
+            outcome: 'accepted',
+            statusCode: response.status,
+            problemCode: null,
+            detail: null,
+          }),
+        );
+        if (metadata.idempotency) {
+          await recordIdempotentResponse(
+            connection,
+            metadata.idempotency.key,
+            response.status,
+            response.body,
+          );
+        }
+        return { ...response, replayed: false };
+      });
+    } catch (error) {
+      const refusal = deps.refusal(error);
+      if (!refusal) throw error;
+      await inTransaction(deps.pool, async (connection) => {
+        await recordAudit(
+          connection,
+          audit(metadata, {
+            aggregateType: null,
+            aggregateId: null,
+            outcome: 'rejected',
+            statusCode: refusal.status,
+            problemCode: refusal.problemCode,
+            detail: error instanceof Error ? error.message : null,
+          }),
+        );
+        // A reused key is not this request's to remember: it belongs to the first request.
+        if (metadata.idempotency && !(error instanceof IdempotencyKeyReused)) {
+          const claim = await claimIdempotencyKey(
+            connection,
+            metadata.idempotency.key,
+            metadata.idempotency.requestHash,
+            deps.idempotencyTtlMs,
+          );
+          if (claim.kind === 'claimed') {
             await recordIdempotentResponse(
               connection,
               metadata.idempotency.key,
-              response.status,
-              response.body,
+              refusal.status,
+              refusal.body,
             );
           }
-          return { ...response, replayed: false };
-        });
-      } catch (error) {
-        const refusal = deps.refusal(error);
-        if (!refusal) throw error;
-        await inTransaction(deps.pool, async (connection) => {
-          await recordAudit(
-            connection,
-            audit(metadata, {
-              aggregateType: null,
-              aggregateId: null,
-              outcome: 'rejected',
-              statusCode: refusal.status,
-              problemCode: refusal.problemCode,
-              detail: error instanceof Error ? error.message : null,
-            }),
-          );
-          // A reused key is not this request's to remember: it belongs to the first request.
-          if (metadata.idempotency && !(error instanceof IdempotencyKeyReused)) {
-            const claim = await claimIdempotencyKey(
-              connection,
-              metadata.idempotency.key,
-              metadata.idempotency.requestHash,
-              deps.idempotencyTtlMs,
-            );
-            if (claim.kind === 'claimed') {
-              await recordIdempotentResponse(
-                connection,
-                metadata.idempotency.key,
-                refusal.status,
-                refusal.body,
-              );
+        }
+      }).catch((auditError: unknown) => {
+        deps.logger.error(
+          { err: auditError, commandId: metadata.commandId },
+          'could not audit a refused command',
+        );
+      });
+      return {
+        status: refusal.status,
+        body: refusal.body,
+        replayed: false,
+        headers: refusal.headers,
+        problemCode: refusal.problemCode,
+      };
+    }
+  };
+
+  return {
+    execute(metadata, work, respond) {
+      const started = process.hrtime.bigint();
+      return withLogContext({ commandId: metadata.commandId, correlationId: metadata.correlationId }, () =>
+        inSpan(
+          `command ${metadata.commandType}`,
+          {
+            kind: SpanKind.INTERNAL,
+            attributes: {
+              [SPAN_ATTRIBUTES.commandType]: metadata.commandType,
+              [SPAN_ATTRIBUTES.commandId]: metadata.commandId,
+              [SPAN_ATTRIBUTES.correlationId]: metadata.correlationId,
+            },
+          },
+          async (span) => {
+            try {
+              const response = await run(metadata, work, respond);
+              const outcome = deps.metrics?.observe(metadata.commandType, response, elapsedSeconds(started));
+              span.setAttributes({
+                [SPAN_ATTRIBUTES.outcome]: outcome ?? String(response.status),
+                'http.response.status_code': response.status,
+                'idempotent.replayed': response.replayed,
+              });
+              return response;
+            } catch (error) {
+              deps.metrics?.observeFailure(metadata.commandType, elapsedSeconds(started));
+              throw error;
             }
-          }
-        }).catch((auditError: unknown) => {
-          deps.logger.error(
-            { err: auditError, commandId: metadata.commandId },
-            'could not audit a refused command',
-          );
-        });
-        return { status: refusal.status, body: refusal.body, replayed: false, headers: refusal.headers };
-      }
+          },
+        ),
+      );
     },
   };
+}
+
+function elapsedSeconds(since: bigint): number {
+  return Number(process.hrtime.bigint() - since) / 1e9;
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { consistencyToken } from '@cqrs-shop/events';
 import { HttpProblem, parseInput, PROBLEM_CONTENT_TYPE } from '@cqrs-shop/http';
+import { traceIdsOf } from '@cqrs-shop/telemetry';
 import type { Express, Request, Response } from 'express';
 import type { PoolConnection } from 'mysql2/promise';
 import type { z } from 'zod';
@@ -266,6 +267,9 @@ export function mountCommandRoutes(app: Express, executor: CommandExecutor): voi
       if (response.replayed) res.set('Idempotent-Replayed', 'true');
       if (response.headers) res.set(response.headers);
       res.set('X-Command-Id', meta.commandId);
+      // Leads from a response to its trace in the trace backend.
+      const traced = traceIdsOf();
+      if (traced) res.set('X-Trace-Id', traced.traceId);
       if (response.status >= 400) res.type(PROBLEM_CONTENT_TYPE);
       res.status(response.status).json(response.body);
     });

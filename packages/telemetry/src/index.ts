@@ -1,0 +1,25 @@
+export {
+  Counter,
+  createMetricsRegistry,
+  Gauge,
+  Histogram,
+  LAG_BUCKETS,
+  LATENCY_BUCKETS,
+  type MetricsRegistry,
+} from './metrics.js';
+export { packageVersion, startTelemetry, type Telemetry, type TelemetryOptions } from './sdk.js';
+export { loadTelemetrySettings, telemetrySection, type TelemetrySettings } from './settings.js';
+export {
+  activeSpan,
+  type Context,
+  contextOf,
+  inSpan,
+  markFailed,
+  type Span,
+  SPAN_ATTRIBUTES,
+  SpanKind,
+  startSpan,
+  suiteTracer,
+  traceIdsOf,
+  traceparentOf,
+} from './spans.js';

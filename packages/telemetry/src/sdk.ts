@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import { ConfigError, type Environment } from '@cqrs-shop/config';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
+import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { loadTelemetrySettings, type TelemetrySettings } from './settings.js';
+
+/** Exit status for a configuration error (EX_CONFIG in sysexits.h), as for the services' own settings. */
+const EXIT_CONFIG = 78;
+
+/** Probes, scrapes and status polls: frequent, uninteresting, and they would drown the real traces. */
+const UNTRACED_PATHS = new Set([
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/projection',
+  '/projections',
+  '/ops/settings',
+]);
+
+export interface TelemetryOptions {
+  /** `service.name` of every span, unless OTEL_SERVICE_NAME says otherwise. */
+  readonly service: string;
+  readonly version: string;
+  /**
+   * Whether kafkajs is instrumented. The outbox relay turns it off: it sends one batch of
+   * events from many traces at once, and the instrumentation would put every message into the
+   * trace of the batch; the relay starts each message's span in its own command's trace itself.
+   * @default true
+   */
+  readonly instrumentKafka?: boolean;
+  readonly env?: Environment;
+}
+
+export interface Telemetry {
+  /** Whether spans are exported. */
+  readonly tracing: boolean;
+  /** Sends the spans still buffered; called last on shutdown. */
+  readonly shutdown: () => Promise<void>;
+}
+
+function samplerOf(settings: TelemetrySettings): Sampler {
+  switch (settings.sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(settings.samplerRatio);
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.samplerRatio) });
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+function pathOf(url: string | undefined): string {
+  return (url ?? '').split('?')[0] ?? '';
+}
+
+/**
+ * Starts OpenTelemetry tracing for a service, before the libraries it instruments are loaded:
+ * import the module that calls this first in the service's entry point. With no endpoint
+ * configured it starts nothing, and every span the suite asks for is a free no-op.
+ *
+ * Spans leave in batches on a timer, never on a request's path: an unreachable or slow trace
+ * backend costs dropped spans (the queue is bounded), not slower commands.
+ *
+ * A bad setting ends the process with status 78 and a message naming the variable.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  let settings: TelemetrySettings;
+  try {
+    settings = loadTelemetrySettings(options.env ?? process.env).telemetry;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${options.service}: ${error.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  if (settings.tracesUrl === undefined) return { tracing: false, shutdown: () => Promise.resolve() };
+
+  const exporter = new OTLPTraceExporter({
+    url: settings.tracesUrl,
+    timeoutMillis: settings.exportTimeoutMs,
+  });
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      ...settings.resourceAttributes,
+      [ATTR_SERVICE_NAME]: settings.serviceName ?? options.service,
+      [ATTR_SERVICE_VERSION]: options.version,
+      'service.instance.id': `${hostname()}:${process.pid}`,
+    }),
+    autoDetectResources: false,
+    textMapPropagator: new W3CTraceContextPropagator(),
+    sampler: samplerOf(settings),
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter,
+        maxQueueSize: 8_192,
+        maxExportBatchSize: 512,
+        scheduledDelayMillis: 500,
+        exportTimeoutMillis: settings.exportTimeoutMs,
+      }),
+    ],
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.has(pathOf(request.url)),
+        ignoreOutgoingRequestHook: (request: RequestOptions) =>
+          UNTRACED_PATHS.has(pathOf(request.path ?? '')),
+      }),
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+      new MySQL2Instrumentation(),
+      new MongoDBInstrumentation(),
+      new IORedisInstrumentation(),
+      ...(options.instrumentKafka === false ? [] : [new KafkaJsInstrumentation()]),
+    ],
+  });
+  sdk.start();
+  return { tracing: true, shutdown: () => sdk.shutdown() };
+}
+
+/** The `version` of the package.json one folder above `dir` (a service's dist/), for `service.version`. */
+export function packageVersion(dir: string): string {
+  try {
+    return (
+      (JSON.parse(readFileSync(join(dir, '..', 'package.json'), 'utf8')) as { version?: string }).version ??
+      'unknown'
+    );
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,10 @@
+import { packageVersion, startTelemetry } from '@cqrs-shop/telemetry';
+
+/**
+ * Tracing, started before anything else is loaded so that the libraries it instruments are
+ * traced: main.ts imports this module first.
+ */
+export const telemetry = startTelemetry({
+  service: 'projector-search',
+  version: packageVersion(__dirname),
+});
