@@ -15,3 +15,5 @@ export {
 } from './events.js';
 export { PROJECTOR_READS, SUITE_SERVICES, dropIndices, startSuite } from './suite.js';
 export type { HttpAnswer, ProjectorService, RunningSuite, SuiteService } from './suite.js';
+export { MetricsSnapshot, parsePrometheusText, scrapeMetrics } from './metrics.js';
+export type { MetricSample } from './metrics.js';

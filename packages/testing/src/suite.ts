@@ -71,7 +71,12 @@ async function request<T>(url: string, init: RequestInit = {}): Promise<HttpAnsw
  * start, so a service that is killed and started again is found where it was.
  */
 export async function startSuite(
-  options: { env?: Partial<Record<SuiteService, Record<string, string>>> } = {},
+  options: {
+    /** Settings of one service, on top of the suite's. */
+    env?: Partial<Record<SuiteService, Record<string, string>>>;
+    /** Settings every service gets (tracing's OTEL_* variables, say). */
+    envForAll?: Record<string, string>;
+  } = {},
 ) {
   const database: ScratchDatabase = await createScratchDatabase('shop_test_suite');
   const name = uniqueName('suite');
@@ -103,6 +108,7 @@ export async function startSuite(
     REDIS_KEY_PREFIX: names.keyPrefix,
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: process.env.SUITE_LOG_LEVEL ?? 'warn',
+    ...options.envForAll,
   };
   const serviceEnv = (service: SuiteService): Record<string, string> => ({
     ...env,
