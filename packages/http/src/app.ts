@@ -1,4 +1,4 @@
-import { currentLogFields, type Logger, withLogContext } from '@cqrs-shop/logging';
+import { currentLogContext, currentLogFields, type Logger, withLogContext } from '@cqrs-shop/logging';
 import { Histogram, LATENCY_BUCKETS, type MetricsRegistry } from '@cqrs-shop/telemetry';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
@@ -143,7 +143,8 @@ function requestLog(logger: Logger, durations?: Histogram<'method' | 'route' | '
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     withLogContext({}, () => {
-      const fields = currentLogFields();
+      const { traceId, spanId } = currentLogFields();
+      const ids = currentLogContext();
       res.on('finish', () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         // The route's pattern, not the path, so that ids do not make a series each.
@@ -152,7 +153,9 @@ function requestLog(logger: Logger, durations?: Histogram<'method' | 'route' | '
           : 'unmatched';
         durations?.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
         const entry = {
-          ...fields,
+          ...ids,
+          traceId,
+          spanId,
           method: req.method,
           path: req.path,
           status: res.statusCode,

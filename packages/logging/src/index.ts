@@ -27,6 +27,14 @@ export function addToLogContext(ids: LogContext): void {
   Object.assign(logContext.getStore() ?? {}, ids);
 }
 
+/**
+ * The current log context itself, which {@link addToLogContext} may still add to; for a line
+ * written later, outside of it (when a response has finished, say).
+ */
+export function currentLogContext(): Readonly<LogContext> | undefined {
+  return logContext.getStore();
+}
+
 /** The ids of the current log context, and of the active trace span: what a line should carry. */
 export function currentLogFields(): LogContext & { traceId?: string; spanId?: string } {
   const span = trace.getActiveSpan()?.spanContext();

@@ -1,4 +1,4 @@
-import { type Logger, withLogContext } from '@cqrs-shop/logging';
+import { addToLogContext, type Logger, withLogContext } from '@cqrs-shop/logging';
 import { activeSpan, inSpan, SPAN_ATTRIBUTES, SpanKind, traceparentOf } from '@cqrs-shop/telemetry';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { type AuditEntry, recordAudit } from '../adapters/mysql/audit.js';
@@ -205,7 +205,10 @@ export function createCommandExecutor(deps: {
   return {
     execute(metadata, work, respond) {
       const started = process.hrtime.bigint();
-      return withLogContext({ commandId: metadata.commandId, correlationId: metadata.correlationId }, () =>
+      const ids = { commandId: metadata.commandId, correlationId: metadata.correlationId };
+      // Also on the request's own log line, written when the response has finished.
+      addToLogContext(ids);
+      return withLogContext(ids, () =>
         inSpan(
           `command ${metadata.commandType}`,
           {
