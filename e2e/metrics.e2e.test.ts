@@ -12,7 +12,7 @@ import {
   waitFor,
 } from '@cqrs-shop/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { succeed, suiteForTests } from './support';
+import { cqrs, succeed, suiteForTests } from './support';
 
 const PROJECTIONS = {
   'projector-order-history': 'order-history',
@@ -216,6 +216,39 @@ describe('/metrics of every service after a known workload (real processes and s
         parkedAggregates: after[service].sum('shop_projection_parked_aggregates', { projection }),
       }).toEqual({ service, deadLetters: 1, parkedEvents: 1, parkedAggregates: 1 });
     }
+  });
+
+  it('show a rebuild: its progress, speed and duration, and the version that went live', async () => {
+    const suite = running();
+    const rebuilt = await cqrs(suite, ['projections', 'rebuild', 'analytics', '--json']);
+    // (It re-parks the poison event of the test before: its log says so on stderr.)
+    expect({ code: rebuilt.code, stderr: rebuilt.code === 0 ? '' : rebuilt.stderr }).toEqual({
+      code: 0,
+      stderr: '',
+    });
+    const service = 'projector-analytics';
+    const projection = 'analytics';
+    let metrics = await scrapeMetrics(suite.url(service));
+    // The projector follows the pointer within a second; the version series come from the store.
+    await waitFor('the projector to report version 2 live', async () => {
+      metrics = await scrapeMetrics(suite.url(service));
+      return metrics.sum('shop_projection_live_version', { projection }) === 2;
+    });
+    expect({
+      progress: metrics.sum('shop_projection_rebuild_progress_ratio', { projection, version: '2' }),
+      live: metrics.sum('shop_projection_version_state', { projection, version: '2', state: 'live' }),
+      retired: metrics.sum('shop_projection_version_state', { projection, version: '1', state: 'retired' }),
+    }).toEqual({ progress: 1, live: 1, retired: 1 });
+    expect(
+      metrics.sum('shop_projection_rebuild_duration_seconds', { projection, version: '2' }),
+    ).toBeGreaterThan(0);
+    expect(
+      metrics.sum('shop_projection_rebuild_events_per_second', { projection, version: '2' }),
+    ).toBeGreaterThan(0);
+    // Version 1 was made by the first start, not rebuilt: it has no rebuild series.
+    expect(metrics.matching('shop_projection_rebuild_progress_ratio', { projection, version: '1' })).toEqual(
+      [],
+    );
   });
 
   it('export every metric the alerting rules use', async () => {
