@@ -1,6 +1,7 @@
 // Asks one server of the local stack a real question with the client library the services
-// use, and exits 0 when it answers. Connection settings come from the stack's environment.
-//   node infra/local/probe.mts <mariadb|kafka|elasticsearch|mongodb|redis>
+// use (plain HTTP for the trace backend), and exits 0 when it answers. Connection settings come
+// from the stack's environment.
+//   node infra/local/probe.mts <mariadb|kafka|elasticsearch|mongodb|redis|zipkin|otelcol>
 import elasticsearch from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
@@ -88,7 +89,29 @@ const probes: Record<string, () => Promise<void>> = {
       await client.close();
     }
   },
+
+  async zipkin() {
+    await expectOk(fetch(`${setting('ZIPKIN_URL')}/health`, { signal: AbortSignal.timeout(TIMEOUT_MS) }));
+  },
+
+  // An export request with no spans in it: the collector accepts it without sending anything on.
+  async otelcol() {
+    await expectOk(
+      fetch(`${setting('OTEL_EXPORTER_OTLP_ENDPOINT')}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      }),
+    );
+  },
 };
+
+async function expectOk(request: Promise<Response>): Promise<void> {
+  const response = await request;
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`HTTP ${response.status} from ${response.url}`);
+}
 
 const name = process.argv[2] ?? '';
 const probe = probes[name];

@@ -102,7 +102,7 @@ describe('infra/local/stack', () => {
     const outcome = await stack(['up', 'cassandra'], { STACK_HOME: stackHome });
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toContain(
-      "unknown server 'cassandra' (known: mariadb redis postgres mongodb kafka elasticsearch)",
+      "unknown server 'cassandra' (known: mariadb redis postgres mongodb kafka elasticsearch zipkin otelcol)",
     );
   });
 });
