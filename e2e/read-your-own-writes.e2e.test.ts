@@ -250,6 +250,7 @@ describe('the query gateway over the whole suite (real processes and stores)', (
         healthy: true,
         reachable: true,
         lagEvents: expect.any(Number) as number,
+        applied: expect.any(Number) as number,
         deadLettered: 0,
         parkedAggregates: 0,
       });

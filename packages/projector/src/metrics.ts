@@ -46,6 +46,9 @@ export class ProjectorMetrics {
       labelNames: ['projection'],
       registers,
     });
+    // Present from the start at 0, so that increase() over a window sees the first one too.
+    this.deadLetters.inc({ projection }, 0);
+    this.storeErrors.inc({ projection }, 0);
     const partitionGauge = (
       name: string,
       help: string,

@@ -35,6 +35,8 @@ const gatewaySection = section(
     }),
     /** How often the projectors' lag is fetched for the freshness headers. @default 1s */
     GATEWAY_LAG_REFRESH: variable.duration({ default: 1_000, max: 60_000 }),
+    /** Link from `GET /ops` to a command's trace: a URL with `{commandId}` in it. @default (none) */
+    TRACE_SEARCH_URL_TEMPLATE: variable.url({ protocols: ['http:', 'https:'], default: '' }),
   },
   (v) => ({
     consistencyWaitMs: v.GATEWAY_CONSISTENCY_WAIT,
@@ -48,6 +50,7 @@ const gatewaySection = section(
       analytics: v.ANALYTICS_PROJECTOR_URL,
     },
     lagRefreshMs: v.GATEWAY_LAG_REFRESH,
+    traceSearchUrlTemplate: v.TRACE_SEARCH_URL_TEMPLATE === '' ? undefined : v.TRACE_SEARCH_URL_TEMPLATE,
   }),
   (v) => [
     ...(/^[A-Z]{3}$/.test(v.GATEWAY_DEFAULT_CURRENCY)
@@ -59,6 +62,14 @@ const gatewaySection = section(
           {
             variable: 'GATEWAY_CONSISTENCY_WAIT',
             message: 'must not be longer than GATEWAY_CONSISTENCY_MAX_WAIT',
+          },
+        ]),
+    ...(v.TRACE_SEARCH_URL_TEMPLATE === '' || v.TRACE_SEARCH_URL_TEMPLATE.includes('{commandId}')
+      ? []
+      : [
+          {
+            variable: 'TRACE_SEARCH_URL_TEMPLATE',
+            message: 'must contain {commandId}, where the command id goes',
           },
         ]),
   ],

@@ -1,11 +1,15 @@
+// First: tracing must be set up before the libraries it instruments are loaded.
+import { telemetry } from './telemetry.js';
 import { Client as ElasticsearchClient, errors as elasticsearchErrors } from '@elastic/elasticsearch';
 import { listen } from '@cqrs-shop/http';
 import { runService } from '@cqrs-shop/lifecycle';
+import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { SearchReader } from '@cqrs-shop/read-models';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { createQueryApi } from './app.js';
 import { loadGatewayConfig } from './config.js';
+import { GatewayMetrics } from './gateway-metrics.js';
 import { ProjectionStatusMonitor } from './projection-status.js';
 import { ReaderDirectory } from './read-model-directory.js';
 import { SearchVisibility } from './search-visibility.js';
@@ -22,6 +26,8 @@ void runService({
   name: 'query-gateway',
   loadConfig: () => loadGatewayConfig(process.env),
   async start({ config, logger, lifecycle }) {
+    // Registered first, so closed last: spans of the shutdown itself are still sent.
+    lifecycle.onStop('telemetry', telemetry.shutdown);
     const { storeTimeoutMs, storeCooldownMs } = config.gateway;
     // No store is awaited at start: the gateway serves what it can and reconnects on its own.
     const mongo = new MongoClient(config.mongodb.url, {
@@ -63,6 +69,12 @@ void runService({
     });
 
     const search = new SearchReader(es, config.elasticsearch.indexPrefix, 'live');
+    const guards = {
+      'order-history': new StoreGuard('order-history', storeTimeoutMs, storeCooldownMs),
+      search: new StoreGuard('search', storeTimeoutMs, storeCooldownMs, isElasticsearchOutage),
+      analytics: new StoreGuard('analytics', storeTimeoutMs, storeCooldownMs),
+    };
+    const metricsRegistry = createMetricsRegistry();
     const app = createQueryApi({
       logger,
       monitor,
@@ -75,11 +87,10 @@ void runService({
         keyPrefix: config.redis.keyPrefix,
       }),
       defaultCurrency: config.gateway.defaultCurrency,
-      guards: {
-        'order-history': new StoreGuard('order-history', storeTimeoutMs, storeCooldownMs),
-        search: new StoreGuard('search', storeTimeoutMs, storeCooldownMs, isElasticsearchOutage),
-        analytics: new StoreGuard('analytics', storeTimeoutMs, storeCooldownMs),
-      },
+      traceSearchUrlTemplate: config.gateway.traceSearchUrlTemplate,
+      guards,
+      metricsRegistry,
+      metrics: new GatewayMetrics(metricsRegistry, { guards, monitor }),
       searchVisibility: new SearchVisibility(() => search.refresh()),
       consistency: {
         waitMs: config.gateway.consistencyWaitMs,

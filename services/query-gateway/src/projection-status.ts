@@ -37,6 +37,8 @@ export interface ProjectionStatus {
   readonly lagSeconds: number | null;
   /** When the newest applied event happened. */
   readonly lastEventAt: string | null;
+  /** Events its projector applied since it started (a rate comes from two samples of it). */
+  readonly applied: number | null;
   readonly deadLettered: number | null;
   readonly parkedAggregates: number | null;
   readonly partitions: ProjectorReport['partitions'];
@@ -61,6 +63,7 @@ function summarise(name: ReadModelName, report: ProjectorReport, checkedAt: stri
     lagEvents: report.partitions.reduce((sum, p) => sum + p.lagEvents, 0),
     lagSeconds: report.partitions.reduce((most, p) => Math.max(most, p.lagSeconds), 0),
     lastEventAt: lastEventAt ?? null,
+    applied: report.applied,
     deadLettered: report.deadLettered,
     parkedAggregates: report.parked?.length ?? null,
     partitions: report.partitions,
@@ -129,6 +132,7 @@ export class ProjectionStatusMonitor {
         lagEvents: null,
         lagSeconds: null,
         lastEventAt: null,
+        applied: null,
         deadLettered: null,
         parkedAggregates: null,
         partitions: [],

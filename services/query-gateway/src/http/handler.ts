@@ -8,6 +8,7 @@ import {
   waitBudgetMs,
   type Unmet,
 } from '../consistency.js';
+import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { ProjectionStatus, ProjectionStatusMonitor } from '../projection-status.js';
 import type { ReaderDirectory, VersionChoice } from '../read-model-directory.js';
 import type { SearchVisibility } from '../search-visibility.js';
@@ -25,6 +26,7 @@ export interface QueryHandlerOptions {
   readonly guards: Readonly<Record<ReadModelName, StoreGuard>>;
   readonly monitor: ProjectionStatusMonitor;
   readonly consistency: { readonly waitMs: number; readonly maxWaitMs: number };
+  readonly metrics?: GatewayMetrics;
 }
 
 /** Response headers naming the read model that answered and how far behind its projection is. */
@@ -76,7 +78,7 @@ function notYetApplied(
  */
 export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): RequestHandler {
   const guard = options.guards[route.readModel];
-  return async (req: Request, res: Response) => {
+  const serve = async (req: Request, res: Response) => {
     const params = parseInput(route.params, req.params, 'path');
     const { modelVersion, ...routeQuery } = req.query;
     const choice: VersionChoice =
@@ -98,6 +100,7 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
       );
       const started = Date.now();
       const unmet = await awaitApplied(reader, points, budget, (work) => guard.call(work));
+      options.metrics?.recordWait(unmet.length > 0 ? 'timeout' : 'satisfied', (Date.now() - started) / 1_000);
       if (unmet.length > 0)
         throw notYetApplied(
           route.readModel,
@@ -115,5 +118,14 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
     setFreshness(res, route.readModel, options.monitor.cached(route.readModel));
     if (chosen.version !== null) res.set(FRESHNESS_HEADERS.modelVersion, String(chosen.version));
     res.json(body);
+  };
+  return async (req: Request, res: Response) => {
+    try {
+      await serve(req, res);
+    } catch (error) {
+      if (error instanceof HttpProblem && error.code === 'store-unavailable')
+        options.metrics?.recordReadModelError(route.readModel);
+      throw error;
+    }
   };
 }

@@ -191,6 +191,11 @@ const projectionStatus = z.object({
   lagEvents: z.number().int().nullable(),
   lagSeconds: z.number().nullable(),
   lastEventAt: z.string().nullable(),
+  applied: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Events its projector applied since it started; two samples give its throughput'),
   deadLettered: z.number().int().nullable(),
   parkedAggregates: z.number().int().nullable(),
   partitions: z.array(
