@@ -9,8 +9,11 @@ import type { ParkedAggregates, ProjectionTarget, ProjectionTargets } from './ty
  */
 export async function ensureLiveTarget(catalog: TargetCatalog, groupId: string): Promise<number> {
   const live = await catalog.liveVersion();
-  if (live !== null) return live;
   const records = await catalog.records();
+  if (live !== null) {
+    if (!records.some((r) => r.version === live)) await recordLostLiveVersion(catalog, live, groupId);
+    return live;
+  }
   const version = records.length === 0 ? 1 : nextTargetVersion(records, null);
   await catalog.create(version);
   const now = new Date().toISOString();
@@ -29,6 +32,31 @@ export async function ensureLiveTarget(catalog: TargetCatalog, groupId: string):
   const winner = await catalog.liveVersion();
   if (winner === null) throw new Error('the live version could not be set');
   return winner;
+}
+
+/**
+ * Writes the record of a live version whose record is gone (its store lost it, or someone
+ * deleted it) while the pointer survived. Version 1 gets the projector's own group back. A
+ * later version's group is unknown, so it gets a new one, which starts at the beginning of
+ * the topics: slower, but the version guard makes re-applying harmless, whereas guessing a
+ * group could skip events.
+ */
+async function recordLostLiveVersion(
+  catalog: TargetCatalog,
+  version: number,
+  groupId: string,
+): Promise<void> {
+  const now = new Date().toISOString();
+  await catalog.save({
+    version,
+    state: 'live',
+    groupId: version === 1 ? groupId : `${groupId}.v${version}.recovered-${Date.now()}`,
+    createdAt: now,
+    until: null,
+    switchedAt: now,
+    progress: null,
+    note: 'record written again by the projector: the version was live but its record was missing',
+  });
 }
 
 export interface LiveTargetOptions {
