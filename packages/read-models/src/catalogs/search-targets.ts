@@ -164,7 +164,13 @@ export class SearchTargets implements TargetCatalog {
   }
 
   private async ensureIndex(index: string, mappings: object): Promise<void> {
-    if (await this.es.indices.exists({ index })) return;
+    if (await this.es.indices.exists({ index })) {
+      // An index made by an earlier release gets the fields added since (strict mappings refuse
+      // unknown fields, so every event would fail). Adding fields is all Elasticsearch allows in
+      // place; a changed field fails here, loudly, and needs a rebuild into a new version.
+      await this.es.indices.putMapping({ index, ...mappings });
+      return;
+    }
     try {
       await this.es.indices.create({ index, mappings });
     } catch (error) {
