@@ -30,7 +30,9 @@ async function blackHole(): Promise<{ server: Server; port: number; connections:
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  server.on('close', () => sockets.forEach((socket) => socket.destroy()));
+  server.on('close', () => {
+    sockets.forEach((socket) => socket.destroy());
+  });
   const address = server.address();
   return {
     server,
