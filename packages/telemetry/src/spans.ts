@@ -83,10 +83,10 @@ export async function inSpan<T>(
   options: SpanOptions & { parent?: Context },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
-  const { parent = context.active(), ...spanOptions } = options;
-  const span = suiteTracer().startSpan(name, spanOptions, parent);
+  const started = startSpan(name, options);
+  const { span } = started;
   try {
-    return await context.with(trace.setSpan(parent, span), () => work(span));
+    return await context.with(started.context, () => work(span));
   } catch (error) {
     markFailed(span, error);
     throw error;
