@@ -307,8 +307,18 @@ export class Projector {
 
   /** What the dead-letter topic holds, so that the count survives restarts. */
   private async countDeadLetters(admin: Admin): Promise<number> {
-    const offsets = await admin.fetchTopicOffsets(this.options.deadLetterTopic);
-    return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+    // A topic created a moment ago may not have elected its partition leader yet.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const offsets = await admin.fetchTopicOffsets(this.options.deadLetterTopic);
+        return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+      } catch (error) {
+        const retriable =
+          typeof error === 'object' && error !== null && 'retriable' in error && error.retriable === true;
+        if (!retriable || attempt >= 20) throw error;
+        await delay(250);
+      }
+    }
   }
 
   private recordLag(
