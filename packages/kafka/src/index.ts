@@ -97,6 +97,20 @@ export interface TopicSpec {
   readonly settings?: Readonly<Record<string, string>>;
 }
 
+/** An event topic: the shop's history, so nothing is ever deleted by age or size. */
+export function eventTopicSpec(topic: string, partitions: number): TopicSpec {
+  return {
+    topic,
+    partitions,
+    settings: { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' },
+  };
+}
+
+/** A projection's dead-letter topic: one partition (its events are redriven one by one), kept forever. */
+export function deadLetterTopicSpec(topic: string): TopicSpec {
+  return { topic, partitions: 1, settings: { 'retention.ms': '-1' } };
+}
+
 /**
  * Creates the topics that do not exist yet and returns the names it created. An existing topic
  * with a different partition count is an error: keys would map to other partitions than the

@@ -1,6 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { decodeEvent, fromKafkaHeaders } from '@cqrs-shop/events';
-import { ensureTopics, type KafkaClients, readToEnd, topicsReady } from '@cqrs-shop/kafka';
+import {
+  deadLetterTopicSpec,
+  ensureTopics,
+  type KafkaClients,
+  readToEnd,
+  topicsReady,
+} from '@cqrs-shop/kafka';
 import { type Logger, withLogContext } from '@cqrs-shop/logging';
 import { contextOf, inSpan, type Span, SPAN_ATTRIBUTES, SpanKind } from '@cqrs-shop/telemetry';
 import type { Admin, Consumer, KafkaMessage, Producer } from 'kafkajs';
@@ -156,9 +162,7 @@ export class Projector {
     const { kafka, groupId, topics, deadLetterTopic } = this.options;
     const admin = kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, [
-      { topic: deadLetterTopic, partitions: 1, settings: { 'retention.ms': '-1' } },
-    ]);
+    await ensureTopics(admin, [deadLetterTopicSpec(deadLetterTopic)]);
     await this.awaitTopics(admin);
     this.deadLettered = await this.countDeadLetters(admin);
     this.lagAdmin = admin;

@@ -2,7 +2,7 @@
 import { telemetry } from './telemetry.js';
 import { eventTopics } from '@cqrs-shop/events';
 import { createHttpApp, listen } from '@cqrs-shop/http';
-import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
+import { createKafkaClients, ensureTopics, eventTopicSpec } from '@cqrs-shop/kafka';
 import { runService } from '@cqrs-shop/lifecycle';
 import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { createPool } from 'mysql2/promise';
@@ -33,17 +33,15 @@ void runService({
     const kafka = createKafkaClients(config.kafka, logger);
     lifecycle.onStop('kafka clients', () => kafka.close());
 
-    // Topics are created here, with explicit settings: the topics are the shop's history, so
-    // nothing is ever deleted by age.
+    // Missing event topics are created here too (the deployments' topic job creates them first,
+    // with the cluster's replication factor), so a development machine needs no extra step.
     const admin = kafka.admin();
     await admin.connect();
     const created = await ensureTopics(
       admin,
-      Object.values(eventTopics(config.kafka.topicPrefix)).map((topic) => ({
-        topic,
-        partitions: config.relay.topicPartitions,
-        settings: { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' },
-      })),
+      Object.values(eventTopics(config.kafka.topicPrefix)).map((topic) =>
+        eventTopicSpec(topic, config.relay.topicPartitions),
+      ),
     );
     await admin.disconnect();
     if (created.length > 0) logger.info({ topics: created }, 'created topics');

@@ -1,0 +1,29 @@
+// Creates every topic the suite uses and exits: `node tools/cqrs/dist/create-topics.js`.
+// Deployments run it once before the services (the topic job), with the cluster's replication
+// factor; the relay and the projectors would otherwise create what is missing with one replica.
+import { kafkaSection, loadConfig, runtimeSection } from '@cqrs-shop/config';
+import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
+import { runTask } from '@cqrs-shop/lifecycle';
+import { suiteTopics, topicsSection } from './topics.js';
+
+void runTask({
+  name: 'create-topics',
+  loadConfig: () =>
+    loadConfig({ runtime: runtimeSection, kafka: kafkaSection, topics: topicsSection }, process.env),
+  async run({ config, logger }) {
+    const kafka = createKafkaClients(config.kafka, logger);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const specs = suiteTopics(config.kafka.topicPrefix, config.topics.partitions);
+      const created = await ensureTopics(admin, specs, config.topics.replicationFactor);
+      logger.info(
+        { created, present: specs.filter((spec) => !created.includes(spec.topic)).map((s) => s.topic) },
+        created.length === 0 ? 'every topic exists' : 'created topics',
+      );
+    } finally {
+      await admin.disconnect();
+      await kafka.close();
+    }
+  },
+});

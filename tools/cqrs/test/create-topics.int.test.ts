@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
+import { repoRoot, stackEnv, uniqueName } from '@cqrs-shop/testing';
+import { type Admin, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { PROJECTION_NAMES } from '../src/args';
+
+/** Runs the topic job as deployments do, from its build, with exactly these settings. */
+async function createTopics(env: Record<string, string>) {
+  const child = spawn(process.execPath, [join(repoRoot, 'tools/cqrs/dist/create-topics.js')], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, output };
+}
+
+describe('the topic job (create-topics)', () => {
+  const { KAFKA_BROKERS } = stackEnv();
+  const prefix = `${uniqueName('topics')}.`;
+  const events = Object.values(eventTopics(prefix));
+  const deadLetters = PROJECTION_NAMES.map((name) => deadLetterTopicFor(name, prefix));
+  let admin: Admin;
+
+  beforeAll(async () => {
+    admin = new Kafka({ brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin.deleteTopics({ topics: [...events, ...deadLetters] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('creates every event topic with the configured partitions and every dead-letter topic, kept forever', async () => {
+    const run = await createTopics({ KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '3' });
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.output).toContain('created topics');
+
+    const { topics } = await admin.fetchTopicMetadata({ topics: [...events, ...deadLetters] });
+    const partitions = Object.fromEntries(topics.map((t) => [t.name, t.partitions.length]));
+    expect(partitions).toEqual({
+      ...Object.fromEntries(events.map((topic) => [topic, 3])),
+      ...Object.fromEntries(deadLetters.map((topic) => [topic, 1])),
+    });
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: events.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+    });
+    for (const resource of described.resources)
+      expect(resource.configEntries.find((e) => e.configName === 'retention.ms')?.configValue).toBe('-1');
+  });
+
+  it('changes nothing when run again', async () => {
+    const run = await createTopics({ KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '3' });
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.output).toContain('every topic exists');
+  });
+
+  it('fails, naming the topic, when an existing topic has other partitions than configured', async () => {
+    const run = await createTopics({ KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '4' });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(new RegExp(`topic ${prefix.replace('.', '\\.')}\\S+ has 3 partitions, configured 4`));
+  });
+
+  it('refuses a bad setting before connecting, naming the variable', async () => {
+    const run = await createTopics({ KAFKA_BROKERS, TOPIC_REPLICATION_FACTOR: '0' });
+    expect(run.code).toBe(78);
+    expect(run.output).toContain('TOPIC_REPLICATION_FACTOR');
+  });
+});
