@@ -42,8 +42,8 @@ WORKDIR /app
 # Owned by root and not writable by the service's user: the code cannot be changed at run time,
 # and the root filesystem can be mounted read-only (nothing is written outside /tmp).
 COPY --from=build /app /app
-# The numeric id of the image's `node` user, so runtimes can check it is not root.
-USER 1000:1000
+# A numeric id (runtimes can check it is not root) above the range of the host's own users.
+USER 10001:10001
 # Services stop gracefully on SIGTERM (in-flight work finishes, offsets are committed) within
 # SHUTDOWN_TIMEOUT; Node runs as PID 1 and handles the signal itself.
 STOPSIGNAL SIGTERM
