@@ -15,7 +15,12 @@ export type Overlay = (typeof OVERLAYS)[number];
 export interface K8sObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  readonly metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   readonly spec?: Record<string, unknown>;
   readonly data?: Record<string, string>;
   readonly [key: string]: unknown;
@@ -104,7 +109,8 @@ function decoded(secret: K8sObject, key: string): string | undefined {
 export function containerEnv(objects: readonly K8sObject[], container: Container): Record<string, string> {
   const env: Record<string, string> = {};
   for (const source of container.envFrom ?? []) {
-    if (source.configMapRef) Object.assign(env, find(objects, 'ConfigMap', source.configMapRef.name).data ?? {});
+    if (source.configMapRef)
+      Object.assign(env, find(objects, 'ConfigMap', source.configMapRef.name).data ?? {});
     if (source.secretRef) {
       const secret = find(objects, 'Secret', source.secretRef.name);
       for (const key of Object.keys(secret.data ?? {})) env[key] = decoded(secret, key) ?? '';
@@ -115,14 +121,16 @@ export function containerEnv(objects: readonly K8sObject[], container: Container
     const fromSecret = variable.valueFrom?.secretKeyRef;
     if (fromSecret) {
       const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === fromSecret.name);
-      env[variable.name] = secret === undefined ? placeholderFor(fromSecret.key) : (decoded(secret, fromSecret.key) ?? '');
+      env[variable.name] =
+        secret === undefined ? placeholderFor(fromSecret.key) : (decoded(secret, fromSecret.key) ?? '');
       if (secret !== undefined && decoded(secret, fromSecret.key) === undefined)
         throw new Error(`Secret ${fromSecret.name} has no key ${fromSecret.key} (for ${variable.name})`);
     }
     const fromConfigMap = variable.valueFrom?.configMapKeyRef;
     if (fromConfigMap) {
       const value = find(objects, 'ConfigMap', fromConfigMap.name).data?.[fromConfigMap.key];
-      if (value === undefined) throw new Error(`ConfigMap ${fromConfigMap.name} has no key ${fromConfigMap.key}`);
+      if (value === undefined)
+        throw new Error(`ConfigMap ${fromConfigMap.name} has no key ${fromConfigMap.key}`);
       env[variable.name] = value;
     }
   }
@@ -165,8 +173,10 @@ export function composeEnv(service: ComposeService): Record<string, string> {
   return Object.fromEntries(
     Object.entries(service.environment ?? {}).map(([name, value]) => [
       name,
-      String(value ?? '').replace(/\$\{(\w+)(?::([?-])([^}]*))?\}/g, (_match, variable: string, op?: string, rest?: string) =>
-        op === '-' ? (rest ?? '') : placeholderFor(variable),
+      String(value ?? '').replace(
+        /\$\{(\w+)(?::([?-])([^}]*))?\}/g,
+        (_match, variable: string, op?: string, rest?: string) =>
+          op === '-' ? (rest ?? '') : placeholderFor(variable),
       ),
     ]),
   );

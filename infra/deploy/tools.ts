@@ -13,7 +13,8 @@ export function toolPath(tool: Tool): string {
     ['-c', `source infra/local/lib/common.sh && source infra/local/tools/${tool}.sh && ${tool}_path`],
     { cwd: repoRoot, encoding: 'utf8' },
   ).trim();
-  if (!existsSync(path)) throw new Error(`${tool} is not at ${path}: run infra/local/tools/provision ${tool}`);
+  if (!existsSync(path))
+    throw new Error(`${tool} is not at ${path}: run infra/local/tools/provision ${tool}`);
   return path;
 }
 
@@ -21,7 +22,10 @@ export function toolPath(tool: Tool): string {
 export function kubernetesVersion(): string {
   return execFileSync(
     'bash',
-    ['-c', 'source infra/local/lib/common.sh && source infra/local/tools/k8s-schemas.sh && k8s-schemas_version'],
+    [
+      '-c',
+      'source infra/local/lib/common.sh && source infra/local/tools/k8s-schemas.sh && k8s-schemas_version',
+    ],
     { cwd: repoRoot, encoding: 'utf8' },
   ).trim();
 }
@@ -39,8 +43,9 @@ export function run(binary: string, args: readonly string[], input?: string): Pr
       binary,
       args,
       { cwd: repoRoot, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
     );
     if (input !== undefined) child.stdin?.end(input);
   });

@@ -30,22 +30,42 @@ export interface Workload {
 }
 
 export const SERVICES: readonly Workload[] = [
-  { name: 'command-service', load: loadCommandServiceConfig, http: { portVariable: 'COMMAND_PORT' }, image: 'command-service' },
-  { name: 'outbox-relay', load: loadRelayConfig, http: { portVariable: 'RELAY_PORT' }, image: 'outbox-relay' },
+  {
+    name: 'command-service',
+    load: loadCommandServiceConfig,
+    http: { portVariable: 'COMMAND_PORT' },
+    image: 'command-service',
+  },
+  {
+    name: 'outbox-relay',
+    load: loadRelayConfig,
+    http: { portVariable: 'RELAY_PORT' },
+    image: 'outbox-relay',
+  },
   {
     name: 'projector-order-history',
     load: loadOrderHistoryConfig,
     http: { portVariable: 'ORDER_HISTORY_PORT' },
     image: 'projector-order-history',
   },
-  { name: 'projector-search', load: loadSearchConfig, http: { portVariable: 'SEARCH_PORT' }, image: 'projector-search' },
+  {
+    name: 'projector-search',
+    load: loadSearchConfig,
+    http: { portVariable: 'SEARCH_PORT' },
+    image: 'projector-search',
+  },
   {
     name: 'projector-analytics',
     load: loadAnalyticsConfig,
     http: { portVariable: 'ANALYTICS_PORT' },
     image: 'projector-analytics',
   },
-  { name: 'query-gateway', load: loadGatewayConfig, http: { portVariable: 'GATEWAY_PORT' }, image: 'query-gateway' },
+  {
+    name: 'query-gateway',
+    load: loadGatewayConfig,
+    http: { portVariable: 'GATEWAY_PORT' },
+    image: 'query-gateway',
+  },
 ];
 
 /** The one-off steps: migrations (migrate.ts), topics (create-topics.ts) and rebuilds (cli.ts). */

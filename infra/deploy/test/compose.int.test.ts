@@ -30,7 +30,9 @@ describe('docker-compose.yml', () => {
     document.services['mysql'] = { ...document.services['mysql'], ports: 3306 };
     const result = validate(document);
     expect(result.valid).toBe(false);
-    expect(result.errors.join('\n')).toMatch(/\/services\/query-gateway must NOT have unevaluated properties/);
+    expect(result.errors.join('\n')).toMatch(
+      /\/services\/query-gateway must NOT have unevaluated properties/,
+    );
     expect(result.errors.join('\n')).toMatch(/\/services\/mysql\/ports must be array/);
   });
 
@@ -46,7 +48,9 @@ describe('docker-compose.yml', () => {
         if (condition === 'service_healthy') expect(target?.healthcheck ?? target?.build).toBeDefined();
         // Steps that run once are waited for to finish, not merely to start.
         if (['migrate', 'create-topics'].includes(dependency))
-          expect(`${name} → ${dependency}: ${condition}`).toBe(`${name} → ${dependency}: service_completed_successfully`);
+          expect(`${name} → ${dependency}: ${condition}`).toBe(
+            `${name} → ${dependency}: service_completed_successfully`,
+          );
       }
     }
   });

@@ -37,14 +37,26 @@ async function kubeconform(manifests: string) {
 interface ScoredObject {
   readonly object_name: string;
   readonly type_meta: { kind: string };
-  readonly checks: { check: { id: string; name: string }; grade: number; skipped: boolean; comments: { summary: string; description: string }[] | null }[];
+  readonly checks: {
+    check: { id: string; name: string };
+    grade: number;
+    skipped: boolean;
+    comments: { summary: string; description: string }[] | null;
+  }[];
 }
 
 /** kube-score's findings: every check graded below "all OK" (10), as `Kind/name: check: summary`. */
 async function kubeScore(manifests: string): Promise<string[]> {
   const outcome = await run(
     toolPath('kube-score'),
-    ['score', '--kubernetes-version', `v${kubernetesVersion().split('.').slice(0, 2).join('.')}`, '-o', 'json', '-'],
+    [
+      'score',
+      '--kubernetes-version',
+      `v${kubernetesVersion().split('.').slice(0, 2).join('.')}`,
+      '-o',
+      'json',
+      '-',
+    ],
     manifests,
   );
   const scored = JSON.parse(outcome.stdout) as ScoredObject[];
@@ -78,19 +90,26 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
     expect(names('Deployment')).toEqual(expect.arrayContaining(services));
     expect(names('Service')).toEqual(expect.arrayContaining(services));
     expect(names('PodDisruptionBudget')).toEqual(expect.arrayContaining(services));
-    expect(names('NetworkPolicy')).toEqual(expect.arrayContaining([...services, 'default-deny', 'allow-dns']));
+    expect(names('NetworkPolicy')).toEqual(
+      expect.arrayContaining([...services, 'default-deny', 'allow-dns']),
+    );
     expect(names('Job').sort()).toEqual(['create-topics', 'migrate']);
     expect(names('CronJob')).toEqual(['projection-rebuild']);
-    expect(names('HorizontalPodAutoscaler').sort()).toEqual(
-      ['projector-analytics', 'projector-order-history', 'projector-search', 'query-gateway'],
-    );
+    expect(names('HorizontalPodAutoscaler').sort()).toEqual([
+      'projector-analytics',
+      'projector-order-history',
+      'projector-search',
+      'query-gateway',
+    ]);
     expect(names('Ingress')).toEqual(['cqrs-shop']);
     expect(objects.every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'cqrs-shop')).toBe(true);
   });
 
   it('validates against the Kubernetes API schemas, strictly, with a schema for every kind', async () => {
     const report = await kubeconform(manifests);
-    const problems = report.resources.filter((r) => r.status !== 'statusValid').map((r) => `${r.kind}/${r.name}: ${r.msg}`);
+    const problems = report.resources
+      .filter((r) => r.status !== 'statusValid')
+      .map((r) => `${r.kind}/${r.name}: ${r.msg}`);
     expect(problems).toEqual([]);
     expect(report.summary).toEqual({ valid: objects.length, invalid: 0, errors: 0, skipped: 0 });
     expect(report.code).toBe(0);
@@ -134,7 +153,9 @@ spec:
   });
 
   it('kube-score reports a latest tag, missing probes, limits and policies', async () => {
-    const findings = await kubeScore(broken.replace("replicas: 'two'", 'replicas: 2').replace('          unknownField: true\n', ''));
+    const findings = await kubeScore(
+      broken.replace("replicas: 'two'", 'replicas: 2').replace('          unknownField: true\n', ''),
+    );
     expect(findings.join('\n')).toMatch(/container-image-tag/);
     expect(findings.join('\n')).toMatch(/container-resources/);
     expect(findings.join('\n')).toMatch(/pod-networkpolicy/);

@@ -19,10 +19,16 @@ export interface ServiceProcess {
 
 /**
  * Starts `services/<name>/dist/main.js` with exactly `env` (plus PATH), so a test states every
- * setting the service gets.
+ * setting the service gets. `root` is the tree it runs from (the repository by default; a
+ * container image's layout in the image tests), also its working directory.
  */
-export function startService(name: string, env: Record<string, string | undefined>): ServiceProcess {
-  const child = spawn(process.execPath, [join(repoRoot, 'services', name, 'dist/main.js')], {
+export function startService(
+  name: string,
+  env: Record<string, string | undefined>,
+  { root = repoRoot }: { root?: string } = {},
+): ServiceProcess {
+  const child = spawn(process.execPath, [join(root, 'services', name, 'dist/main.js')], {
+    cwd: root,
     env: { PATH: process.env.PATH, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

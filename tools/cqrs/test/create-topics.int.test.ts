@@ -20,7 +20,7 @@ async function createTopics(env: Record<string, string>) {
 }
 
 describe('the topic job (create-topics)', () => {
-  const { KAFKA_BROKERS } = stackEnv();
+  const KAFKA_BROKERS = stackEnv().KAFKA_BROKERS ?? '';
   const prefix = `${uniqueName('topics')}.`;
   const events = Object.values(eventTopics(prefix));
   const deadLetters = PROJECTION_NAMES.map((name) => deadLetterTopicFor(name, prefix));
@@ -48,7 +48,11 @@ describe('the topic job (create-topics)', () => {
     });
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: events.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+      resources: events.map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['retention.ms'],
+      })),
     });
     for (const resource of described.resources)
       expect(resource.configEntries.find((e) => e.configName === 'retention.ms')?.configValue).toBe('-1');
@@ -63,7 +67,9 @@ describe('the topic job (create-topics)', () => {
   it('fails, naming the topic, when an existing topic has other partitions than configured', async () => {
     const run = await createTopics({ KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '4' });
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(new RegExp(`topic ${prefix.replace('.', '\\.')}\\S+ has 3 partitions, configured 4`));
+    expect(run.output).toMatch(
+      new RegExp(`topic ${prefix.replace('.', '\\.')}\\S+ has 3 partitions, configured 4`),
+    );
   });
 
   it('refuses a bad setting before connecting, naming the variable', async () => {
