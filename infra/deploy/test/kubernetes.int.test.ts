@@ -65,7 +65,7 @@ async function kubeScore(manifests: string): Promise<string[]> {
       .filter((check) => !check.skipped && check.grade < 10)
       .map(
         (check) =>
-          `${object.type_meta.kind}/${object.object_name}: ${check.check.id}: ${(check.comments ?? []).map((c) => c.summary).join('; ')}`,
+          `${object.object_name}: ${check.check.id}: ${(check.comments ?? []).map((c) => c.summary).join('; ')}`,
       ),
   );
 }
