@@ -2,6 +2,7 @@
 // API's schemas (kubeconform, strict), and kube-score finds nothing that is not explained.
 import { type K8sObject, OVERLAYS, render } from '../manifests';
 import { kubernetesVersion, run, toolPath } from '../tools';
+import { SERVICES } from '../workloads';
 
 interface KubeconformResult {
   readonly filename: string;
@@ -79,14 +80,7 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
 
   it('renders the suite: a Deployment, Service, PodDisruptionBudget and NetworkPolicy per service, and the jobs', () => {
     const names = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name);
-    const services = [
-      'command-service',
-      'outbox-relay',
-      'projector-order-history',
-      'projector-search',
-      'projector-analytics',
-      'query-gateway',
-    ];
+    const services = SERVICES.map((service) => service.name);
     expect(names('Deployment')).toEqual(expect.arrayContaining(services));
     expect(names('Service')).toEqual(expect.arrayContaining(services));
     expect(names('PodDisruptionBudget')).toEqual(expect.arrayContaining(services));
