@@ -114,12 +114,14 @@ export function deadLetterTopicSpec(topic: string): TopicSpec {
 /**
  * Creates the topics that do not exist yet and returns the names it created. An existing topic
  * with a different partition count is an error: keys would map to other partitions than the
- * history on the topic, and per-key order would break.
+ * history on the topic, and per-key order would break. Without a replication factor the
+ * broker's `default.replication.factor` applies (-1), so a service that creates a missing topic
+ * never makes it less durable than the cluster is set up for.
  */
 export async function ensureTopics(
   admin: Admin,
   specs: readonly TopicSpec[],
-  replicationFactor = 1,
+  replicationFactor = -1,
 ): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((spec) => !existing.has(spec.topic));

@@ -1,6 +1,7 @@
 // Creates every topic the suite uses and exits: `node tools/cqrs/dist/create-topics.js`.
-// Deployments run it once before the services (the topic job), with the cluster's replication
-// factor; the relay and the projectors would otherwise create what is missing with one replica.
+// Deployments run it once before the services (the topic job), with the partitions and
+// replication factor they choose; the relay and the projectors create only what is still
+// missing, with the broker's default replication factor.
 import { kafkaSection, loadConfig, runtimeSection } from '@cqrs-shop/config';
 import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
 import { runTask } from '@cqrs-shop/lifecycle';

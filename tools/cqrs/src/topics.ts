@@ -4,12 +4,15 @@ import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { deadLetterTopicSpec, eventTopicSpec, type TopicSpec } from '@cqrs-shop/kafka';
 import { PROJECTION_NAMES } from './args.js';
 
+/** Kafka's way of asking for the broker's own default.replication.factor. */
+const BROKER_DEFAULT = -1;
+
 export const topicsSection = section(
   {
     /** Partitions of each event topic: the most consumers a projection can spread over. @default 6 */
     TOPIC_PARTITIONS: variable.integer({ min: 1, max: 1_000, default: 6 }),
-    /** Copies of each partition; 3 on a production cluster. @default 1 */
-    TOPIC_REPLICATION_FACTOR: variable.integer({ min: 1, max: 16, default: 1 }),
+    /** Copies of each partition (3 on a production cluster). @default the broker's default.replication.factor */
+    TOPIC_REPLICATION_FACTOR: variable.integer({ min: 1, max: 16, default: BROKER_DEFAULT }),
   },
   (v) => ({ partitions: v.TOPIC_PARTITIONS, replicationFactor: v.TOPIC_REPLICATION_FACTOR }),
 );
