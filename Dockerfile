@@ -14,7 +14,7 @@
 # Node LTS, pinned to a patch release; CI bumps it (and may add the digest) on purpose.
 ARG NODE_IMAGE=node:24.21.0-trixie-slim
 
-# ---- build: install everything, compile, then drop development dependencies -----------------
+# ---- build: install everything, compile, then keep production dependencies only -------------
 FROM ${NODE_IMAGE} AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PNPM_HOME=/pnpm \
@@ -30,7 +30,11 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
 COPY . .
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --offline \
-    && pnpm run build \
+    && pnpm run build
+# Production dependencies only, installed afresh: `--prod` over the full install would leave the
+# development packages in node_modules/.pnpm. Then the run-time files go to /app.
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    find . -name node_modules -type d -prune -exec rm -rf {} + \
     && pnpm install --frozen-lockfile --offline --prod \
     && infra/container/assemble.sh /app
 

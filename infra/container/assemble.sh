@@ -2,7 +2,8 @@
 # Copies what the services need at run time from a built checkout into <target>: each
 # workspace package's package.json, dist/ and node_modules links, the files read at run time
 # (event schemas, migrations, the operations page), and the root node_modules. Run after
-# `pnpm run build` and a production-only install, so no development dependency is copied.
+# `pnpm run build` and a fresh production-only install (the Dockerfile's build stage), so no
+# development dependency is copied.
 #
 #   infra/container/assemble.sh <target>
 set -euo pipefail

@@ -1,8 +1,10 @@
-// The files an image gets (assemble.sh, the Dockerfile's last build step) are enough to run the
-// services, and nothing there needs to be written: the tree is made read-only, as the images'
-// root filesystem is in docker-compose.yml and Kubernetes. Runs from this checkout's build.
+// The files an image gets are enough to run the services, and nothing there needs to be
+// written. The Dockerfile's build stage is replayed from this checkout's build: a copy without
+// node_modules gets a fresh production-only install (from the local pnpm store, offline), then
+// assemble.sh makes the tree, which is made read-only, as the images' root filesystem is in
+// docker-compose.yml and Kubernetes.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,7 +38,20 @@ describe('the image tree (infra/container/assemble.sh)', () => {
   let database: ScratchDatabase;
 
   beforeAll(async () => {
-    await run(join(repoRoot, 'infra/container/assemble.sh'), [root], { cwd: repoRoot });
+    const source = join(workspace, 'source');
+    await run(
+      'bash',
+      [
+        '-c',
+        `mkdir -p "${source}" && tar -c --exclude=node_modules --exclude=.git --exclude=.local . | tar -x -C "${source}"`,
+      ],
+      { cwd: repoRoot },
+    );
+    await run('pnpm', ['install', '--frozen-lockfile', '--offline', '--prod'], {
+      cwd: source,
+      env: { ...process.env, CI: 'true' },
+    });
+    await run(join(source, 'infra/container/assemble.sh'), [root], { cwd: source });
     await run('chmod', ['-R', 'a-w', root]);
     database = await createScratchDatabase('shop_test_image');
   }, 120_000);
@@ -45,6 +60,19 @@ describe('the image tree (infra/container/assemble.sh)', () => {
     await database.drop();
     await makeWritable(root);
     rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('holds production dependencies only', () => {
+    const packages = readdirSync(join(root, 'node_modules/.pnpm'));
+    expect(packages.some((name) => name.startsWith('kafkajs@'))).toBe(true);
+    for (const development of ['typescript@', 'jest@', 'eslint@', '@swc+core@', 'playwright-core@'])
+      expect(packages.filter((name) => name.startsWith(development))).toEqual([]);
+  });
+
+  it('runs the operator command and the topic job from the tree (their modules all load)', async () => {
+    expect(await node(root, ['tools/cqrs/dist/cli.js', 'help'], {})).toBe(0);
+    // A bad setting is refused after every module is loaded, before any connection.
+    expect(await node(root, ['tools/cqrs/dist/create-topics.js'], { KAFKA_BROKERS: 'no-port' })).toBe(78);
   });
 
   it('holds the compiled services and the files they read at run time, and no TypeScript source', async () => {
