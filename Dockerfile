@@ -23,19 +23,20 @@ ENV PNPM_HOME=/pnpm \
 # pnpm in the version package.json pins (packageManager), through the corepack Node ships.
 RUN corepack enable pnpm
 WORKDIR /src
-# Dependencies first, from the lockfile alone, so code changes do not refetch them.
+# Dependencies first, from the lockfile alone, so code changes do not refetch them. The store is
+# a cache mount, which a builder may not have kept: installs prefer it but may download.
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm fetch --frozen-lockfile
 COPY . .
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
-    pnpm install --frozen-lockfile --offline \
+    pnpm install --frozen-lockfile --prefer-offline \
     && pnpm run build
 # Production dependencies only, installed afresh: `--prod` over the full install would leave the
 # development packages in node_modules/.pnpm. Then the run-time files go to /app.
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     find . -name node_modules -type d -prune -exec rm -rf {} + \
-    && pnpm install --frozen-lockfile --offline --prod \
+    && pnpm install --frozen-lockfile --prefer-offline --prod \
     && infra/container/assemble.sh /app
 
 # ---- runtime: what every service image shares --------------------------------------------------

@@ -30,6 +30,9 @@ for path in "${RUNTIME_FILES[@]}"; do
   mkdir -p "$target/$(dirname "$path")"
   cp -a "$path" "$target/$path"
 done
+# Readable by any user (the images run as 10001, not as the files' owner), whatever the umask
+# of the checkout the files were copied from.
+chmod -R a+rX "$target"
 # Compiler leftovers are not needed to run.
 find "$target/packages" "$target/services" "$target/tools" -path '*/dist/*' \
   \( -name '*.tsbuildinfo' -o -name '*.d.ts.map' \) -delete
