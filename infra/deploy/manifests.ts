@@ -3,9 +3,8 @@
 // each workload would get.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '@cqrs-shop/testing';
+import { repoRoot, runCommand, toolPath } from '@cqrs-shop/testing';
 import { parse, parseAllDocuments } from 'yaml';
-import { run, toolPath } from './tools';
 import { placeholderFor } from './workloads';
 
 export const OVERLAYS = ['dev', 'prod'] as const;
@@ -61,7 +60,7 @@ export interface PodSpec {
 /** Renders an overlay (or `base`) with kustomize; throws with kustomize's message on failure. */
 export async function render(overlay: Overlay | 'base'): Promise<{ text: string; objects: K8sObject[] }> {
   const dir = overlay === 'base' ? 'k8s/base' : `k8s/overlays/${overlay}`;
-  const outcome = await run(toolPath('kustomize'), ['build', dir]);
+  const outcome = await runCommand(toolPath('kustomize'), ['build', dir]);
   if (outcome.code !== 0) throw new Error(`kustomize build ${dir} failed: ${outcome.stderr}`);
   const objects = parseAllDocuments(outcome.stdout)
     .map((doc) => doc.toJS() as K8sObject | null)
@@ -121,10 +120,10 @@ export function containerEnv(objects: readonly K8sObject[], container: Container
     const fromSecret = variable.valueFrom?.secretKeyRef;
     if (fromSecret) {
       const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === fromSecret.name);
-      env[variable.name] =
-        secret === undefined ? placeholderFor(fromSecret.key) : (decoded(secret, fromSecret.key) ?? '');
-      if (secret !== undefined && decoded(secret, fromSecret.key) === undefined)
+      const value = secret === undefined ? placeholderFor(fromSecret.key) : decoded(secret, fromSecret.key);
+      if (value === undefined)
         throw new Error(`Secret ${fromSecret.name} has no key ${fromSecret.key} (for ${variable.name})`);
+      env[variable.name] = value;
     }
     const fromConfigMap = variable.valueFrom?.configMapKeyRef;
     if (fromConfigMap) {

@@ -1,10 +1,9 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { repoRoot } from '@cqrs-shop/testing';
+import { repoRoot, runCommand, toolPath } from '@cqrs-shop/testing';
 
 const here = join(repoRoot, 'infra/prometheus');
 const alertsFile = join(here, 'alerts.yml');
@@ -80,41 +79,15 @@ const ruleFile = parse(readFileSync(alertsFile, 'utf8')) as RuleFile;
 const rules = ruleFile.groups.flatMap((group) => group.rules);
 const alertName = (rule: AlertingRule) => `${rule.alert ?? '(no name)'} (${rule.labels?.severity ?? '?'})`;
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Where infra/local/tools/promtool.sh builds promtool; throws when it has not been built. */
-function locatePromtool(): string {
-  const path = execFileSync(
-    'bash',
-    ['-c', 'source infra/local/lib/common.sh && source infra/local/tools/promtool.sh && promtool_path'],
-    { cwd: repoRoot, encoding: 'utf8' },
-  ).trim();
-  if (!existsSync(path))
-    throw new Error(`promtool is not at ${path}: run infra/local/tools/provision promtool`);
-  return path;
-}
-
-function promtool(binary: string, args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(binary, args, { cwd: here, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({
-        code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
-        stdout,
-        stderr,
-      });
-    });
-  });
-}
+/** Runs promtool from this folder (rule files name their tests relative to it). */
+const promtool = (binary: string, args: string[]) =>
+  runCommand(binary, args, { cwd: here, timeoutMs: 30_000 });
 
 describe('infra/prometheus with promtool', () => {
   let binary: string;
 
   beforeAll(() => {
-    binary = locatePromtool();
+    binary = toolPath('promtool');
   });
 
   it('accepts alerts.yml as a rule file, with every rule in it', async () => {

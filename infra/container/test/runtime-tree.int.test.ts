@@ -3,32 +3,29 @@
 // node_modules gets a fresh production-only install (from the local pnpm store, offline), then
 // assemble.sh makes the tree, which is made read-only, as the images' root filesystem is in
 // docker-compose.yml and Kubernetes.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   createScratchDatabase,
   repoRoot,
+  runCommand,
+  type RunOptions,
   type ScratchDatabase,
   stackEnv,
   startService,
 } from '@cqrs-shop/testing';
 
-const run = promisify(execFile);
-
-/** Runs `node <script>` from the tree with exactly `env`; resolves with the exit code. */
-async function node(root: string, args: string[], env: Record<string, string>): Promise<number> {
-  return run(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, ...env } }).then(
-    () => 0,
-    (error: unknown) => (error as { code?: number }).code ?? -1,
-  );
+/** Runs `node <args>` from the tree with exactly `env`; resolves with the exit code. */
+async function node(root: string, args: string[], env: Record<string, string>): Promise<number | null> {
+  return (await runCommand(process.execPath, args, { cwd: root, env })).code;
 }
 
-function makeWritable(dir: string) {
-  // Walks back what chmod -R a-w did, so the tree can be removed.
-  return run('chmod', ['-R', 'u+w', dir]);
+/** Runs a command that must succeed. */
+async function run(command: string, args: string[], options: RunOptions = {}): Promise<string> {
+  const outcome = await runCommand(command, args, options);
+  if (outcome.code !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${outcome.stderr}`);
+  return outcome.stdout;
 }
 
 describe('the image tree (infra/container/assemble.sh)', () => {
@@ -58,7 +55,8 @@ describe('the image tree (infra/container/assemble.sh)', () => {
 
   afterAll(async () => {
     await database.drop();
-    await makeWritable(root);
+    // Writable again, so that it can be removed.
+    await run('chmod', ['-R', 'u+w', root]);
     rmSync(workspace, { recursive: true, force: true });
   });
 
@@ -85,7 +83,7 @@ describe('the image tree (infra/container/assemble.sh)', () => {
       'infra/container/healthcheck.mjs',
     ])
       expect(`${path}: ${existsSync(join(root, path))}`).toBe(`${path}: true`);
-    const { stdout } = await run('find', [
+    const typescript = await run('find', [
       root,
       '-path',
       '*/node_modules',
@@ -98,7 +96,7 @@ describe('the image tree (infra/container/assemble.sh)', () => {
       '*.d.ts',
       '-print',
     ]);
-    expect(stdout).toBe('');
+    expect(typescript).toBe('');
   });
 
   it('migrates the write model and runs the command service from the read-only tree; SIGTERM stops it cleanly', async () => {

@@ -1,9 +1,9 @@
 // docker-compose.yml against the Compose Specification's JSON schema, the one Docker Compose
 // itself validates with (from compose-go; see infra/local/tools/compose-schema.sh).
 import { readFileSync } from 'node:fs';
+import { toolPath } from '@cqrs-shop/testing';
 import Ajv2020 from 'ajv/dist/2020';
 import { COMPOSE_FILE, readCompose } from '../manifests';
-import { toolPath } from '../tools';
 
 function composeValidator() {
   const schema = JSON.parse(readFileSync(toolPath('compose-schema'), 'utf8')) as object;

@@ -70,10 +70,6 @@ function loadFrom(workload: Workload, env: Record<string, string>): Loaded {
   };
 }
 
-function commandOf(words: readonly string[] | undefined): string[] {
-  return [...(words ?? [])];
-}
-
 describe('docker-compose.yml agrees with the code', () => {
   const compose: ComposeFile = readCompose();
   const loaded = new Map(
@@ -133,14 +129,8 @@ describe('docker-compose.yml agrees with the code', () => {
   );
 
   it('runs each step with the command its code has', () => {
-    expect(commandOf(get('migrate').service.command)).toEqual([
-      'node',
-      'services/command-service/dist/migrate.js',
-    ]);
-    expect(commandOf(get('create-topics').service.entrypoint)).toEqual([
-      'node',
-      'tools/cqrs/dist/create-topics.js',
-    ]);
+    expect(get('migrate').service.command).toEqual(['node', 'services/command-service/dist/migrate.js']);
+    expect(get('create-topics').service.entrypoint).toEqual(['node', 'tools/cqrs/dist/create-topics.js']);
     for (const words of [get('migrate').service.command, get('create-topics').service.entrypoint])
       expect(existsSync(join(repoRoot, words?.[1] ?? ''))).toBe(true);
   });

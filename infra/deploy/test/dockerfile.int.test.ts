@@ -2,13 +2,12 @@
 // service's build, on the port its configuration defaults to, checked on that port's /healthz.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '@cqrs-shop/testing';
+import { repoRoot, runCommand, toolPath } from '@cqrs-shop/testing';
 import { DOCKERFILE, effective, execForm, readDockerfile } from '../dockerfile';
-import { run, toolPath } from '../tools';
 import { loadWorkload, placeholderFor, requiredVariables, SERVICES } from '../workloads';
 
 async function hadolint(file: string): Promise<{ code: string; message: string }[]> {
-  const outcome = await run(toolPath('hadolint'), ['--no-color', '-f', 'json', file]);
+  const outcome = await runCommand(toolPath('hadolint'), ['--no-color', '-f', 'json', file]);
   return JSON.parse(outcome.stdout) as { code: string; message: string }[];
 }
 

@@ -1,7 +1,7 @@
 // Every overlay renders with kustomize, every rendered object validates against the Kubernetes
 // API's schemas (kubeconform, strict), and kube-score finds nothing that is not explained.
+import { askTool, runCommand, toolPath } from '@cqrs-shop/testing';
 import { type K8sObject, OVERLAYS, render } from '../manifests';
-import { kubernetesVersion, run, toolPath } from '../tools';
 import { SERVICES } from '../workloads';
 
 interface KubeconformResult {
@@ -12,8 +12,11 @@ interface KubeconformResult {
   readonly msg: string;
 }
 
+/** The Kubernetes version the schemas were made for, e.g. 1.37.2. */
+const kubernetesVersion = () => askTool('k8s-schemas', 'version');
+
 async function kubeconform(manifests: string) {
-  const outcome = await run(
+  const outcome = await runCommand(
     toolPath('kubeconform'),
     [
       '-strict',
@@ -26,7 +29,7 @@ async function kubeconform(manifests: string) {
       kubernetesVersion(),
       '-',
     ],
-    manifests,
+    { input: manifests },
   );
   const report = JSON.parse(outcome.stdout) as {
     resources: KubeconformResult[];
@@ -48,7 +51,7 @@ interface ScoredObject {
 
 /** kube-score's findings: every check graded below "all OK" (10), as `Kind/name: check: summary`. */
 async function kubeScore(manifests: string): Promise<string[]> {
-  const outcome = await run(
+  const outcome = await runCommand(
     toolPath('kube-score'),
     [
       'score',
@@ -58,7 +61,7 @@ async function kubeScore(manifests: string): Promise<string[]> {
       'json',
       '-',
     ],
-    manifests,
+    { input: manifests },
   );
   const scored = JSON.parse(outcome.stdout) as ScoredObject[];
   return scored.flatMap((object) =>

@@ -17,3 +17,5 @@ export { PROJECTOR_READS, SUITE_SERVICES, dropIndices, startSuite } from './suit
 export type { HttpAnswer, ProjectorService, RunningSuite, SuiteService } from './suite.js';
 export { MetricsSnapshot, parsePrometheusText, scrapeMetrics } from './metrics.js';
 export type { MetricSample } from './metrics.js';
+export { askTool, runCommand, toolPath } from './tools.js';
+export type { CommandOutcome, RunOptions } from './tools.js';

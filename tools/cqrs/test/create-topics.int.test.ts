@@ -1,22 +1,14 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
-import { repoRoot, stackEnv, uniqueName } from '@cqrs-shop/testing';
+import { runCommand, stackEnv, uniqueName } from '@cqrs-shop/testing';
 import { type Admin, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { PROJECTION_NAMES } from '../src/args';
 
 /** Runs the topic job as deployments do, from its build, with exactly these settings. */
 async function createTopics(env: Record<string, string>) {
-  const child = spawn(process.execPath, [join(repoRoot, 'tools/cqrs/dist/create-topics.js')], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { code, stdout, stderr } = await runCommand(process.execPath, ['tools/cqrs/dist/create-topics.js'], {
+    env,
   });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
+  return { code, output: stdout + stderr };
 }
 
 describe('the topic job (create-topics)', () => {
