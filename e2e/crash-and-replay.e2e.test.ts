@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventTopics } from '@cqrs-shop/events';
 import { orderHistoryCollections, searchAliases } from '@cqrs-shop/read-models';
-import { PROJECTOR_READS, type ProjectorService, type RunningSuite } from '@cqrs-shop/testing';
+import { PROJECTOR_READS, type ProjectorService, type RunningSuite, waitFor } from '@cqrs-shop/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
@@ -141,9 +141,17 @@ describe('projectors killed mid-burst, then every topic replayed into the same r
     try {
       for (const projector of PROJECTORS) {
         await suite.stop(projector);
+        // Offsets can only be moved in an empty group. A member killed in the test above stays
+        // in it until its session times out, even after the projector stopped cleanly.
+        const groupId = suite.names.groupId(projector);
+        await waitFor(
+          `${groupId} to be empty`,
+          async () => (await admin.describeGroups([groupId])).groups[0]?.state === 'Empty',
+          { timeoutMs: 30_000 },
+        );
         for (const type of PROJECTOR_READS[projector])
           await admin.resetOffsets({
-            groupId: suite.names.groupId(projector),
+            groupId,
             topic: topics[type],
             earliest: true,
           });
