@@ -184,6 +184,17 @@ export function applyProductToAnalytics<T extends ProductEventType>(
 }
 
 /**
+ * The counter increments that take an order from one snapshot to another, however many events
+ * lie between them: what the runtime writes for a batch's events of one order.
+ */
+export function analyticsDeltas(
+  before: OrderAnalyticsSnapshot | undefined,
+  after: OrderAnalyticsSnapshot | undefined,
+): CounterDelta[] {
+  return difference(contributions(before), contributions(after));
+}
+
+/**
  * All counters computed from scratch from every order's snapshot: what the increments must add
  * up to. The convergence checker compares this with Redis.
  */

@@ -9,8 +9,8 @@
  * nothing and an older version never overwrites a newer one.
  */
 export type { CustomerEventType, EnvelopeOf, OrderEventType, ProductEventType } from './events.js';
-export { isRejection } from './sequence.js';
-export type { ApplyResult, InvalidEvent, MissingPredecessor, Rejection } from './sequence.js';
+export { foldEvents, isRejection } from './sequence.js';
+export type { ApplyResult, Fold, InvalidEvent, MissingPredecessor, Rejection } from './sequence.js';
 export { ORDER_STATUSES } from './order-lifecycle.js';
 export type { OrderStatus } from './order-lifecycle.js';
 export { applyCustomerEvent, applyOrderEvent, withCustomer } from './order-history.js';
@@ -32,6 +32,7 @@ export {
 } from './search.js';
 export type { OrderSearchDocument, ProductSearchDocument } from './search.js';
 export {
+  analyticsDeltas,
   applyDeltas,
   applyOrderToAnalytics,
   applyProductToAnalytics,

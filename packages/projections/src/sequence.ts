@@ -130,3 +130,38 @@ export function invalidEvent(
     reason,
   };
 }
+
+/**
+ * What folding one aggregate's events gave: the state after the last event applied, the outcome
+ * of each event up to the first one refused, and why that one was refused.
+ */
+export interface Fold<S> {
+  readonly state: S | undefined;
+  readonly outcomes: readonly ('applied' | 'already-applied')[];
+  readonly rejection?: Rejection;
+}
+
+/**
+ * Applies an aggregate's events in order to the state held of it, with an `apply…` function:
+ * the batch form of applying them one by one, so that the runtime writes one change for many
+ * events. Stops at the first event refused; the events after it are not folded.
+ */
+export function foldEvents<S extends object, E>(
+  held: S | undefined,
+  events: readonly E[],
+  apply: (state: S | undefined, event: E) => ApplyResult<S>,
+): Fold<S> {
+  let state = held;
+  const outcomes: ('applied' | 'already-applied')[] = [];
+  for (const event of events) {
+    const next = apply(state, event);
+    if (next === undefined) {
+      outcomes.push('already-applied');
+      continue;
+    }
+    if (isRejection(next)) return { state, outcomes, rejection: next };
+    state = next;
+    outcomes.push('applied');
+  }
+  return { state, outcomes };
+}

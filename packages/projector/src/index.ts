@@ -1,14 +1,22 @@
 export { DEAD_LETTER_HEADERS, Projector } from './projector.js';
 export type { PartitionLag, ProjectorOptions, ProjectorStatus, RedriveResult } from './projector.js';
-export { StoreUnavailableError } from './types.js';
+export { StoreUnavailableError, isRetriable, partitionKey } from './types.js';
+export { storeProjection } from './store-projection.js';
 export type {
+  AggregateEvents,
+  AggregateFold,
   ApplyOutcome,
   ApplyRejection,
+  Checkpoint,
+  CheckpointMove,
   ParkedAggregates,
+  PreparedBatch,
   ProjectedEvent,
   Projection,
   ProjectionTarget,
   ProjectionTargets,
+  Unwritten,
+  WriteOutcome,
 } from './types.js';
 export { projectionRoutes, projectorSection, startProjectorService } from './service.js';
 export type { ProjectorServiceOptions } from './service.js';

@@ -2,8 +2,7 @@ import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type MetricsRegistry } from
 import type { RebuildProgress, TargetRecord } from '@cqrs-shop/read-models';
 import type { ProjectorStatus } from './projector.js';
 
-/** What became of one event: written, not needed (already there, or not for this model), parked, or past `until`. */
-export type EventOutcome = 'applied' | 'skipped' | 'parked' | 'beyond_until';
+import type { EventOutcome } from './batch.js';
 
 /**
  * A projector's Prometheus series, labelled with the projection's name. Lag and store health

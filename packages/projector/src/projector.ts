@@ -8,10 +8,32 @@ import {
   topicsReady,
 } from '@cqrs-shop/kafka';
 import { type Logger, withLogContext } from '@cqrs-shop/logging';
-import { contextOf, inSpan, type Span, SPAN_ATTRIBUTES, SpanKind } from '@cqrs-shop/telemetry';
-import type { Admin, Consumer, KafkaMessage, Producer } from 'kafkajs';
-import type { EventOutcome, ProjectorMetrics } from './metrics.js';
-import type { ApplyRejection, ParkedAggregates, ProjectedEvent, Projection } from './types.js';
+import {
+  contextOf,
+  inSpan,
+  type Link,
+  ROOT_CONTEXT,
+  SPAN_ATTRIBUTES,
+  SpanKind,
+  spanContextOf,
+} from '@cqrs-shop/telemetry';
+import type { Admin, Batch, Consumer, KafkaMessage, Producer } from 'kafkajs';
+import { applyBatch, type ApplyContext, type BatchResult } from './batch-applier.js';
+import { type Decoded, describeRejection } from './batch.js';
+import { DeadLetterTopic } from './dead-letters.js';
+import { LagTracker, type PartitionLag } from './lag.js';
+import type { ProjectorMetrics } from './metrics.js';
+import { ParkedSet } from './parked-set.js';
+import {
+  isRetriable,
+  type ParkedAggregates,
+  partitionKey,
+  type ProjectedEvent,
+  type Projection,
+} from './types.js';
+
+export { DEAD_LETTER_HEADERS } from './dead-letters.js';
+export type { PartitionLag } from './lag.js';
 
 export interface ProjectorOptions {
   /** The projection's name, e.g. `analytics`; written into dead letters. */
@@ -25,13 +47,13 @@ export interface ProjectorOptions {
   readonly logger: Logger;
   readonly projection: Projection;
   readonly parked: ParkedAggregates;
-  /** Attempts at an event whose apply keeps failing for an unexplained reason, before it is parked. @default 5 */
+  /** Attempts at an aggregate whose write keeps failing for an unexplained reason, before it is parked. @default 5 */
   readonly attempts?: number;
   /** First pause between attempts; it doubles up to `maxBackoffMs`. @default 100 ms */
   readonly backoffMs?: number;
   /** @default 10000 ms */
   readonly maxBackoffMs?: number;
-  /** How often lag is measured from the group's committed offsets. @default 1000 ms */
+  /** How often lag is measured and applied offsets are committed to Kafka. @default 1000 ms */
   readonly lagIntervalMs?: number;
   /** The consumer's session timeout; heartbeats go every tenth of it. @default 10000 ms */
   readonly sessionTimeoutMs?: number;
@@ -40,6 +62,11 @@ export interface ProjectorOptions {
    * order holds; other aggregates' events need no order among them. @default 6
    */
   readonly partitionsConcurrently?: number;
+  /**
+   * The most events applied as one batch (one request per store). Kafka hands over what has
+   * arrived; nothing waits for a batch to fill. @default 500 (live), 2000 (replay)
+   */
+  readonly batchSize?: number;
   /**
    * Called when the consumer has stopped for good (kafkajs gives up on a non-retriable error,
    * e.g. after the group evicted it): without it the projection would stand still while
@@ -67,29 +94,16 @@ export interface ProjectorOptions {
   readonly metrics?: ProjectorMetrics;
 }
 
-/** How far behind one partition is. */
-export interface PartitionLag {
-  readonly topic: string;
-  readonly partition: number;
-  /** Events on the partition not applied yet: the high watermark minus the committed offset. */
-  readonly lagEvents: number;
-  /**
-   * While events are waiting, how long ago the last applied event happened (the waiting ones
-   * happened after it, so this bounds how far the read model is behind); 0 when caught up.
-   */
-  readonly lagSeconds: number;
-  readonly lastEventAt: string | null;
-  /** The next offset to apply (the committed one), and the partition's first and end offsets. */
-  readonly position: number;
-  readonly start: number;
-  readonly end: number;
-}
-
 export interface ProjectorStatus {
   readonly name: string;
   readonly running: boolean;
   /** `replay` while rebuilding a version from history. */
   readonly mode: 'live' | 'replay';
+  /**
+   * True while partitions are replayed because the store had lost what it had applied (its
+   * checkpoints were behind the group's offsets, or gone): the read model is incomplete.
+   */
+  readonly recovering: boolean;
   readonly groupId: string;
   /** Events passed over because they happened after `until`. */
   readonly beyondUntil: number;
@@ -111,64 +125,74 @@ export interface RedriveResult {
   readonly events?: number;
 }
 
-export const DEAD_LETTER_HEADERS = {
-  reason: 'dead-letter-reason',
-  projection: 'dead-letter-projection',
-  source: 'dead-letter-source',
-  at: 'dead-letter-at',
-  /** `live`, or `replay` when a rebuild dead-lettered it (the live projection did so before). */
-  mode: 'dead-letter-mode',
-} as const;
-
-function describeRejection(rejection: ApplyRejection): string {
-  const versions =
-    rejection.version === undefined
-      ? ''
-      : ` (event version ${rejection.version}, read model at ${rejection.heldVersion ?? 0})`;
-  return `${rejection.kind}${rejection.reason === undefined ? '' : `: ${rejection.reason}`}${versions}`;
+/** Where this member stands on one partition it was given. */
+interface PartitionCursor {
+  /** The checkpoint the store holds: the next offset to apply; null when it holds none. */
+  stored: number | null;
+  /** The offset last sought to; a batch starting after it means nothing lies between. */
+  sought?: number;
+  /** The next offset applied but not committed to Kafka yet. */
+  uncommitted?: number | undefined;
 }
 
-type Decoded = { event: ProjectedEvent; aggregateKey: string } | { error: string; aggregateKey: string };
+/** Links from a batch span to the spans of the events' commands (a span has one parent). */
+const MAX_LINKS = 64;
 
 /**
- * Feeds a projection from Kafka: each event is applied durably before its offset is committed
- * (so a crash means redelivery, which the projection's version guard makes harmless); a store
- * outage is waited out; a poison event is parked together with every later event of the same
- * aggregate, while all other aggregates go on.
+ * Feeds a projection from Kafka a batch at a time: what Kafka hands over for a partition is
+ * grouped by aggregate, folded, and written as one change per aggregate in one request per
+ * store, followed by the partition's checkpoint in the same store. The checkpoint, not Kafka's
+ * committed offset, says where to go on: a member given a partition seeks to it, so a store
+ * that lost data (restored, flushed, a crash that lost its last writes) is replayed from what
+ * it really holds, and reported as recovering meanwhile. Kafka commits follow, for lag tooling.
+ * A store outage is waited out; a poison event is parked together with every later event of
+ * the same aggregate, while all other aggregates go on.
  */
 export class Projector {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
+  private deadLetters: DeadLetterTopic | undefined;
+  private readonly parked: ParkedSet;
+  private parkedLoading: Promise<void> | undefined;
   private storeAvailable = true;
   private applied = 0;
   private beyondUntil = 0;
   private deadLettered = 0;
-  private readonly lag = new Map<string, PartitionLag>();
+  private readonly lag: LagTracker;
+  private readonly cursors = new Map<string, PartitionCursor>();
   private lagTimer: NodeJS.Timeout | undefined;
-  private lagAdmin: Admin | undefined;
-  private lagMeasuring: Promise<void> | undefined;
+  private admin: Admin | undefined;
+  private housekeeping: Promise<void> | undefined;
   /** Aggregates being redriven: the consumer holds their new events until the redrive ends. */
   private readonly redriving = new Map<string, Promise<unknown>>();
-
   private readonly untilMs: number | undefined;
 
   constructor(private readonly options: ProjectorOptions) {
     this.untilMs = options.until === undefined ? undefined : Date.parse(options.until);
     if (this.untilMs !== undefined && Number.isNaN(this.untilMs))
       throw new Error(`until must be an ISO 8601 instant, not ${options.until}`);
+    this.parked = new ParkedSet(options.parked);
+    this.lag = new LagTracker(options.groupId, options.topics);
   }
 
   async start(): Promise<void> {
-    const { kafka, groupId, topics, deadLetterTopic } = this.options;
+    const { kafka, groupId, topics, deadLetterTopic, name, replay } = this.options;
     const admin = kafka.admin();
     await admin.connect();
+    this.admin = admin;
     await ensureTopics(admin, [deadLetterTopicSpec(deadLetterTopic)]);
     await this.awaitTopics(admin);
     this.deadLettered = await this.countDeadLetters(admin);
-    this.lagAdmin = admin;
-    this.scheduleLagMeasurement(admin);
+    await this.parked.reload();
+    this.scheduleHousekeeping();
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
+    this.deadLetters = new DeadLetterTopic(
+      this.producer,
+      deadLetterTopic,
+      name,
+      replay === true ? 'replay' : 'live',
+    );
     const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
     const consumer = kafka.consumer({
       groupId,
@@ -184,6 +208,13 @@ export class Projector {
       this.options.logger.fatal({ err: payload.error }, 'the consumer stopped for good');
       this.options.onCrash?.(payload.error);
     });
+    // A new assignment: the store's checkpoints and parked aggregates are read again, since
+    // another member may have moved them while it had the partitions.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.cursors.clear();
+      this.lag.disown();
+      this.parkedLoading = undefined;
+    });
     // A new group starts at the beginning: the topics are the whole history of the shop.
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await consumer.run({
@@ -192,52 +223,273 @@ export class Projector {
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 6,
       eachBatch: async (payload) => {
         const { batch } = payload;
-        const isRunning = () => payload.isRunning();
+        const key = partitionKey(batch.topic, batch.partition);
+        const isRunning = () => payload.isRunning() && !payload.isStale();
         const heartbeat = () => payload.heartbeat();
-        let next: string | undefined;
-        let committed: string | undefined;
-        let lastEventAt: string | null = null;
-        let lastCommitAt = Date.now();
-        const commit = async () => {
-          if (next === undefined || next === committed) return;
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-          committed = next;
-          lastCommitAt = Date.now();
-          this.recordLag(batch.topic, batch.partition, {
-            position: Number(next),
+        const cursor = await this.cursor(batch, heartbeat, isRunning);
+        if (!cursor || !this.inPlace(batch, cursor)) return;
+        const size = this.options.batchSize ?? (this.options.replay === true ? 2_000 : 500);
+        for (let from = 0; from < batch.messages.length; from += size) {
+          if (!isRunning()) return;
+          const messages = batch.messages.slice(from, from + size);
+          const last = messages.at(-1);
+          if (!last) return;
+          const next = Number(last.offset) + 1;
+          const result = await this.applyMessages(batch, messages, cursor, next, heartbeat, isRunning);
+          if (result.kind === 'stopped') return;
+          if (result.kind === 'checkpoint-moved') {
+            this.cursors.delete(key);
+            const again = await this.cursor(batch, heartbeat, isRunning);
+            if (again) this.inPlace(batch, again);
+            return;
+          }
+          cursor.stored = next;
+          cursor.uncommitted = next;
+          payload.resolveOffset(last.offset);
+          this.lag.record(batch.topic, batch.partition, {
+            position: next,
             end: Number(batch.highWatermark),
-            lastEventAt,
+            lastEventAt: this.lastEventAt(messages),
           });
-        };
-        for (const message of batch.messages) {
-          if (!isRunning() || payload.isStale()) break;
-          const decoded = this.decode(message);
-          lastEventAt = 'event' in decoded ? decoded.event.envelope.occurredAt : lastEventAt;
-          if (!(await this.settle(batch.topic, batch.partition, message, decoded, heartbeat, isRunning)))
-            break;
-          payload.resolveOffset(message.offset);
-          next = (BigInt(message.offset) + 1n).toString();
-          // A long batch on a busy machine must neither look dead to the group (heartbeats are
-          // throttled by kafkajs, so this is cheap) nor leave much to re-apply after a crash.
           await heartbeat();
-          if (Date.now() - lastCommitAt >= 1_000) await commit();
         }
-        await commit();
       },
     });
   }
 
-  /** Stops consuming after the event in hand; the offsets of applied events are committed. */
+  /** Stops consuming after the batch in hand; what was applied is committed to Kafka too. */
   async stop(): Promise<void> {
     clearTimeout(this.lagTimer);
     this.lagTimer = undefined;
-    await this.lagMeasuring;
-    await this.lagAdmin?.disconnect();
-    this.lagAdmin = undefined;
+    await this.housekeeping;
+    await this.commitApplied().catch(() => undefined);
+    await this.admin?.disconnect();
+    this.admin = undefined;
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
     this.consumer = undefined;
     this.producer = undefined;
+  }
+
+  /**
+   * The partition's cursor: on the first batch after an assignment, the store's checkpoint is
+   * read (until the store answers). Undefined when stopped meanwhile.
+   */
+  private async cursor(
+    batch: Batch,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<PartitionCursor | undefined> {
+    const key = partitionKey(batch.topic, batch.partition);
+    const known = this.cursors.get(key);
+    if (known) return known;
+    this.parkedLoading ??= this.parked.reload();
+    const stored = await this.untilAnswered(
+      async () => {
+        await this.parkedLoading;
+        const checkpoints = await this.options.projection.checkpoints([batch.topic]);
+        return checkpoints.find((c) => c.partition === batch.partition)?.next ?? null;
+      },
+      heartbeat,
+      isRunning,
+    );
+    if (stored === undefined) return undefined;
+    const cursor: PartitionCursor = { stored };
+    this.cursors.set(key, cursor);
+    return cursor;
+  }
+
+  /**
+   * Whether the batch starts where the store's checkpoint says the partition goes on. If not,
+   * seeks there: forward past what the store has (Kafka's committed offset lags behind it), or
+   * back to replay what the store lost — reported as recovering until the partition's end as
+   * it was then, and committed to Kafka at once so that lag tooling sees it too.
+   */
+  private inPlace(batch: Batch, cursor: PartitionCursor): boolean {
+    const first = batch.messages[0];
+    if (!first) return false;
+    const offset = Number(first.offset);
+    const start = this.lag.get(batch.topic, batch.partition)?.start ?? 0;
+    const expected = Math.max(cursor.stored ?? start, start);
+    // Nothing lies between where the consumer was sent and this batch (offsets may have gaps).
+    if (offset === expected || (cursor.sought === expected && offset > expected)) return true;
+    const consumer = this.consumer;
+    if (!consumer) return false;
+    if (offset > expected) {
+      const end = Number(batch.highWatermark);
+      this.options.logger.warn(
+        { topic: batch.topic, partition: batch.partition, checkpoint: cursor.stored, offset, end },
+        "the store is behind the group's offsets (it lost data); replaying the partition from its checkpoint",
+      );
+      this.lag.record(batch.topic, batch.partition, { position: expected, end, start, recoveringUntil: end });
+      void consumer
+        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(expected) }])
+        .catch((error: unknown) => {
+          this.options.logger.debug({ err: error }, 'replay position not committed');
+        });
+    }
+    cursor.sought = expected;
+    consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(expected) });
+    return false;
+  }
+
+  private async applyMessages(
+    batch: Batch,
+    messages: readonly KafkaMessage[],
+    cursor: PartitionCursor,
+    next: number,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<BatchResult> {
+    const started = process.hrtime.bigint();
+    const decoded = messages.map((message) => this.decode(message));
+    const redrives = decoded.flatMap((item) => {
+      const redrive = this.redriving.get(item.aggregateKey);
+      return redrive ? [redrive.catch(() => undefined)] : [];
+    });
+    if (redrives.length > 0) await Promise.all(redrives);
+    const context = this.applyContext(batch, messages, heartbeat, isRunning);
+    const checkpoint = { topic: batch.topic, partition: batch.partition, from: cursor.stored, next };
+    const result = await this.inBatchSpan(batch, messages, decoded, async () => {
+      const settled = await applyBatch(context, decoded, [checkpoint]);
+      return {
+        result: settled,
+        outcome: settled.kind === 'settled' ? this.summary(settled.outcomes) : settled.kind,
+      };
+    });
+    if (result.kind !== 'settled') return result;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    result.outcomes.forEach((outcome, i) => {
+      const item = decoded[i];
+      const eventType = item && 'event' in item ? item.event.envelope.eventType : 'undecodable';
+      if (outcome === 'applied') this.applied++;
+      if (outcome === 'beyond_until') this.beyondUntil++;
+      if (outcome === 'parked') {
+        this.deadLettered++;
+        this.options.metrics?.recordDeadLetter();
+      }
+      this.options.metrics?.recordEvent(eventType, outcome, seconds);
+    });
+    for (const event of result.firstApplied) await this.runFirstApplied(event);
+    return result;
+  }
+
+  private applyContext(
+    batch: Batch,
+    messages: readonly KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): ApplyContext {
+    const { projection, logger, attempts = 5, backoffMs = 100, maxBackoffMs = 10_000 } = this.options;
+    return {
+      projection,
+      parked: this.parked,
+      deadLetter: async (letters) => {
+        const deadLetters = this.deadLetters;
+        if (!deadLetters) throw new Error('the projector is not running');
+        await deadLetters.send(
+          letters.flatMap(({ index, reason }) => {
+            const message = messages[index];
+            return message ? [{ topic: batch.topic, partition: batch.partition, message, reason }] : [];
+          }),
+        );
+        for (const { index, reason } of letters)
+          logger.error(
+            { topic: batch.topic, partition: batch.partition, offset: messages[index]?.offset, reason },
+            'event parked',
+          );
+      },
+      policy: { attempts, backoffMs, maxBackoffMs },
+      logger,
+      ...(this.untilMs === undefined ? {} : { untilMs: this.untilMs }),
+      pause: (ms) => this.pause(ms, heartbeat),
+      isRunning,
+      storeAnswered: (available, error) => {
+        if (!available) {
+          this.options.metrics?.recordStoreError();
+          if (this.storeAvailable) logger.warn({ err: error }, 'store unavailable; waiting');
+        }
+        this.storeAvailable = available;
+      },
+    };
+  }
+
+  private summary(outcomes: readonly string[]): string {
+    const distinct = new Set(outcomes);
+    return distinct.size === 1 ? (outcomes[0] ?? 'skipped') : 'mixed';
+  }
+
+  /**
+   * Runs a batch in one span. A batch of one event continues that event's trace (its context
+   * travels in the `traceparent` header), as before batching; a larger one is its own trace,
+   * linked to the events' traces. A replay is not traced: a span per old batch would attach to
+   * traces long finished. Its progress is in the version records and the metrics.
+   */
+  private async inBatchSpan(
+    batch: Batch,
+    messages: readonly KafkaMessage[],
+    decoded: readonly Decoded[],
+    work: () => Promise<{ result: BatchResult; outcome: string }>,
+  ): Promise<BatchResult> {
+    if (this.options.replay === true) return (await work()).result;
+    const events = decoded.flatMap((item) => ('event' in item ? [item.event] : []));
+    const [only] = events;
+    const single = events.length === 1 && decoded.length === 1 ? only : undefined;
+    const traceparents = messages.map(
+      (message, i) =>
+        (decoded[i] && 'event' in decoded[i] ? decoded[i].event.envelope.traceparent : undefined) ??
+        message.headers?.traceparent?.toString(),
+    );
+    const eventType = single?.envelope.eventType ?? (events.length === 0 ? 'undecodable' : 'batch');
+    const links: Link[] = single
+      ? []
+      : traceparents.slice(0, MAX_LINKS).flatMap((traceparent) => {
+          const linked = spanContextOf(traceparent);
+          return linked ? [{ context: linked }] : [];
+        });
+    const run = () =>
+      inSpan(
+        `apply ${eventType}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: single ? contextOf(traceparents[0]) : ROOT_CONTEXT,
+          links,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': batch.topic,
+            'messaging.destination.partition.id': String(batch.partition),
+            'messaging.kafka.offset': Number(messages[0]?.offset ?? -1),
+            'messaging.batch.message_count': messages.length,
+            'messaging.consumer.group.name': this.options.groupId,
+            [SPAN_ATTRIBUTES.projection]: this.options.name,
+            [SPAN_ATTRIBUTES.eventType]: eventType,
+            ...(single
+              ? {
+                  [SPAN_ATTRIBUTES.eventId]: single.envelope.eventId,
+                  [SPAN_ATTRIBUTES.commandId]: single.envelope.commandId,
+                  [SPAN_ATTRIBUTES.aggregateId]: single.envelope.aggregateId,
+                  [SPAN_ATTRIBUTES.waitedMs]: Date.now() - Date.parse(single.envelope.occurredAt),
+                }
+              : {}),
+          },
+        },
+        async (span) => {
+          const { result, outcome } = await work();
+          span.setAttribute(SPAN_ATTRIBUTES.outcome, outcome);
+          return result;
+        },
+      );
+    if (!single) return run();
+    const { eventId, commandId, correlationId } = single.envelope;
+    return withLogContext({ eventId, commandId, correlationId }, run);
+  }
+
+  private lastEventAt(messages: readonly KafkaMessage[]): string | null {
+    const last = messages.at(-1);
+    if (!last) return null;
+    const occurred = last.headers?.['occurred-at']?.toString();
+    return occurred ?? new Date(Number(last.timestamp)).toISOString();
   }
 
   /**
@@ -258,41 +510,52 @@ export class Projector {
   }
 
   private async redriveNow(aggregateKey: string): Promise<RedriveResult> {
-    const { kafka, topics, parked, projection, logger } = this.options;
-    if (!(await parked.isParked(aggregateKey)))
+    const { kafka, topics, projection, logger } = this.options;
+    if (!(await this.parked.store.isParked(aggregateKey)))
       return { aggregateKey, redriven: false, reason: 'not parked' };
     const history = await readToEnd(kafka, topics, (message) => {
       const key = `${message.headers?.['aggregate-type']?.toString() ?? ''}:${message.key?.toString() ?? ''}`;
       return key === aggregateKey;
     });
+    const decoded = history.map(({ message }) => this.decode(message));
+    const failed = decoded.findIndex((item) => 'error' in item);
+    const events = decoded
+      .slice(0, failed < 0 ? undefined : failed)
+      .flatMap((item) => ('event' in item ? [item.event] : []));
     let applied = 0;
-    for (const { topic, partition, message } of history) {
-      const decoded = this.decode(message);
-      const reason =
-        'error' in decoded
-          ? `cannot be decoded: ${decoded.error}`
-          : await projection.apply(decoded.event).then(
-              (outcome) => {
-                if (typeof outcome === 'object') return describeRejection(outcome);
-                if (outcome === 'applied') applied++;
-                return undefined;
-              },
-              (error: unknown) => (error instanceof Error ? error.message : String(error)),
-            );
-      if (reason !== undefined) {
-        logger.warn(
-          { aggregate: aggregateKey, topic, partition, offset: message.offset, reason },
-          'redrive stopped',
-        );
-        return {
-          aggregateKey,
-          redriven: false,
-          reason: `${topic}/${partition}/${message.offset}: ${reason}`,
-          applied,
-        };
+    const stop = (at: number, reason: string): RedriveResult => {
+      const source = history[at];
+      logger.warn({ aggregate: aggregateKey, offset: source?.message.offset, reason }, 'redrive stopped');
+      return {
+        aggregateKey,
+        redriven: false,
+        reason: source ? `${source.topic}/${source.partition}/${source.message.offset}: ${reason}` : reason,
+        applied,
+      };
+    };
+    for (let attempt = 1; ; attempt++) {
+      let outcome;
+      try {
+        const prepared = await projection.prepare([{ key: aggregateKey, events }]);
+        const [fold] = prepared.folds;
+        const written = await prepared.write([]);
+        const unwritten = written.unwritten.get(aggregateKey);
+        if (unwritten?.kind === 'conflict' && attempt < 10) continue;
+        if (unwritten)
+          return stop(0, unwritten.kind === 'conflict' ? 'kept changing' : unwritten.error.message);
+        outcome = fold;
+      } catch (error) {
+        return stop(0, error instanceof Error ? error.message : String(error));
       }
+      applied = outcome?.outcomes.filter((o) => o === 'applied').length ?? 0;
+      if (outcome?.rejection) return stop(outcome.outcomes.length, describeRejection(outcome.rejection));
+      break;
     }
-    await parked.unpark(aggregateKey);
+    if (failed >= 0) {
+      const item = decoded[failed];
+      return stop(failed, `cannot be decoded: ${item && 'error' in item ? item.error : ''}`);
+    }
+    await this.parked.unpark(aggregateKey);
     logger.info({ aggregate: aggregateKey, events: history.length, applied }, 'aggregate redriven');
     return { aggregateKey, redriven: true, applied, events: history.length };
   }
@@ -317,78 +580,56 @@ export class Projector {
         const offsets = await admin.fetchTopicOffsets(this.options.deadLetterTopic);
         return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
       } catch (error) {
-        const retriable =
-          typeof error === 'object' && error !== null && 'retriable' in error && error.retriable === true;
-        if (!retriable || attempt >= 20) throw error;
+        if (!isRetriable(error) || attempt >= 20) throw error;
         await delay(250);
       }
     }
   }
 
-  private recordLag(
-    topic: string,
-    partition: number,
-    measured: { position: number; end: number; start?: number; lastEventAt: string | null },
-  ): void {
-    const key = `${topic}:${partition}`;
-    const known = this.lag.get(key);
-    const at = measured.lastEventAt ?? known?.lastEventAt ?? null;
-    const lagEvents = Math.max(0, measured.end - measured.position);
-    this.lag.set(key, {
-      topic,
-      partition,
-      lagEvents,
-      lagSeconds: lagEvents > 0 && at ? Math.max(0, (Date.now() - Date.parse(at)) / 1_000) : 0,
-      lastEventAt: at,
-      position: measured.position,
-      start: measured.start ?? known?.start ?? 0,
-      end: measured.end,
+  /** Commits what was applied to Kafka: lag tooling reads it there. The store's checkpoint stays the truth. */
+  private async commitApplied(): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    const offsets = [...this.cursors].flatMap(([key, cursor]) => {
+      if (cursor.uncommitted === undefined) return [];
+      const at = key.lastIndexOf(':');
+      const offset = {
+        topic: key.slice(0, at),
+        partition: Number(key.slice(at + 1)),
+        offset: String(cursor.uncommitted),
+      };
+      cursor.uncommitted = undefined;
+      return [offset];
     });
+    if (offsets.length > 0) await consumer.commitOffsets(offsets);
   }
 
-  /**
-   * Lag from the group's committed offsets, measured apart from consuming: a projector stuck on
-   * an unavailable store, or one that has not received a batch yet, still reports how far
-   * behind it is.
-   */
-  private async measureLag(admin: Admin): Promise<void> {
-    const { groupId, topics } = this.options;
-    const [committed, ends] = await Promise.all([
-      admin.fetchOffsets({ groupId, topics: [...topics] }),
-      Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) }))),
-    ]);
-    for (const { topic, partitions } of ends) {
-      const offsets = committed.find((c) => c.topic === topic)?.partitions ?? [];
-      for (const { partition, high, low } of partitions) {
-        const at = offsets.find((o) => o.partition === partition)?.offset ?? '-1';
-        // No commit yet: the group starts at the beginning of what the partition holds.
-        const position = BigInt(at) < 0n ? BigInt(low) : BigInt(at);
-        this.recordLag(topic, partition, {
-          position: Number(position),
-          end: Number(high),
-          start: Number(low),
-          lastEventAt: null,
-        });
-      }
-    }
-  }
-
-  private scheduleLagMeasurement(admin: Admin): void {
+  /** Every `lagIntervalMs`: applied offsets committed to Kafka, lag measured. */
+  private scheduleHousekeeping(): void {
     const interval = this.options.lagIntervalMs ?? 1_000;
-    const measure = () => {
-      this.lagMeasuring = this.measureLag(admin)
-        .catch((error: unknown) => {
+    const admin = this.admin;
+    if (!admin) return;
+    const run = () => {
+      this.housekeeping = Promise.all([
+        // A member that lost the partition meanwhile cannot commit it; its new owner goes on
+        // from the store's checkpoint anyway.
+        this.commitApplied().catch((error: unknown) => {
+          this.options.logger.debug({ err: error }, 'applied offsets not committed');
+        }),
+        this.lag.measure(admin).catch((error: unknown) => {
           this.options.logger.debug({ err: error }, 'lag not measured');
-        })
+        }),
+      ])
+        .then(() => undefined)
         .finally(() => {
-          this.lagMeasuring = undefined;
+          this.housekeeping = undefined;
           // Stopped meanwhile: stop() disconnects the admin client.
           if (this.lagTimer === undefined) return;
-          this.lagTimer = setTimeout(measure, interval);
+          this.lagTimer = setTimeout(run, interval);
           this.lagTimer.unref();
         });
     };
-    this.lagTimer = setTimeout(measure, 0);
+    this.lagTimer = setTimeout(run, 0);
     this.lagTimer.unref();
   }
 
@@ -397,14 +638,13 @@ export class Projector {
       name: this.options.name,
       running: this.consumer !== undefined,
       mode: this.options.replay === true ? 'replay' : 'live',
+      recovering: this.lag.recovering(),
       groupId: this.options.groupId,
       beyondUntil: this.beyondUntil,
       storeAvailable: this.storeAvailable,
       applied: this.applied,
       deadLettered: this.deadLettered,
-      partitions: [...this.lag.values()].sort(
-        (a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition,
-      ),
+      partitions: this.lag.partitions(),
     };
   }
 
@@ -430,161 +670,6 @@ export class Projector {
     }
   }
 
-  /**
-   * Handles one event in its command's trace (its context travels in the `traceparent` header),
-   * with its ids on every log line, and counts it; false when stopped before it was settled.
-   *
-   * A replay is not traced: it re-reads the whole history, and a span per old event would flood
-   * the trace backend with spans attached to traces long finished. Its progress is in the
-   * version records and the metrics.
-   */
-  private async settle(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    decoded: Decoded,
-    heartbeat: () => Promise<void>,
-    isRunning: () => boolean,
-  ): Promise<boolean> {
-    const started = process.hrtime.bigint();
-    const envelope = 'event' in decoded ? decoded.event.envelope : undefined;
-    const eventType = envelope?.eventType ?? 'undecodable';
-    const work = async (span?: Span): Promise<boolean> => {
-      const outcome = await this.handle(topic, partition, message, decoded, heartbeat, isRunning);
-      if (outcome === undefined) return false;
-      span?.setAttribute(SPAN_ATTRIBUTES.outcome, outcome);
-      this.options.metrics?.recordEvent(eventType, outcome, Number(process.hrtime.bigint() - started) / 1e9);
-      return true;
-    };
-    const ids = envelope
-      ? { eventId: envelope.eventId, commandId: envelope.commandId, correlationId: envelope.correlationId }
-      : {};
-    return withLogContext(ids, () => {
-      if (this.options.replay === true) return work();
-      const traceparent = envelope?.traceparent ?? message.headers?.traceparent?.toString();
-      return inSpan(
-        `apply ${eventType}`,
-        {
-          kind: SpanKind.CONSUMER,
-          parent: contextOf(traceparent),
-          attributes: {
-            'messaging.system': 'kafka',
-            'messaging.operation.type': 'process',
-            'messaging.destination.name': topic,
-            'messaging.destination.partition.id': String(partition),
-            'messaging.kafka.offset': Number(message.offset),
-            'messaging.consumer.group.name': this.options.groupId,
-            [SPAN_ATTRIBUTES.projection]: this.options.name,
-            [SPAN_ATTRIBUTES.eventType]: eventType,
-            ...(envelope
-              ? {
-                  [SPAN_ATTRIBUTES.eventId]: envelope.eventId,
-                  [SPAN_ATTRIBUTES.commandId]: envelope.commandId,
-                  [SPAN_ATTRIBUTES.aggregateId]: envelope.aggregateId,
-                  [SPAN_ATTRIBUTES.waitedMs]: Date.now() - Date.parse(envelope.occurredAt),
-                }
-              : {}),
-          },
-        },
-        work,
-      );
-    });
-  }
-
-  /** Applies, parks or passes over one event; undefined when stopped before it was settled. */
-  private async handle(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    decoded: Decoded,
-    heartbeat: () => Promise<void>,
-    isRunning: () => boolean,
-  ): Promise<EventOutcome | undefined> {
-    const { parked, projection, logger, attempts = 5, backoffMs = 100, maxBackoffMs = 10_000 } = this.options;
-    if ('error' in decoded) {
-      await this.park(
-        topic,
-        partition,
-        message,
-        decoded.aggregateKey,
-        `cannot be decoded: ${decoded.error}`,
-        heartbeat,
-        isRunning,
-      );
-      return 'parked';
-    }
-    if (this.untilMs !== undefined && Date.parse(decoded.event.envelope.occurredAt) > this.untilMs) {
-      this.beyondUntil++;
-      return 'beyond_until';
-    }
-    await this.redriving.get(decoded.aggregateKey)?.catch(() => undefined);
-    const isParked = await this.untilStoreAnswers(
-      () => parked.isParked(decoded.aggregateKey),
-      heartbeat,
-      isRunning,
-    );
-    if (isParked) {
-      await this.park(
-        topic,
-        partition,
-        message,
-        decoded.aggregateKey,
-        'parked behind an earlier event of the same aggregate',
-        heartbeat,
-        isRunning,
-      );
-      return 'parked';
-    }
-    let failures = 0;
-    let pause = backoffMs;
-    while (isRunning()) {
-      try {
-        const outcome = await projection.apply(decoded.event);
-        this.storeAvailable = true;
-        if (typeof outcome === 'object') {
-          await this.park(
-            topic,
-            partition,
-            message,
-            decoded.aggregateKey,
-            describeRejection(outcome),
-            heartbeat,
-            isRunning,
-          );
-          return 'parked';
-        }
-        if (outcome !== 'applied') return 'skipped';
-        this.applied++;
-        await this.runFirstApplied(decoded.event);
-        return 'applied';
-      } catch (error) {
-        this.options.metrics?.recordStoreError();
-        const retriable =
-          typeof error === 'object' && error !== null && 'retriable' in error && error.retriable === true;
-        if (retriable) {
-          if (this.storeAvailable) logger.warn({ err: error }, 'store unavailable; waiting');
-          this.storeAvailable = false;
-        } else if (++failures >= attempts) {
-          const reason = error instanceof Error ? error.message : String(error);
-          await this.park(
-            topic,
-            partition,
-            message,
-            decoded.aggregateKey,
-            `failed ${failures} times: ${reason}`,
-            heartbeat,
-            isRunning,
-          );
-          return 'parked';
-        }
-        await this.pause(pause, heartbeat);
-        pause = Math.min(pause * 2, maxBackoffMs);
-      }
-    }
-    // Stopped before the event was applied: its offset must not be committed.
-    return undefined;
-  }
-
   private async runFirstApplied(event: ProjectedEvent): Promise<void> {
     const { onFirstApplied, replay, logger } = this.options;
     if (!onFirstApplied || replay === true) return;
@@ -593,31 +678,26 @@ export class Projector {
     });
   }
 
-  /**
-   * Runs a call on the parking records, which live in the read model's store, until the store
-   * answers: without them the projector cannot tell whether an event may be applied, so it waits
-   * (reported as the store being unavailable) as it does for an apply. Gives up only on shutdown,
-   * leaving the event's offset uncommitted.
-   */
-  private async untilStoreAnswers<T>(
+  /** Runs a store read until the store answers; undefined when stopped first. */
+  private async untilAnswered<T>(
     work: () => Promise<T>,
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
-  ): Promise<T> {
+  ): Promise<T | undefined> {
     const { backoffMs = 100, maxBackoffMs = 10_000, logger } = this.options;
-    for (let pause = backoffMs; ; pause = Math.min(pause * 2, maxBackoffMs)) {
+    for (let pause = backoffMs; isRunning(); pause = Math.min(pause * 2, maxBackoffMs)) {
       try {
         const result = await work();
         this.storeAvailable = true;
         return result;
       } catch (error) {
-        if (!isRunning()) throw error;
         this.options.metrics?.recordStoreError();
         if (this.storeAvailable) logger.warn({ err: error }, 'store unavailable; waiting');
         this.storeAvailable = false;
         await this.pause(pause, heartbeat);
       }
     }
+    return undefined;
   }
 
   /** Waits, heartbeating, so the group does not take the partition away meanwhile. */
@@ -626,45 +706,5 @@ export class Projector {
       await delay(Math.min(1_000, ms - waited));
       await heartbeat();
     }
-  }
-
-  private async park(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    aggregateKey: string,
-    reason: string,
-    heartbeat: () => Promise<void>,
-    isRunning: () => boolean,
-  ): Promise<void> {
-    const producer = this.producer;
-    if (!producer) throw new Error('the projector is not running');
-    // Dead letter first, then the parked mark: after a crash in between, the event is only
-    // dead-lettered again, never lost.
-    await producer.send({
-      topic: this.options.deadLetterTopic,
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            [DEAD_LETTER_HEADERS.reason]: reason,
-            [DEAD_LETTER_HEADERS.projection]: this.options.name,
-            [DEAD_LETTER_HEADERS.source]: `${topic}/${partition}/${message.offset}`,
-            [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
-            [DEAD_LETTER_HEADERS.mode]: this.options.replay === true ? 'replay' : 'live',
-          },
-        },
-      ],
-    });
-    await this.untilStoreAnswers(() => this.options.parked.park(aggregateKey, reason), heartbeat, isRunning);
-    this.deadLettered++;
-    this.options.metrics?.recordDeadLetter();
-    this.options.logger.error(
-      { aggregate: aggregateKey, topic, partition, offset: message.offset, reason },
-      'event parked',
-    );
   }
 }

@@ -15,6 +15,8 @@ export function orderHistoryCollections(version: number) {
     customers: `customers_v${version}`,
     /** Aggregates whose events are parked behind a poison event. */
     parked: `parked_v${version}`,
+    /** Per partition read (`_id` = `topic:partition`), the next offset to apply; written after the changes. */
+    checkpoints: `checkpoints_v${version}`,
   } as const;
 }
 
@@ -43,6 +45,8 @@ export function searchIndices(indexPrefix: string, version: number) {
     customers: `${aliases.customers}-v${version}`,
     /** Not behind an alias: parking is the bookkeeping of the projector writing this version. */
     parked: `${indexPrefix}-search-parked-v${version}`,
+    /** Per partition read (`_id` = `topic:partition`), the next offset to apply; written after the changes. */
+    checkpoints: `${indexPrefix}-search-checkpoints-v${version}`,
   } as const;
 }
 
@@ -76,6 +80,8 @@ export function analyticsKeys(keyPrefix: string, version: number) {
     order: (orderId: string) => key(`order:${orderId}`),
     /** Hash: parked aggregate key → reason. */
     parked: key('parked'),
+    /** Hash: `topic:partition` → the next offset to apply, written with the changes it covers. */
+    checkpoints: key('checkpoints'),
     /** Matches every key of this version (for dropping it). */
     pattern: key('*'),
   } as const;

@@ -27,7 +27,15 @@ export const SPAN_ATTRIBUTES = {
   waitedMs: 'waited.ms',
 } as const;
 
-export { type Context, type Span, SpanKind } from '@opentelemetry/api';
+export {
+  type Context,
+  type Link,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanContext,
+  SpanKind,
+} from '@opentelemetry/api';
+import type { SpanContext } from '@opentelemetry/api';
 
 /** The span of the work in hand, if any is being traced. */
 export function activeSpan(): Span | undefined {
@@ -65,6 +73,12 @@ export function traceparentOf(of: Context = context.active()): string | undefine
 export function contextOf(traceparent: string | null | undefined): Context {
   if (!traceparent) return ROOT_CONTEXT;
   return propagator.extract(ROOT_CONTEXT, { traceparent }, getter);
+}
+
+/** The span context a stored `traceparent` names, to link to; undefined for none or an invalid one. */
+export function spanContextOf(traceparent: string | null | undefined): SpanContext | undefined {
+  const spanContext = trace.getSpanContext(contextOf(traceparent));
+  return spanContext && trace.isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
 /** The trace and span ids of a context's span, for log lines; undefined without a valid span. */

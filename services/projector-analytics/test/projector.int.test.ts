@@ -138,8 +138,11 @@ describe('redrive of a parked aggregate (real Kafka and Redis)', () => {
   // A defect in the projection that fails every event of some orders, until it is fixed.
   const broken = new Set<string>();
   const { kafka, store, parked, projector, ordersTopic } = analyticsProjector((analytics) => ({
-    apply: (event) =>
-      broken.has(event.envelope.aggregateId) ? Promise.reject(new Error('defect')) : analytics.apply(event),
+    prepare: (aggregates) =>
+      aggregates.some((a) => broken.has(a.key.slice('order:'.length)))
+        ? Promise.reject(new Error('defect'))
+        : analytics.prepare(aggregates),
+    checkpoints: (topics) => analytics.checkpoints(topics),
   }));
 
   it('brings a parked aggregate to the correct state once the cause is fixed, and unparks it', async () => {

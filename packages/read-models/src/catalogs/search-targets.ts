@@ -16,6 +16,8 @@ export const SEARCH_CUSTOMERS_MAPPING = {
   },
 } as const;
 
+/** Per partition read, the next offset to apply: what the version holds, kept with it. */
+const CHECKPOINTS_MAPPING = { dynamic: 'strict', properties: { next: { type: 'long' } } } as const;
 const PARKED_MAPPING = { dynamic: 'strict', properties: { reason: { type: 'text', index: false } } } as const;
 // One document holds every record: read by id it needs no refresh, and it changes rarely.
 const TARGETS_MAPPING = { dynamic: false, properties: {} } as const;
@@ -102,6 +104,7 @@ export class SearchTargets implements TargetCatalog {
     await this.ensureIndex(indices.products, PRODUCTS_MAPPING);
     await this.ensureIndex(indices.customers, SEARCH_CUSTOMERS_MAPPING);
     await this.ensureIndex(indices.parked, PARKED_MAPPING);
+    await this.ensureIndex(indices.checkpoints, CHECKPOINTS_MAPPING);
   }
 
   async switchLive(version: number, expected: number | null): Promise<boolean> {

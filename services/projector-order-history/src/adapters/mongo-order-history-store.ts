@@ -1,32 +1,74 @@
 import type { EventPayloads } from '@cqrs-shop/events';
+import type {
+  AggregateEvents,
+  AggregateFold,
+  Checkpoint,
+  CheckpointMove,
+  PreparedBatch,
+  ProjectedEvent,
+  Unwritten,
+  WriteOutcome,
+} from '@cqrs-shop/projector';
 import {
   applyCustomerEvent,
   applyOrderEvent,
   type CustomerEventType,
   type CustomerRecord,
   type EnvelopeOf,
-  isRejection,
+  foldEvents,
   type OrderEventType,
   type OrderHistoryDocument,
   type Rejection,
+  withCustomer,
 } from '@cqrs-shop/projections';
-import { OrderHistoryReader, type StoredCustomer, type StoredOrder } from '@cqrs-shop/read-models';
-import { type Collection, type Db, MongoServerError } from 'mongodb';
+import {
+  fromStoredOrder,
+  orderHistoryCollections,
+  OrderHistoryReader,
+  type StoredCustomer,
+  type StoredOrder,
+} from '@cqrs-shop/read-models';
+import {
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+  MongoBulkWriteError,
+  MongoServerError,
+  type WriteError,
+} from 'mongodb';
 
 export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
 
 const DUPLICATE_KEY = 11_000;
+const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+
+/** The places of a bulk write's operations that found a duplicate key, if that is all that failed. */
+function duplicateKeyErrors(
+  error: unknown,
+): { indexes: Set<number>; result: MongoBulkWriteError['result'] } | undefined {
+  if (!(error instanceof MongoBulkWriteError)) return undefined;
+  const errors = (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]) as WriteError[];
+  if (errors.some((e) => e.code !== DUPLICATE_KEY)) return undefined;
+  return { indexes: new Set(errors.map((e) => e.index)), result: error.result };
+}
 
 /**
- * Runs work on one key at a time, in call order. MongoDB applies each update atomically, but
- * FerretDB 1.x (the local stack's server) reads, changes and writes a document back without a
- * lock: two updates of one order at once (its next event, and the join of its customer from the
- * customers topic) can lose one of them. Within a process, this keeps them apart.
+ * Runs work on some keys at a time, in call order per key. MongoDB applies each update
+ * atomically, but FerretDB 1.x (the local stack's server) reads, changes and writes a document
+ * back without a lock: two updates of one order at once (a batch's change, and the join of its
+ * customer from the customers topic) can lose one of them. Within a process, this keeps them
+ * apart; keys are taken in sorted order, so two holders never wait for each other.
  */
 class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+  async run<T>(keys: readonly string[], work: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const held = sorted.reduceRight<() => Promise<T>>((inner, key) => () => this.one(key, inner), work);
+    return held();
+  }
+
+  private async one<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous.then(work, work);
     const tail = result.catch(() => undefined);
@@ -38,132 +80,354 @@ class KeyedLock {
     }
   }
 }
-const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+
+type OrderEvent = ProjectedEvent<OrderEventType>;
+type CustomerEvent = ProjectedEvent<CustomerEventType>;
+
+interface OrderChange {
+  readonly key: string;
+  /** What was read; undefined for a new order. */
+  readonly held: OrderHistoryDocument | undefined;
+  readonly next: OrderHistoryDocument;
+}
+
+interface CustomerChange {
+  readonly key: string;
+  readonly next: CustomerRecord;
+}
+
+interface Plan {
+  readonly orders: OrderChange[];
+  readonly customers: CustomerChange[];
+  /** Customers stored but not joined into their orders yet (a crash came between). */
+  readonly unjoined: CustomerRecord[];
+}
+
+const toRecord = (stored: StoredCustomer): CustomerRecord => ({
+  customerId: stored._id,
+  name: stored.name,
+  email: stored.email,
+  version: stored.version,
+});
+
+/** Customers seen, by id. A customer never changes once registered, so a record read stays true. */
+class CustomerCache {
+  private readonly records = new Map<string, CustomerRecord>();
+
+  constructor(private readonly limit = 50_000) {}
+
+  get(customerId: string): CustomerRecord | undefined {
+    return this.records.get(customerId);
+  }
+
+  set(record: CustomerRecord): void {
+    if (this.records.size >= this.limit) this.records.clear();
+    this.records.set(record.customerId, record);
+  }
+}
 
 /**
- * One version of the order history in MongoDB: one document per order (`orders`), plus the customers it joins in
- * (`customers`). Writes are guarded by the aggregate version (insert for the first, update
- * "where version is the one read" for the next), so redelivery, replay and racing deliveries
- * change nothing twice. Only operations that FerretDB 1.x supports are used.
+ * One version of the order history in MongoDB: one document per order (`orders`), plus the
+ * customers it joins in (`customers`), and a checkpoint per partition (`checkpoints`). A batch is
+ * read with one query per collection, folded per aggregate with the pure functions, and written
+ * with one bulk request per collection, each change guarded by the version it was folded from
+ * (insert for a new order, update "where version is the one read" for the next), then the
+ * checkpoints. A batch of new orders is not read first: inserting finds a duplicate, and only
+ * then is it read. Only operations that FerretDB 1.x supports are used.
  */
 export class MongoOrderHistoryStore {
   readonly orders: Collection<StoredOrder>;
   readonly customers: Collection<StoredCustomer>;
+  private readonly checkpointDocs: Collection<{ _id: string; next: number }>;
   private readonly reader: OrderHistoryReader;
   private readonly orderLocks = new KeyedLock();
+  private readonly customerCache = new CustomerCache();
+  /** Orders found to exist although their batch began with their creation: read them next time. */
+  private readonly readFirst = new Set<string>();
 
   /** Writes version `version` of the read model; its indexes are made by its catalog. */
   constructor(db: Db, version: number) {
     this.reader = new OrderHistoryReader(db, version);
     this.orders = this.reader.orders;
     this.customers = this.reader.customers;
+    this.checkpointDocs = db.collection(orderHistoryCollections(version).checkpoints);
   }
 
   async order(orderId: string): Promise<OrderHistoryDocument | undefined> {
     return this.reader.order(orderId);
   }
 
-  async applyOrderEvent<T extends OrderEventType>(
-    envelope: EnvelopeOf<T>,
-    payload: EventPayloads[T],
-  ): Promise<StoreOutcome> {
-    return this.orderLocks.run(envelope.aggregateId, () => this.applyOrderEventAlone(envelope, payload));
+  async checkpoints(topics: readonly string[]): Promise<Checkpoint[]> {
+    const stored = await this.checkpointDocs.find({}).toArray();
+    return stored.flatMap(({ _id, next }) => {
+      const at = _id.lastIndexOf(':');
+      const topic = _id.slice(0, at);
+      return topics.includes(topic) ? [{ topic, partition: Number(_id.slice(at + 1)), next }] : [];
+    });
   }
 
-  private async applyOrderEventAlone<T extends OrderEventType>(
-    envelope: EnvelopeOf<T>,
-    payload: EventPayloads[T],
-  ): Promise<StoreOutcome> {
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      const previous = await this.order(envelope.aggregateId);
-      const next = applyOrderEvent(previous, envelope, payload);
-      if (next === undefined) {
-        // A crash may have come between writing the order and joining its customer.
-        if (previous?.customer === null) await this.joinCustomerInto(previous.orderId, previous.customerId);
-        return 'already-applied';
-      }
-      if (isRejection(next)) return next;
-      const { orderId, customer, ...fields } = next;
-      if (!previous) {
-        try {
-          await this.orders.insertOne({ _id: orderId, customer: null, ...fields });
-        } catch (error) {
-          if (isDuplicateKey(error)) continue;
-          throw error;
-        }
-      } else {
-        // The customer is left alone: the join writes it, never racing this version guard.
-        const result = await this.orders.updateOne(
-          { _id: orderId, version: previous.version },
-          { $set: fields },
-        );
-        if (result.matchedCount === 0) continue;
-      }
-      // Once joined, a document keeps its customer: only a new or unjoined one needs the join.
-      if (!previous || previous.customer === null) await this.joinCustomerInto(orderId, next.customerId);
-      return 'applied';
-    }
-    throw new Error(
-      `order ${envelope.aggregateId} kept changing while version ${envelope.aggregateVersion} was applied`,
+  async prepare(aggregates: readonly AggregateEvents[]): Promise<PreparedBatch> {
+    const orders = aggregates.filter((a) => a.key.startsWith('order:'));
+    const customers = aggregates.filter((a) => a.key.startsWith('customer:'));
+    const idOf = (key: string) => key.slice(key.indexOf(':') + 1);
+    // An order whose events start with its creation is new unless a duplicate said otherwise.
+    const toRead = orders
+      .filter((a) => a.events[0]?.envelope.aggregateVersion !== 1 || this.readFirst.has(idOf(a.key)))
+      .map((a) => idOf(a.key));
+    const placedCustomers = orders.flatMap((a) =>
+      a.events.flatMap((e) =>
+        e.envelope.eventType === 'OrderPlaced'
+          ? [(e.payload as EventPayloads['OrderPlaced']).customerId]
+          : [],
+      ),
     );
+    const [heldOrders, , storedCustomers] = await Promise.all([
+      toRead.length > 0 ? this.orders.find({ _id: { $in: toRead } }).toArray() : Promise.resolve([]),
+      this.loadCustomers(placedCustomers),
+      this.readCustomers(customers.map((a) => idOf(a.key))),
+    ]);
+    const held = new Map(heldOrders.map((doc) => [doc._id, fromStoredOrder(doc)]));
+    // Documents written before their customer was known (rare): their customer is needed too.
+    await this.loadCustomers([...held.values()].filter((d) => d.customer === null).map((d) => d.customerId));
+
+    const plan: Plan = { orders: [], customers: [], unjoined: [] };
+    const folds = new Map<string, AggregateFold>();
+    for (const aggregate of customers) {
+      const stored = storedCustomers.get(idOf(aggregate.key));
+      const before = stored ? toRecord(stored) : undefined;
+      const fold = foldEvents(before, aggregate.events as CustomerEvent[], (record, event) =>
+        applyCustomerEvent(record, event.envelope, event.payload),
+      );
+      folds.set(aggregate.key, fold);
+      if (fold.state && fold.state !== before) {
+        plan.customers.push({ key: aggregate.key, next: fold.state });
+        this.customerCache.set(fold.state);
+      } else if (stored && before && stored.joinedVersion !== before.version) plan.unjoined.push(before);
+    }
+    for (const aggregate of orders) {
+      const before = held.get(idOf(aggregate.key));
+      const fold = foldEvents(before, aggregate.events as OrderEvent[], (doc, event) =>
+        applyOrderEvent(doc, event.envelope, event.payload),
+      );
+      folds.set(aggregate.key, fold);
+      let next = fold.state;
+      if (!next) continue;
+      const customer = next.customer === null ? this.customerCache.get(next.customerId) : undefined;
+      if (customer) next = withCustomer(next, customer);
+      if (next !== before) plan.orders.push({ key: aggregate.key, held: before, next });
+    }
+    return {
+      folds: aggregates.map((a) => folds.get(a.key) ?? { outcomes: a.events.map(() => 'ignored' as const) }),
+      write: (checkpoints) => this.write(plan, checkpoints),
+    };
   }
 
-  async applyCustomerEvent<T extends CustomerEventType>(
-    envelope: EnvelopeOf<T>,
-    payload: EventPayloads[T],
-  ): Promise<StoreOutcome> {
-    const stored = await this.customers.findOne({ _id: envelope.aggregateId });
-    const previous = stored
-      ? { customerId: stored._id, name: stored.name, email: stored.email, version: stored.version }
-      : undefined;
-    const next = applyCustomerEvent(previous, envelope, payload);
-    if (next === undefined) {
-      // A crash may have come between storing the customer and joining it: finish the join.
-      if (previous && stored?.joinedVersion !== previous.version) await this.joinCustomer(previous);
-      return 'already-applied';
-    }
-    if (isRejection(next)) return next;
+  private async write(plan: Plan, checkpoints: readonly CheckpointMove[]): Promise<WriteOutcome> {
+    const unwritten = new Map<string, Unwritten>();
+    if (plan.orders.length > 0)
+      await this.orderLocks.run(
+        plan.orders.map((c) => c.next.orderId),
+        () => this.writeOrders(plan.orders, unwritten),
+      );
+    if (plan.customers.length > 0) await this.writeCustomers(plan.customers);
+    const joined = [...plan.customers.map((c) => c.next), ...plan.unjoined];
+    if (joined.length > 0) await this.joinCustomers(joined);
+    // Written without their customer: it may have been stored and joined between the read and the write.
+    const late = plan.orders.filter((c) => c.next.customer === null && !unwritten.has(c.key));
+    if (late.length > 0) await this.joinLate(late.map((c) => c.next));
+    if (unwritten.size > 0) return { unwritten, checkpointed: false, checkpointMoved: false };
+    for (const checkpoint of checkpoints)
+      if (!(await this.moveCheckpoint(checkpoint)))
+        return { unwritten, checkpointed: false, checkpointMoved: true };
+    return { unwritten, checkpointed: true, checkpointMoved: false };
+  }
+
+  private async writeOrders(
+    changes: readonly OrderChange[],
+    unwritten: Map<string, Unwritten>,
+  ): Promise<void> {
+    const operations: AnyBulkWriteOperation<StoredOrder>[] = changes.map(({ held, next }) => {
+      const { orderId, customer, ...fields } = next;
+      if (!held) return { insertOne: { document: { _id: orderId, customer, ...fields } } };
+      // The customer is set only when this change joins it: the join never races this guard.
+      const set = held.customer === null && customer !== null ? { ...fields, customer } : fields;
+      return { updateOne: { filter: { _id: orderId, version: held.version }, update: { $set: set } } };
+    });
+    let matched: number;
+    let inserted: number;
+    let failedAt = new Set<number>();
     try {
-      await this.customers.updateOne(
-        { _id: next.customerId, version: { $lt: next.version } },
-        { $set: { name: next.name, email: next.email, version: next.version } },
-        { upsert: true },
+      const result = await this.orders.bulkWrite(operations, { ordered: false });
+      matched = result.matchedCount;
+      inserted = result.insertedCount;
+    } catch (error) {
+      const duplicates = duplicateKeyErrors(error);
+      if (!duplicates) throw error;
+      failedAt = duplicates.indexes;
+      matched = duplicates.result.matchedCount;
+      inserted = duplicates.result.insertedCount;
+    }
+    changes.forEach((change, i) => {
+      if (!failedAt.has(i)) return;
+      // The order exists after all: read it before folding it again.
+      this.readFirst.add(change.next.orderId);
+      unwritten.set(change.key, { kind: 'conflict' });
+    });
+    const updates = changes.filter((c) => c.held).length;
+    if (matched + inserted + failedAt.size === changes.length && matched === updates) return;
+    // Some update matched nothing: another writer moved the order. Find which, to fold them again.
+    const updated = changes.filter((c) => c.held);
+    const now = await this.orders
+      .find({ _id: { $in: updated.map((c) => c.next.orderId) } }, { projection: { _id: 1, version: 1 } })
+      .toArray();
+    const versions = new Map(now.map((doc) => [doc._id, doc.version]));
+    for (const change of updated)
+      if (versions.get(change.next.orderId) !== change.next.version)
+        unwritten.set(change.key, { kind: 'conflict' });
+  }
+
+  /** Customer records, newest version wins; a racing writer with the same version is harmless. */
+  private async writeCustomers(changes: readonly CustomerChange[]): Promise<void> {
+    try {
+      await this.customers.bulkWrite(
+        changes.map(({ next }) => ({
+          updateOne: {
+            filter: { _id: next.customerId, version: { $lt: next.version } },
+            update: { $set: { name: next.name, email: next.email, version: next.version } },
+            upsert: true,
+          },
+        })),
+        { ordered: false },
       );
     } catch (error) {
       // The record exists with this version or a later one: a racing delivery won.
-      if (!isDuplicateKey(error)) throw error;
+      if (!duplicateKeyErrors(error)) throw error;
     }
-    await this.joinCustomer(next);
-    return 'applied';
   }
 
   /**
-   * Completes the orders that arrived before their customer, then marks the customer joined at
+   * Completes the orders that arrived before their customers, then marks each customer joined at
    * its version: the gateway honours a customer's consistency token only once it is.
    */
-  private async joinCustomer(customer: CustomerRecord): Promise<void> {
+  private async joinCustomers(records: readonly CustomerRecord[]): Promise<void> {
+    const byId = new Map(records.map((r) => [r.customerId, r]));
     const waiting = await this.orders
-      .find({ customerId: customer.customerId, customer: null }, { projection: { _id: 1 } })
+      .find(
+        { customerId: { $in: [...byId.keys()] }, customer: null },
+        { projection: { _id: 1, customerId: 1 } },
+      )
       .toArray();
-    for (const { _id } of waiting)
-      await this.orderLocks.run(_id, () =>
-        this.orders.updateOne(
-          { _id, customer: null },
-          { $set: { customer: { name: customer.name, email: customer.email } } },
-        ),
+    if (waiting.length > 0)
+      await this.orderLocks.run(
+        waiting.map((o) => o._id),
+        () =>
+          this.orders.bulkWrite(
+            waiting.flatMap(({ _id, customerId }) => {
+              const customer = byId.get(customerId);
+              return customer
+                ? [
+                    {
+                      updateOne: {
+                        filter: { _id, customer: null },
+                        update: { $set: { customer: { name: customer.name, email: customer.email } } },
+                      },
+                    },
+                  ]
+                : [];
+            }),
+            { ordered: false },
+          ),
       );
-    await this.customers.updateOne(
-      { _id: customer.customerId, version: customer.version },
-      { $set: { joinedVersion: customer.version } },
+    await this.customers.bulkWrite(
+      records.map((r) => ({
+        updateOne: {
+          filter: { _id: r.customerId, version: r.version },
+          update: { $set: { joinedVersion: r.version } },
+        },
+      })),
+      { ordered: false },
     );
   }
 
-  private async joinCustomerInto(orderId: string, customerId: string): Promise<void> {
-    const customer = await this.customers.findOne({ _id: customerId });
-    if (!customer) return;
-    await this.orders.updateOne(
-      { _id: orderId, customer: null },
-      { $set: { customer: { name: customer.name, email: customer.email } } },
+  private async joinLate(orders: readonly OrderHistoryDocument[]): Promise<void> {
+    const found = await this.readCustomers(orders.map((o) => o.customerId));
+    const joinable = orders.filter((o) => found.has(o.customerId));
+    if (joinable.length === 0) return;
+    await this.orderLocks.run(
+      joinable.map((o) => o.orderId),
+      () =>
+        this.orders.bulkWrite(
+          joinable.map((o) => {
+            const customer = found.get(o.customerId);
+            return {
+              updateOne: {
+                filter: { _id: o.orderId, customer: null },
+                update: { $set: { customer: { name: customer?.name ?? '', email: customer?.email ?? '' } } },
+              },
+            };
+          }),
+          { ordered: false },
+        ),
     );
+  }
+
+  /** Moves a checkpoint if the store still holds the expected one; false when it does not. */
+  private async moveCheckpoint({ topic, partition, from, next }: CheckpointMove): Promise<boolean> {
+    const _id = `${topic}:${partition}`;
+    if (from === null) {
+      try {
+        await this.checkpointDocs.insertOne({ _id, next });
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    }
+    const moved = await this.checkpointDocs.updateOne({ _id, next: from }, { $set: { next } });
+    return moved.matchedCount === 1;
+  }
+
+  /** Customers not known yet, read into the cache. */
+  private async loadCustomers(ids: readonly string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.customerCache.get(id));
+    if (missing.length === 0) return;
+    for (const stored of (await this.readCustomers(missing)).values())
+      this.customerCache.set(toRecord(stored));
+  }
+
+  private async readCustomers(ids: readonly string[]): Promise<Map<string, StoredCustomer>> {
+    if (ids.length === 0) return new Map();
+    const found = await this.customers.find({ _id: { $in: [...new Set(ids)] } }).toArray();
+    return new Map(found.map((c) => [c._id, c]));
+  }
+
+  /** Applies one order event on its own (tests, tools): the batch path with a batch of one. */
+  applyOrderEvent<T extends OrderEventType>(
+    envelope: EnvelopeOf<T>,
+    payload: EventPayloads[T],
+  ): Promise<StoreOutcome> {
+    return this.applyOne({ envelope, payload } as unknown as ProjectedEvent);
+  }
+
+  /** Applies one customer event on its own (tests, tools). */
+  applyCustomerEvent<T extends CustomerEventType>(
+    envelope: EnvelopeOf<T>,
+    payload: EventPayloads[T],
+  ): Promise<StoreOutcome> {
+    return this.applyOne({ envelope, payload } as unknown as ProjectedEvent);
+  }
+
+  private async applyOne(event: ProjectedEvent): Promise<StoreOutcome> {
+    const key = `${event.envelope.aggregateType}:${event.envelope.aggregateId}`;
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const prepared = await this.prepare([{ key, events: [event] }]);
+      const [fold] = prepared.folds;
+      if (fold?.rejection) return fold.rejection as Rejection;
+      const { unwritten } = await prepared.write([]);
+      const failed = unwritten.get(key);
+      if (failed?.kind === 'failed') throw failed.error;
+      if (!failed) return fold?.outcomes[0] === 'applied' ? 'applied' : 'already-applied';
+    }
+    throw new Error(`${key} kept changing while version ${event.envelope.aggregateVersion} was applied`);
   }
 }
