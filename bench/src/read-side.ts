@@ -73,7 +73,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot, stackEnv, startSuite, type RunningSuite } from '@cqrs-shop/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { cpuBusySince, type CpuByProcess, cpuTimes, measureCpu } from './machine.js';
-import { type Latency, median, medianLatency, round, summarize } from './stats.js';
+import { type Latency, median, medianLatency, round, summarize, table } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // The machine is shared and noisy: both parts run this many times and medians are reported.
@@ -795,20 +795,6 @@ async function freshness(
       latencyMs: rounded(commandLatencies),
     },
   };
-}
-
-function table(headers: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {
-  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))))];
-  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
-  const line = (row: readonly string[]) =>
-    row
-      .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0),
-      )
-      .join('  ');
-  return [line(cells[0] ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)]
-    .map((row) => `  ${row}`)
-    .join('\n');
 }
 
 /** "every 10th", "every 2nd", "each". */
