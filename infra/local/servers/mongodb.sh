@@ -43,7 +43,9 @@ mongodb_launch() {
     exec mongod --dbpath "$DATA_DIR/mongodb" --port "$(mongodb_port)" --bind_ip 127.0.0.1
   fi
   # The URL carries the password, so it goes by environment rather than on the command line.
-  FERRETDB_POSTGRESQL_URL="postgres://ferretdb:$(cat "$STACK_HOME/postgres-password")@127.0.0.1:$(postgres_port)/ferretdb" \
+  # A pool larger than FerretDB's 50: with every connection taken, a collection being created
+  # or dropped meanwhile can leave FerretDB 1.x waiting for itself (PostgreSQL allows 200).
+  FERRETDB_POSTGRESQL_URL="postgres://ferretdb:$(cat "$STACK_HOME/postgres-password")@127.0.0.1:$(postgres_port)/ferretdb?pool_max_conns=150" \
     exec "$(mongodb_ferretdb)" --handler=pg \
     --state-dir="$DATA_DIR/mongodb" --listen-addr="127.0.0.1:$(mongodb_port)" \
     --debug-addr=- --telemetry=disable --log-level=error --log-format=text

@@ -84,6 +84,15 @@ export class ProjectorMetrics {
       },
     });
     new Gauge({
+      name: 'shop_projection_recovering',
+      help: '1 while the projector replays what its store lost (the read model is incomplete), else 0.',
+      labelNames: ['projection'],
+      registers,
+      collect() {
+        this.set({ projection }, status()?.recovering === true ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'shop_projection_consuming',
       help: '1 while the projector consumes its topics, 0 when it has stopped.',
       labelNames: ['projection'],

@@ -184,6 +184,7 @@ export class Projector {
     await this.awaitTopics(admin);
     this.deadLettered = await this.countDeadLetters(admin);
     await this.parked.reload();
+    await this.reconcile(admin);
     this.scheduleHousekeeping();
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
@@ -269,6 +270,60 @@ export class Projector {
     await this.producer?.disconnect();
     this.consumer = undefined;
     this.producer = undefined;
+  }
+
+  /**
+   * Compares the store's checkpoints with the group's committed offsets before consuming: where
+   * the store is behind (it lost data while the projector was away), the partition is reported
+   * as recovering at once — never as caught up — and the group is moved back to the store's
+   * checkpoint when it has no other member (otherwise the member given the partition seeks there).
+   */
+  private async reconcile(admin: Admin): Promise<void> {
+    const { projection, groupId, topics, logger } = this.options;
+    const [stored, committed, ends] = await Promise.all([
+      projection.checkpoints(topics),
+      admin.fetchOffsets({ groupId, topics: [...topics] }),
+      Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) }))),
+    ]);
+    const behind: { topic: string; partition: number; offset: string }[] = [];
+    for (const { topic, partitions } of ends)
+      for (const { partition, low, high } of partitions) {
+        const start = Number(low);
+        const at = Number(
+          committed.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition)
+            ?.offset ?? -1,
+        );
+        const checkpoint = stored.find((c) => c.topic === topic && c.partition === partition)?.next;
+        const expected = Math.max(checkpoint ?? start, start);
+        if (at <= expected) continue;
+        behind.push({ topic, partition, offset: String(expected) });
+        this.lag.record(topic, partition, {
+          position: expected,
+          end: Number(high),
+          start,
+          recoveringUntil: Number(high),
+        });
+      }
+    if (behind.length === 0) return;
+    logger.warn(
+      { partitions: behind.map((p) => `${p.topic}/${p.partition}@${p.offset}`) },
+      "the store is behind the group's offsets (it lost data); replaying from its checkpoints",
+    );
+    for (const topic of new Set(behind.map((p) => p.topic)))
+      await admin
+        .setOffsets({
+          groupId,
+          topic,
+          partitions: behind
+            .filter((p) => p.topic === topic)
+            .map(({ partition, offset }) => ({ partition, offset })),
+        })
+        .catch((error: unknown) => {
+          logger.debug(
+            { err: error },
+            'group offsets not moved (it has members); the consumer seeks instead',
+          );
+        });
   }
 
   /**

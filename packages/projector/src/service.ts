@@ -32,12 +32,18 @@ export function projectorSection(defaultGroupId: string) {
       PROJECTOR_SESSION_TIMEOUT: variable.duration({ default: 10_000, max: 300_000 }),
       /** Partitions applied at the same time (order within each partition holds). @default 6 */
       PROJECTOR_CONCURRENCY: variable.integer({ min: 1, max: 256, default: 6 }),
+      /**
+       * The most events applied as one batch (one request per store). Kafka hands over what has
+       * arrived; nothing waits for a batch to fill. @default 500
+       */
+      PROJECTOR_BATCH_SIZE: variable.integer({ min: 1, max: 10_000, default: 500 }),
     },
     (v) => ({
       groupId: v.PROJECTOR_GROUP_ID,
       attempts: v.PROJECTOR_ATTEMPTS,
       sessionTimeoutMs: v.PROJECTOR_SESSION_TIMEOUT,
       partitionsConcurrently: v.PROJECTOR_CONCURRENCY,
+      batchSize: v.PROJECTOR_BATCH_SIZE,
       targetPollMs: v.PROJECTOR_TARGET_POLL,
     }),
     (v) =>
@@ -126,6 +132,7 @@ export interface ProjectorServiceOptions {
       readonly attempts: number;
       readonly sessionTimeoutMs: number;
       readonly partitionsConcurrently: number;
+      readonly batchSize: number;
       readonly targetPollMs: number;
     };
     readonly http: { readonly port: number; readonly host: string; readonly bodyLimitBytes: number };
@@ -169,6 +176,7 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
       },
       sessionTimeoutMs: config.projector.sessionTimeoutMs,
       partitionsConcurrently: config.projector.partitionsConcurrently,
+      batchSize: config.projector.batchSize,
       metrics,
     },
   });

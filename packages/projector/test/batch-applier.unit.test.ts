@@ -311,11 +311,14 @@ describe('applying a batch', () => {
     let running = true;
     const { store, context, checkpoint } = harness({ running: () => running });
     store.unavailable = 100;
-    context.pause = () => {
-      running = false;
-      return Promise.resolve();
+    const stopping = {
+      ...context,
+      pause: () => {
+        running = false;
+        return Promise.resolve();
+      },
     };
-    expect(await applyBatch(context, [event('a', 1)], [checkpoint])).toEqual({ kind: 'stopped' });
+    expect(await applyBatch(stopping, [event('a', 1)], [checkpoint])).toEqual({ kind: 'stopped' });
     expect(store.checkpointsHeld.size).toBe(0);
   });
 

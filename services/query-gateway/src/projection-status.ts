@@ -6,6 +6,8 @@ import type { ReadModelName } from './store-guard.js';
 interface ProjectorReport {
   readonly running: boolean;
   readonly storeAvailable: boolean;
+  /** Replaying what its store lost (older projectors do not say). */
+  readonly recovering?: boolean;
   readonly applied: number;
   readonly deadLettered: number;
   readonly partitions: readonly {
@@ -26,8 +28,14 @@ interface ProjectorReport {
 /** One projection as `GET /projections` shows it. */
 export interface ProjectionStatus {
   readonly name: ReadModelName;
-  /** Consuming, and its store answering. */
+  /** Consuming, its store answering, and its read model complete up to its position. */
   readonly healthy: boolean;
+  /**
+   * Its store had lost data (restored, flushed, or a crash lost its last writes) and the
+   * projector is replaying it from the store's checkpoint: the read model is incomplete until
+   * this turns false.
+   */
+  readonly rebuilding: boolean;
   /** Whether the projector answered; when false, the figures below are unknown (null). */
   readonly reachable: boolean;
   readonly error?: string;
@@ -58,7 +66,8 @@ function summarise(name: ReadModelName, report: ProjectorReport, checkedAt: stri
     .at(-1);
   return {
     name,
-    healthy: report.running && report.storeAvailable,
+    healthy: report.running && report.storeAvailable && report.recovering !== true,
+    rebuilding: report.recovering === true,
     reachable: true,
     lagEvents: report.partitions.reduce((sum, p) => sum + p.lagEvents, 0),
     lagSeconds: report.partitions.reduce((most, p) => Math.max(most, p.lagSeconds), 0),
@@ -127,6 +136,7 @@ export class ProjectionStatusMonitor {
       status = {
         name,
         healthy: false,
+        rebuilding: false,
         reachable: false,
         error: message,
         lagEvents: null,

@@ -181,11 +181,11 @@ export class MongoOrderHistoryStore {
           : [],
       ),
     );
-    const [heldOrders, , storedCustomers] = await Promise.all([
-      toRead.length > 0 ? this.orders.find({ _id: { $in: toRead } }).toArray() : Promise.resolve([]),
-      this.loadCustomers(placedCustomers),
-      this.readCustomers(customers.map((a) => idOf(a.key))),
-    ]);
+    // One request after the other: FerretDB 1.x can deadlock its PostgreSQL pool when many
+    // requests wait at once while a collection is being created or dropped.
+    const heldOrders = toRead.length > 0 ? await this.orders.find({ _id: { $in: toRead } }).toArray() : [];
+    await this.loadCustomers(placedCustomers);
+    const storedCustomers = await this.readCustomers(customers.map((a) => idOf(a.key)));
     const held = new Map(heldOrders.map((doc) => [doc._id, fromStoredOrder(doc)]));
     // Documents written before their customer was known (rare): their customer is needed too.
     await this.loadCustomers([...held.values()].filter((d) => d.customer === null).map((d) => d.customerId));

@@ -186,6 +186,9 @@ export const topProducts = z.array(
 const projectionStatus = z.object({
   name: z.enum(['order-history', 'search', 'analytics']),
   healthy: z.boolean(),
+  rebuilding: z
+    .boolean()
+    .describe("Replaying what its store lost from the store's checkpoint: incomplete until false"),
   reachable: z.boolean(),
   error: z.string().optional(),
   lagEvents: z.number().int().nullable(),

@@ -121,7 +121,13 @@
 
   function show(projection) {
     const { root, fields } = cardOf(projection.name);
-    const state = !projection.reachable ? 'unreachable' : projection.healthy ? 'healthy' : 'unhealthy';
+    const state = !projection.reachable
+      ? 'unreachable'
+      : projection.rebuilding
+        ? 'rebuilding'
+        : projection.healthy
+          ? 'healthy'
+          : 'unhealthy';
     const rate = throughput(projection);
     root.dataset.state = state;
     fields.health.textContent = state;
