@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import { analyticsKeys } from '@cqrs-shop/read-models';
+import { dropIndices, type ProjectorService, type RunningSuite, waitFor } from '@cqrs-shop/testing';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import {
+  checkConvergence,
+  expectConverged,
+  seedCatalogue,
+  startOrderLoad,
+  succeed,
+  suiteForTests,
+} from './support';
+
+const PROJECTORS = {
+  'projector-order-history': 'order-history',
+  'projector-search': 'search',
+  'projector-analytics': 'analytics',
+} as const satisfies Record<ProjectorService, string>;
+
+interface Status {
+  readonly name: string;
+  readonly healthy: boolean;
+  readonly rebuilding: boolean;
+  readonly lagEvents: number | null;
+  readonly parkedAggregates: number | null;
+}
+
+/** The largest integer every reader of a counter holds exactly. */
+const EXACT_LIMIT = Number.MAX_SAFE_INTEGER;
+
+describe('read models whose store lost data (real servers and processes)', () => {
+  // Small batches make the replay long enough to be watched.
+  const small = { PROJECTOR_BATCH_SIZE: '5' };
+  const running = suiteForTests({
+    env: { 'projector-order-history': small, 'projector-search': small, 'projector-analytics': small },
+  });
+  const mongo = new MongoClient(process.env.MONGODB_URL ?? '');
+  const es = new ElasticsearchClient({ node: process.env.ELASTICSEARCH_URL ?? '' });
+  const redis = new Redis(process.env.REDIS_URL ?? '');
+
+  afterAll(async () => {
+    await mongo.close();
+    await es.close();
+    redis.disconnect();
+  });
+
+  const projections = async (suite: RunningSuite) =>
+    (await suite.query<{ projections: Status[] }>('/projections')).body.projections;
+
+  it('changes no counter when an increment would leave the exact range, and parks the order with the reason', async () => {
+    const suite = running();
+    const suffix = randomUUID().slice(0, 8);
+    const { customerId } = await succeed<{ customerId: string }>(suite, '/customers', {
+      name: `Big spender ${suffix}`,
+      email: `big.${suffix}@example.com`,
+    });
+    const { productId } = await succeed<{ productId: string }>(suite, '/products', {
+      sku: `BIG-${suffix}`,
+      name: 'Gold bar',
+      priceCents: 10_000,
+      currency: 'CHF',
+      stock: 10,
+    });
+    const placed = await succeed<{ orderId: string }>(suite, '/orders', {
+      customerId,
+      items: [{ productId, quantity: 1 }],
+    });
+    // Read through its token: the order is counted before its revenue is pushed to the edge.
+    const sales = async () => (await suite.query('/stats/sales?currency=CHF')).body;
+    await waitFor('the order to be counted', async () => {
+      const answer = await suite.query('/stats/sales?currency=CHF', {
+        'X-Consistency-Token': placed.consistencyToken,
+      });
+      return answer.status === 200;
+    });
+    const keys = analyticsKeys(suite.names.keyPrefix, 1);
+    await redis.hset(keys.revenue, 'CHF', String(EXACT_LIMIT - 5_000));
+    const before = await sales();
+
+    await succeed(suite, `/orders/${placed.orderId}/pay`);
+    await waitFor(
+      'the payment to be parked',
+      async () => (await projections(suite)).find((p) => p.name === 'analytics')?.parkedAggregates === 1,
+      { timeoutMs: 30_000 },
+    );
+    expect(await sales()).toEqual(before);
+    expect(await redis.hget(keys.revenue, 'CHF')).toBe(String(EXACT_LIMIT - 5_000));
+    const detail = await suite.send<{ parked: { aggregateKey: string; reason: string }[] }>(
+      'projector-analytics',
+      'GET',
+      '/projection',
+    );
+    expect(detail.body.parked).toEqual([
+      {
+        aggregateKey: `order:${placed.orderId}`,
+        reason: expect.stringMatching(
+          /^refused by the store: .*gross-revenue-cents CHF would go beyond 2\^53-1/,
+        ) as unknown,
+      },
+    ]);
+  }, 120_000);
+
+  it('replays each read model whose store was emptied while its projector was away, shows it rebuilding, and ends equal to the write model', async () => {
+    const suite = running();
+    const { customers, products } = await seedCatalogue(suite, randomUUID().slice(0, 8));
+    const load = startOrderLoad(suite, customers, products, 4);
+    await waitFor('a few hundred commands', () => load.commands() >= 300, { timeoutMs: 120_000 });
+    await load.stop();
+    await suite.caughtUp();
+
+    for (const projector of Object.keys(PROJECTORS) as ProjectorService[]) await suite.stop(projector);
+    // Everything each store held of the suite: data, versions, checkpoints, parking.
+    await mongo.db(suite.names.mongoDatabase).dropDatabase();
+    await dropIndices(es, suite.names.indexPrefix);
+    const keys = await redis.keys(`${suite.names.keyPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+
+    await Promise.all(Object.keys(PROJECTORS).map((projector) => suite.start(projector as ProjectorService)));
+    const seen = new Map<string, Set<string>>();
+    await waitFor(
+      'every projection to be healthy and caught up',
+      async () => {
+        const statuses = await projections(suite);
+        for (const status of statuses) {
+          const states = seen.get(status.name) ?? new Set<string>();
+          states.add(
+            status.rebuilding
+              ? 'rebuilding'
+              : status.healthy && status.lagEvents === 0
+                ? 'caught-up'
+                : 'behind',
+          );
+          seen.set(status.name, states);
+        }
+        return statuses.every((s) => s.healthy && !s.rebuilding && s.lagEvents === 0);
+      },
+      { timeoutMs: 180_000, intervalMs: 20 },
+    );
+    // The first time all of them said so, nothing was missing.
+    const first = await checkConvergence(suite);
+    expect(first.report.readModels.map((r) => [r.readModel, r.differences.length])).toEqual([
+      ['order-history', 0],
+      ['search', 0],
+      ['analytics', 0],
+    ]);
+    for (const name of Object.values(PROJECTORS))
+      expect([name, seen.get(name)?.has('rebuilding')]).toEqual([name, true]);
+    await expectConverged(suite);
+  }, 300_000);
+});
