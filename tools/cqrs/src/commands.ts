@@ -21,6 +21,11 @@ export interface ListedVersion extends TargetRecord {
   readonly offsets: readonly { topic: string; partition: number; committed: number | null; end: number }[];
   /** Events on its topics it has not consumed. */
   readonly lagEvents: number;
+  /**
+   * The version's store holds less than its group has committed (it lost data): its projector
+   * replays from the store's checkpoints, and the lag counts from there.
+   */
+  readonly recovering: boolean;
 }
 
 export interface ListedProjection {
@@ -32,23 +37,34 @@ export interface ListedProjection {
 async function groupPosition(
   admin: Admin,
   handle: ProjectionHandle,
-  groupId: string,
+  record: TargetRecord,
   ends: Map<string, number>,
 ) {
-  const committed = await admin.fetchOffsets({ groupId, topics: [...handle.topics] });
+  const [committed, stored] = await Promise.all([
+    admin.fetchOffsets({ groupId: record.groupId, topics: [...handle.topics] }),
+    // A version whose store does not answer (or is gone) is listed from its group alone.
+    handle.targets
+      .open(record.version)
+      .projection.checkpoints(handle.topics)
+      .catch(() => undefined),
+  ]);
+  let recovering = false;
   const offsets = committed.flatMap(({ topic, partitions }) =>
     partitions.map(({ partition, offset }) => {
       const at = Number(offset);
+      const held = stored?.find((c) => c.topic === topic && c.partition === partition)?.next ?? 0;
+      const behind = stored !== undefined && at > held;
+      recovering ||= behind;
       return {
         topic,
         partition,
-        committed: at >= 0 ? at : null,
+        committed: at >= 0 ? (behind ? held : at) : null,
         end: ends.get(`${topic}:${partition}`) ?? 0,
       };
     }),
   );
   const lagEvents = offsets.reduce((sum, o) => sum + Math.max(0, o.end - (o.committed ?? 0)), 0);
-  return { offsets, lagEvents };
+  return { offsets, lagEvents, recovering };
 }
 
 export async function listProjections(
@@ -72,7 +88,7 @@ export async function listProjections(
         const versions = await Promise.all(
           describeTargets(records, live).map(async (record) => ({
             ...record,
-            ...(await groupPosition(admin, handle, record.groupId, ends)),
+            ...(await groupPosition(admin, handle, record, ends)),
           })),
         );
         return { name, liveVersion: live, versions };
@@ -97,7 +113,7 @@ export function formatList(projections: readonly ListedProjection[]): string {
       rows.push([
         projection.name,
         String(v.version),
-        v.state,
+        v.recovering ? `${v.state}, rebuilding (its store lost data)` : v.state,
         String(v.lagEvents),
         progress,
         v.groupId,
