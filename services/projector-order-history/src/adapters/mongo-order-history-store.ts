@@ -52,6 +52,55 @@ function duplicateKeyErrors(
   return { indexes: new Set(errors.map((e) => e.index)), result: error.result };
 }
 
+/** What a bounded bulk write did: totals, and the places of the operations that found a duplicate key. */
+interface BulkOutcome {
+  matched: number;
+  inserted: number;
+  duplicates: Set<number>;
+}
+
+/**
+ * FerretDB 1.x holds a PostgreSQL connection for every statement of an update command until the
+ * whole command is done, and needs one more for each statement's write: a command of many
+ * statements, or several at once, can take every connection of its pool and wait for itself.
+ * So updates go at most this many to a request, one request at a time per store (a real MongoDB
+ * would take them all at once; inserts are one transaction and go in large requests).
+ */
+const UPDATES_PER_REQUEST = 16;
+const INSERTS_PER_REQUEST = 1_000;
+
+async function boundedBulkWrite<T extends { _id: string }>(
+  collection: Collection<T>,
+  operations: readonly AnyBulkWriteOperation<T>[],
+  slot: KeyedLock,
+): Promise<BulkOutcome> {
+  const outcome: BulkOutcome = { matched: 0, inserted: 0, duplicates: new Set() };
+  for (let from = 0; from < operations.length;) {
+    const inserting = 'insertOne' in (operations[from] ?? {});
+    const limit = inserting ? INSERTS_PER_REQUEST : UPDATES_PER_REQUEST;
+    let to = from;
+    while (to < operations.length && to - from < limit && 'insertOne' in (operations[to] ?? {}) === inserting)
+      to++;
+    const chunk = operations.slice(from, to);
+    const offset = from;
+    await slot.run(['writes'], async () => {
+      try {
+        const result = await collection.bulkWrite(chunk, { ordered: false });
+        outcome.matched += result.matchedCount;
+        outcome.inserted += result.insertedCount + result.upsertedCount;
+      } catch (error) {
+        const found = duplicateKeyErrors(error);
+        if (!found) throw error;
+        outcome.matched += found.result.matchedCount;
+        outcome.inserted += found.result.insertedCount + found.result.upsertedCount;
+        for (const index of found.indexes) outcome.duplicates.add(offset + index);
+      }
+    });
+    from = to;
+  }
+  return outcome;
+}
+
 /**
  * Runs work on some keys at a time, in call order per key. MongoDB applies each update
  * atomically, but FerretDB 1.x (the local stack's server) reads, changes and writes a document
@@ -141,6 +190,8 @@ export class MongoOrderHistoryStore {
   private readonly checkpointDocs: Collection<{ _id: string; next: number }>;
   private readonly reader: OrderHistoryReader;
   private readonly orderLocks = new KeyedLock();
+  /** Bulk writes one at a time: see {@link UPDATES_PER_REQUEST}. */
+  private readonly writeSlot = new KeyedLock();
   private readonly customerCache = new CustomerCache();
   /** Orders found to exist although their batch began with their creation: read them next time. */
   private readonly readFirst = new Set<string>();
@@ -253,20 +304,11 @@ export class MongoOrderHistoryStore {
       const set = held.customer === null && customer !== null ? { ...fields, customer } : fields;
       return { updateOne: { filter: { _id: orderId, version: held.version }, update: { $set: set } } };
     });
-    let matched: number;
-    let inserted: number;
-    let failedAt = new Set<number>();
-    try {
-      const result = await this.orders.bulkWrite(operations, { ordered: false });
-      matched = result.matchedCount;
-      inserted = result.insertedCount;
-    } catch (error) {
-      const duplicates = duplicateKeyErrors(error);
-      if (!duplicates) throw error;
-      failedAt = duplicates.indexes;
-      matched = duplicates.result.matchedCount;
-      inserted = duplicates.result.insertedCount;
-    }
+    const {
+      matched,
+      inserted,
+      duplicates: failedAt,
+    } = await boundedBulkWrite(this.orders, operations, this.writeSlot);
     changes.forEach((change, i) => {
       if (!failedAt.has(i)) return;
       // The order exists after all: read it before folding it again.
@@ -288,21 +330,18 @@ export class MongoOrderHistoryStore {
 
   /** Customer records, newest version wins; a racing writer with the same version is harmless. */
   private async writeCustomers(changes: readonly CustomerChange[]): Promise<void> {
-    try {
-      await this.customers.bulkWrite(
-        changes.map(({ next }) => ({
-          updateOne: {
-            filter: { _id: next.customerId, version: { $lt: next.version } },
-            update: { $set: { name: next.name, email: next.email, version: next.version } },
-            upsert: true,
-          },
-        })),
-        { ordered: false },
-      );
-    } catch (error) {
-      // The record exists with this version or a later one: a racing delivery won.
-      if (!duplicateKeyErrors(error)) throw error;
-    }
+    // A duplicate key: the record exists with this version or a later one, a racing delivery won.
+    await boundedBulkWrite(
+      this.customers,
+      changes.map(({ next }) => ({
+        updateOne: {
+          filter: { _id: next.customerId, version: { $lt: next.version } },
+          update: { $set: { name: next.name, email: next.email, version: next.version } },
+          upsert: true,
+        },
+      })),
+      this.writeSlot,
+    );
   }
 
   /**
@@ -321,8 +360,9 @@ export class MongoOrderHistoryStore {
       await this.orderLocks.run(
         waiting.map((o) => o._id),
         () =>
-          this.orders.bulkWrite(
-            waiting.flatMap(({ _id, customerId }) => {
+          boundedBulkWrite(
+            this.orders,
+            waiting.flatMap(({ _id, customerId }): AnyBulkWriteOperation<StoredOrder>[] => {
               const customer = byId.get(customerId);
               return customer
                 ? [
@@ -335,17 +375,18 @@ export class MongoOrderHistoryStore {
                   ]
                 : [];
             }),
-            { ordered: false },
+            this.writeSlot,
           ),
       );
-    await this.customers.bulkWrite(
+    await boundedBulkWrite(
+      this.customers,
       records.map((r) => ({
         updateOne: {
           filter: { _id: r.customerId, version: r.version },
           update: { $set: { joinedVersion: r.version } },
         },
       })),
-      { ordered: false },
+      this.writeSlot,
     );
   }
 
@@ -356,8 +397,9 @@ export class MongoOrderHistoryStore {
     await this.orderLocks.run(
       joinable.map((o) => o.orderId),
       () =>
-        this.orders.bulkWrite(
-          joinable.map((o) => {
+        boundedBulkWrite(
+          this.orders,
+          joinable.map((o): AnyBulkWriteOperation<StoredOrder> => {
             const customer = found.get(o.customerId);
             return {
               updateOne: {
@@ -366,7 +408,7 @@ export class MongoOrderHistoryStore {
               },
             };
           }),
-          { ordered: false },
+          this.writeSlot,
         ),
     );
   }
@@ -383,7 +425,9 @@ export class MongoOrderHistoryStore {
         throw error;
       }
     }
-    const moved = await this.checkpointDocs.updateOne({ _id, next: from }, { $set: { next } });
+    const moved = await this.writeSlot.run(['writes'], () =>
+      this.checkpointDocs.updateOne({ _id, next: from }, { $set: { next } }),
+    );
     return moved.matchedCount === 1;
   }
 
