@@ -382,8 +382,11 @@ export class Projector {
         .catch((error: unknown) => {
           this.options.logger.debug({ err: error }, 'replay position not committed');
         });
-    }
+    } else
+      this.lag.record(batch.topic, batch.partition, { position: expected, end: Number(batch.highWatermark) });
     cursor.sought = expected;
+    // Committed with the next housekeeping even if no batch follows (the store is at the end).
+    cursor.uncommitted = expected;
     consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(expected) });
     return false;
   }
