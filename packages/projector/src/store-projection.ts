@@ -1,4 +1,4 @@
-import { type Projection, StoreUnavailableError } from './types.js';
+import { type ApplyRejection, type ProjectedEvent, type Projection, StoreUnavailableError } from './types.js';
 
 /**
  * A store adapter as the runtime drives it, its "not answering" errors (as `unavailable` tells
@@ -29,4 +29,24 @@ export function storeProjection(
       }),
     checkpoints: (topics) => answering(() => store.checkpoints(topics)),
   };
+}
+
+/**
+ * Applies one event on its own through the batch path (tests and tools): a batch of one
+ * aggregate, folded again while its write loses races.
+ */
+export async function applyOne(
+  store: Pick<Projection, 'prepare'>,
+  event: ProjectedEvent,
+): Promise<'applied' | 'already-applied' | ApplyRejection> {
+  const key = `${event.envelope.aggregateType}:${event.envelope.aggregateId}`;
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    const prepared = await store.prepare([{ key, events: [event] }]);
+    const [fold] = prepared.folds;
+    if (fold?.rejection) return fold.rejection;
+    const unwritten = (await prepared.write([])).unwritten.get(key);
+    if (unwritten?.kind === 'failed') throw unwritten.error;
+    if (!unwritten) return fold?.outcomes[0] === 'applied' ? 'applied' : 'already-applied';
+  }
+  throw new Error(`${key} kept changing while version ${event.envelope.aggregateVersion} was applied`);
 }

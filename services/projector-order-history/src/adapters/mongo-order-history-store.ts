@@ -9,6 +9,7 @@ import type {
   Unwritten,
   WriteOutcome,
 } from '@cqrs-shop/projector';
+import { applyOne } from '@cqrs-shop/projector';
 import {
   applyCustomerEvent,
   applyOrderEvent,
@@ -462,16 +463,6 @@ export class MongoOrderHistoryStore {
   }
 
   private async applyOne(event: ProjectedEvent): Promise<StoreOutcome> {
-    const key = `${event.envelope.aggregateType}:${event.envelope.aggregateId}`;
-    for (let attempt = 1; attempt <= 10; attempt++) {
-      const prepared = await this.prepare([{ key, events: [event] }]);
-      const [fold] = prepared.folds;
-      if (fold?.rejection) return fold.rejection as Rejection;
-      const { unwritten } = await prepared.write([]);
-      const failed = unwritten.get(key);
-      if (failed?.kind === 'failed') throw failed.error;
-      if (!failed) return fold?.outcomes[0] === 'applied' ? 'applied' : 'already-applied';
-    }
-    throw new Error(`${key} kept changing while version ${event.envelope.aggregateVersion} was applied`);
+    return (await applyOne(this, event)) as StoreOutcome;
   }
 }

@@ -10,7 +10,7 @@ import type {
   Unwritten,
   WriteOutcome,
 } from '@cqrs-shop/projector';
-import { StoreUnavailableError } from '@cqrs-shop/projector';
+import { applyOne, StoreUnavailableError } from '@cqrs-shop/projector';
 import {
   applyCustomerEvent,
   applyOrderSearchEvent,
@@ -439,16 +439,6 @@ export class ElasticsearchSearchStore {
   }
 
   private async applyOne(event: ProjectedEvent): Promise<StoreOutcome> {
-    const key = `${event.envelope.aggregateType}:${event.envelope.aggregateId}`;
-    for (let attempt = 1; attempt <= 10; attempt++) {
-      const prepared = await this.prepare([{ key, events: [event] }]);
-      const [fold] = prepared.folds;
-      if (fold?.rejection) return fold.rejection as Rejection;
-      const { unwritten } = await prepared.write([]);
-      const failed = unwritten.get(key);
-      if (failed?.kind === 'failed') throw failed.error;
-      if (!failed) return fold?.outcomes[0] === 'applied' ? 'applied' : 'already-applied';
-    }
-    throw new Error(`${key} kept changing while version ${event.envelope.aggregateVersion} was applied`);
+    return (await applyOne(this, event)) as StoreOutcome;
   }
 }
