@@ -104,7 +104,8 @@ export class SearchTargets implements TargetCatalog {
     await this.ensureIndex(indices.products, PRODUCTS_MAPPING);
     await this.ensureIndex(indices.customers, SEARCH_CUSTOMERS_MAPPING);
     await this.ensureIndex(indices.parked, PARKED_MAPPING);
-    await this.ensureIndex(indices.checkpoints, CHECKPOINTS_MAPPING);
+    // Read by id (real time) or after an explicit refresh: periodic refreshes would only cost.
+    await this.ensureIndex(indices.checkpoints, CHECKPOINTS_MAPPING, { refresh_interval: '-1' });
   }
 
   async switchLive(version: number, expected: number | null): Promise<boolean> {
@@ -166,7 +167,7 @@ export class SearchTargets implements TargetCatalog {
     });
   }
 
-  private async ensureIndex(index: string, mappings: object): Promise<void> {
+  private async ensureIndex(index: string, mappings: object, settings?: object): Promise<void> {
     if (await this.es.indices.exists({ index })) {
       // An index made by an earlier release gets the fields added since (strict mappings refuse
       // unknown fields, so every event would fail). Adding fields is all Elasticsearch allows in
@@ -175,7 +176,7 @@ export class SearchTargets implements TargetCatalog {
       return;
     }
     try {
-      await this.es.indices.create({ index, mappings });
+      await this.es.indices.create({ index, mappings, ...(settings ? { settings } : {}) });
     } catch (error) {
       // Another process created it first.
       if (!(await this.es.indices.exists({ index }))) throw error;
