@@ -1,7 +1,7 @@
 export { DEAD_LETTER_HEADERS, Projector } from './projector.js';
 export type { PartitionLag, ProjectorOptions, ProjectorStatus, RedriveResult } from './projector.js';
 export { StoreUnavailableError, isRetriable, partitionKey } from './types.js';
-export { applyOne, storeProjection } from './store-projection.js';
+export { applyOne, foldsInOrder, storeProjection } from './store-projection.js';
 export type {
   AggregateEvents,
   AggregateFold,

@@ -135,6 +135,22 @@ interface PartitionCursor {
   uncommitted?: number | undefined;
 }
 
+/**
+ * Runs a Kafka admin call until it stops failing with a retriable error (for about 10 s): on a
+ * broker that has just started, or a topic created a moment ago, the group coordinator or a
+ * partition leader may not be elected yet.
+ */
+async function whileSettling<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isRetriable(error) || attempt >= 40) throw error;
+      await delay(250);
+    }
+  }
+}
+
 /** Links from a batch span to the spans of the events' commands (a span has one parent). */
 const MAX_LINKS = 64;
 
@@ -282,8 +298,12 @@ export class Projector {
     const { projection, groupId, topics, logger } = this.options;
     const [stored, committed, ends] = await Promise.all([
       projection.checkpoints(topics),
-      admin.fetchOffsets({ groupId, topics: [...topics] }),
-      Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) }))),
+      whileSettling(() => admin.fetchOffsets({ groupId, topics: [...topics] })),
+      whileSettling(() =>
+        Promise.all(
+          topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) })),
+        ),
+      ),
     ]);
     const behind: { topic: string; partition: number; offset: string }[] = [];
     for (const { topic, partitions } of ends)
@@ -632,16 +652,8 @@ export class Projector {
 
   /** What the dead-letter topic holds, so that the count survives restarts. */
   private async countDeadLetters(admin: Admin): Promise<number> {
-    // A topic created a moment ago may not have elected its partition leader yet.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const offsets = await admin.fetchTopicOffsets(this.options.deadLetterTopic);
-        return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
-      } catch (error) {
-        if (!isRetriable(error) || attempt >= 20) throw error;
-        await delay(250);
-      }
-    }
+    const offsets = await whileSettling(() => admin.fetchTopicOffsets(this.options.deadLetterTopic));
+    return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
   }
 
   /** Commits what was applied to Kafka: lag tooling reads it there. The store's checkpoint stays the truth. */

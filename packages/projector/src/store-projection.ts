@@ -1,4 +1,11 @@
-import { type ApplyRejection, type ProjectedEvent, type Projection, StoreUnavailableError } from './types.js';
+import {
+  type AggregateEvents,
+  type AggregateFold,
+  type ApplyRejection,
+  type ProjectedEvent,
+  type Projection,
+  StoreUnavailableError,
+} from './types.js';
 
 /**
  * A store adapter as the runtime drives it, its "not answering" errors (as `unavailable` tells
@@ -49,4 +56,15 @@ export async function applyOne(
     if (!unwritten) return fold?.outcomes[0] === 'applied' ? 'applied' : 'already-applied';
   }
   throw new Error(`${key} kept changing while version ${event.envelope.aggregateVersion} was applied`);
+}
+
+/**
+ * A store's folds in the order of the aggregates it was given; an aggregate it did not fold
+ * does not concern its read model, and its events are ignored.
+ */
+export function foldsInOrder(
+  aggregates: readonly AggregateEvents[],
+  folds: ReadonlyMap<string, AggregateFold>,
+): AggregateFold[] {
+  return aggregates.map((a) => folds.get(a.key) ?? { outcomes: a.events.map(() => 'ignored' as const) });
 }

@@ -70,7 +70,7 @@ describe('RedisAnalyticsStore (real Redis)', () => {
     redis.disconnect();
   });
 
-  const apply = (delivery: Delivery) => store.applyOrderEvent(delivery.envelope, delivery.payload);
+  const apply = (delivery: Delivery) => store.applyEvent(delivery.envelope, delivery.payload);
 
   it('keeps every counter exact through a mixed history delivered twice, interleaved across orders', async () => {
     const shipped = orderHistory(randomUUID(), '2026-11-24T10:15:00.000Z');
@@ -155,9 +155,9 @@ describe('RedisAnalyticsStore (real Redis)', () => {
       payload: { productId: KEYBOARD, quantity: 5, stock: 15 },
     };
 
-    expect(await store.applyProductEvent(added.envelope, added.payload)).toBe('applied');
-    expect(await store.applyProductEvent(restocked.envelope, restocked.payload)).toBe('applied');
-    expect(await store.applyProductEvent(added.envelope, added.payload)).toBe('already-applied');
+    expect(await store.applyEvent(added.envelope, added.payload)).toBe('applied');
+    expect(await store.applyEvent(restocked.envelope, restocked.payload)).toBe('applied');
+    expect(await store.applyEvent(added.envelope, added.payload)).toBe('already-applied');
 
     expect(await reader.appliedVersion('product', KEYBOARD)).toBe(2);
     const top = await reader.topProducts(5);

@@ -42,7 +42,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
   it('completes an order that arrived before its customer once the customer arrives', async () => {
     const [orderId, customerId] = [randomUUID(), randomUUID()];
     expect(
-      await store.applyOrderEvent(
+      await store.applyEvent(
         testEnvelope('OrderPlaced', orderId, 1, '2026-11-24T10:00:00.000Z'),
         placedPayload(orderId, customerId),
       ),
@@ -50,16 +50,13 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
     expect(await store.order(orderId)).toMatchObject({ customer: null, status: 'PLACED', version: 1 });
 
     expect(
-      await store.applyCustomerEvent(
-        testEnvelope('CustomerRegistered', customerId, 1, '2026-11-24T09:00:00.000Z'),
-        {
-          customerId,
-          name: 'Ada Lovelace',
-          email: 'ada@example.com',
-          givenName: null,
-          familyName: null,
-        },
-      ),
+      await store.applyEvent(testEnvelope('CustomerRegistered', customerId, 1, '2026-11-24T09:00:00.000Z'), {
+        customerId,
+        name: 'Ada Lovelace',
+        email: 'ada@example.com',
+        givenName: null,
+        familyName: null,
+      }),
     ).toBe('applied');
     expect(await store.order(orderId)).toMatchObject({
       customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
@@ -69,21 +66,18 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
 
   it('joins a known customer into a new order at once, and keeps the document through its lifecycle', async () => {
     const [orderId, customerId] = [randomUUID(), randomUUID()];
-    await store.applyCustomerEvent(
-      testEnvelope('CustomerRegistered', customerId, 1, '2026-11-24T09:00:00.000Z'),
-      {
-        customerId,
-        name: 'Grace Hopper',
-        email: 'grace@example.com',
-        givenName: null,
-        familyName: null,
-      },
-    );
-    await store.applyOrderEvent(
+    await store.applyEvent(testEnvelope('CustomerRegistered', customerId, 1, '2026-11-24T09:00:00.000Z'), {
+      customerId,
+      name: 'Grace Hopper',
+      email: 'grace@example.com',
+      givenName: null,
+      familyName: null,
+    });
+    await store.applyEvent(
       testEnvelope('OrderPlaced', orderId, 1, '2026-11-24T10:00:00.000Z'),
       placedPayload(orderId, customerId),
     );
-    await store.applyOrderEvent(testEnvelope('OrderPaid', orderId, 2, '2026-11-24T10:05:00.000Z'), {
+    await store.applyEvent(testEnvelope('OrderPaid', orderId, 2, '2026-11-24T10:05:00.000Z'), {
       orderId,
       amountCents: 9_998,
       currency: 'EUR',
@@ -95,11 +89,11 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
       refundCents: 9_998,
       currency: 'EUR',
     };
-    expect(await store.applyOrderEvent(cancelled, cancel)).toBe('applied');
+    expect(await store.applyEvent(cancelled, cancel)).toBe('applied');
     // Redelivery and an older event change nothing.
-    expect(await store.applyOrderEvent(cancelled, cancel)).toBe('already-applied');
+    expect(await store.applyEvent(cancelled, cancel)).toBe('already-applied');
     expect(
-      await store.applyOrderEvent(testEnvelope('OrderPaid', orderId, 2, '2026-11-24T10:05:00.000Z'), {
+      await store.applyEvent(testEnvelope('OrderPaid', orderId, 2, '2026-11-24T10:05:00.000Z'), {
         orderId,
         amountCents: 9_998,
         currency: 'EUR',
@@ -131,7 +125,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
     const [orderId, customerId] = [randomUUID(), randomUUID()];
     const placed = testEnvelope('OrderPlaced', orderId, 1, '2026-11-24T11:00:00.000Z');
     const outcomes = await Promise.all(
-      Array.from({ length: 5 }, () => store.applyOrderEvent(placed, placedPayload(orderId, customerId))),
+      Array.from({ length: 5 }, () => store.applyEvent(placed, placedPayload(orderId, customerId))),
     );
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
     expect(await store.orders.countDocuments({ _id: orderId })).toBe(1);
@@ -139,7 +133,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
 
   it('refuses a change to an order it holds nothing of, writing nothing', async () => {
     const orderId = randomUUID();
-    const outcome = await store.applyOrderEvent(
+    const outcome = await store.applyEvent(
       testEnvelope('OrderPaid', orderId, 2, '2026-11-24T12:00:00.000Z'),
       {
         orderId,

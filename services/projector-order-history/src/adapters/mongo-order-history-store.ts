@@ -1,4 +1,4 @@
-import type { EventPayloads } from '@cqrs-shop/events';
+import type { EventPayloads, EventType } from '@cqrs-shop/events';
 import type {
   AggregateEvents,
   AggregateFold,
@@ -9,7 +9,7 @@ import type {
   Unwritten,
   WriteOutcome,
 } from '@cqrs-shop/projector';
-import { applyOne } from '@cqrs-shop/projector';
+import { applyOne, foldsInOrder } from '@cqrs-shop/projector';
 import {
   applyCustomerEvent,
   applyOrderEvent,
@@ -269,7 +269,7 @@ export class MongoOrderHistoryStore {
       if (next !== before) plan.orders.push({ key: aggregate.key, held: before, next });
     }
     return {
-      folds: aggregates.map((a) => folds.get(a.key) ?? { outcomes: a.events.map(() => 'ignored' as const) }),
+      folds: foldsInOrder(aggregates, folds),
       write: (checkpoints) => this.write(plan, checkpoints),
     };
   }
@@ -446,23 +446,11 @@ export class MongoOrderHistoryStore {
     return new Map(found.map((c) => [c._id, c]));
   }
 
-  /** Applies one order event on its own (tests, tools): the batch path with a batch of one. */
-  applyOrderEvent<T extends OrderEventType>(
+  /** Applies one event on its own (tests, tools): the batch path with a batch of one. */
+  async applyEvent<T extends EventType>(
     envelope: EnvelopeOf<T>,
     payload: EventPayloads[T],
   ): Promise<StoreOutcome> {
-    return this.applyOne({ envelope, payload } as unknown as ProjectedEvent);
-  }
-
-  /** Applies one customer event on its own (tests, tools). */
-  applyCustomerEvent<T extends CustomerEventType>(
-    envelope: EnvelopeOf<T>,
-    payload: EventPayloads[T],
-  ): Promise<StoreOutcome> {
-    return this.applyOne({ envelope, payload } as unknown as ProjectedEvent);
-  }
-
-  private async applyOne(event: ProjectedEvent): Promise<StoreOutcome> {
-    return (await applyOne(this, event)) as StoreOutcome;
+    return (await applyOne(this, { envelope, payload } as unknown as ProjectedEvent)) as StoreOutcome;
   }
 }

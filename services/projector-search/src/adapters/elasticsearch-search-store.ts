@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { EventPayloads } from '@cqrs-shop/events';
+import type { EventPayloads, EventType } from '@cqrs-shop/events';
 import type {
   AggregateEvents,
   AggregateFold,
@@ -10,7 +10,7 @@ import type {
   Unwritten,
   WriteOutcome,
 } from '@cqrs-shop/projector';
-import { applyOne, StoreUnavailableError } from '@cqrs-shop/projector';
+import { applyOne, foldsInOrder, StoreUnavailableError } from '@cqrs-shop/projector';
 import {
   applyCustomerEvent,
   applyOrderSearchEvent,
@@ -216,7 +216,7 @@ export class ElasticsearchSearchStore {
         });
     }
     return {
-      folds: aggregates.map((a) => folds.get(a.key) ?? { outcomes: a.events.map(() => 'ignored' as const) }),
+      folds: foldsInOrder(aggregates, folds),
       write: (checkpoints) => this.write(puts, joinedCustomers, checkpoints),
     };
   }
@@ -417,28 +417,10 @@ export class ElasticsearchSearchStore {
   }
 
   /** Applies one event on its own (tests, tools): the batch path with a batch of one. */
-  applyOrderEvent<T extends OrderEventType>(
+  async applyEvent<T extends EventType>(
     envelope: EnvelopeOf<T>,
     payload: EventPayloads[T],
   ): Promise<StoreOutcome> {
-    return this.applyOne({ envelope, payload } as unknown as ProjectedEvent);
-  }
-
-  applyProductEvent<T extends ProductEventType>(
-    envelope: EnvelopeOf<T>,
-    payload: EventPayloads[T],
-  ): Promise<StoreOutcome> {
-    return this.applyOne({ envelope, payload } as unknown as ProjectedEvent);
-  }
-
-  applyCustomerEvent<T extends CustomerEventType>(
-    envelope: EnvelopeOf<T>,
-    payload: EventPayloads[T],
-  ): Promise<StoreOutcome> {
-    return this.applyOne({ envelope, payload } as unknown as ProjectedEvent);
-  }
-
-  private async applyOne(event: ProjectedEvent): Promise<StoreOutcome> {
-    return (await applyOne(this, event)) as StoreOutcome;
+    return (await applyOne(this, { envelope, payload } as unknown as ProjectedEvent)) as StoreOutcome;
   }
 }
