@@ -26,6 +26,7 @@ WORKDIR /src
 # Dependencies first, from the lockfile alone, so code changes do not refetch them. The store is
 # a cache mount, which a builder may not have kept: installs prefer it but may download.
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+COPY patches ./patches
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm fetch --frozen-lockfile
 COPY . .
