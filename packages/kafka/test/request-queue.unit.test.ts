@@ -11,11 +11,7 @@ interface RequestQueue {
   readonly pending: SocketRequestLike[];
   checkPendingRequests(): void;
   fulfillRequest(response: { correlationId: number; payload: Buffer; size: number }): void;
-  push(request: {
-    entry: ReturnType<typeof entry>;
-    expectResponse: boolean;
-    sendRequest: () => void;
-  }): void;
+  push(request: { entry: ReturnType<typeof entry>; expectResponse: boolean; sendRequest: () => void }): void;
   destroy(): void;
 }
 
@@ -57,9 +53,9 @@ describe('kafkajs request queue (patched)', () => {
   it('still sends a request held back by throttling once the throttle ends', async () => {
     const queue = newQueue();
     queue.throttledUntil = Date.now() + 30;
-    const sent = new Promise<void>((resolve) =>
-      queue.push({ entry: entry(2), expectResponse: true, sendRequest: resolve }),
-    );
+    const sent = new Promise<void>((resolve) => {
+      queue.push({ entry: entry(2), expectResponse: true, sendRequest: resolve });
+    });
 
     expect(queue.pending).toHaveLength(1);
     expect(queue.throttleCheckTimeoutId).not.toBeNull();
