@@ -10,7 +10,7 @@ import type {
   Unwritten,
   WriteOutcome,
 } from '@cqrs-shop/projector';
-import { applyOne, foldsInOrder, StoreUnavailableError } from '@cqrs-shop/projector';
+import { applyOne, foldsInOrder, SharedRequests, StoreUnavailableError } from '@cqrs-shop/projector';
 import {
   applyCustomerEvent,
   applyOrderSearchEvent,
@@ -69,6 +69,9 @@ type CustomerEvent = ProjectedEvent<CustomerEventType>;
 
 const idOf = (key: string) => key.slice(key.indexOf(':') + 1);
 
+/** Documents kept as written, at most (the most recently written). */
+const WRITTEN_KEPT = 20_000;
+
 /**
  * One version of the search read model in Elasticsearch, written to its own indices (readers
  * of the live version go through the aliases, which a switch moves). A batch is read with one
@@ -85,6 +88,14 @@ export class ElasticsearchSearchStore {
   private readonly readFirst = new Set<string>();
   /** The checkpoint documents as last read or written, for their compare-and-set. */
   private readonly checkpointDocs = new Map<string, Held<{ next: number }>>();
+  /**
+   * Documents as this store last wrote them (`index/id`, oldest first): an aggregate is written by
+   * the one consumer of its partition, so the next batch need not read it back. Were it changed
+   * elsewhere meanwhile, its `if_seq_no` fails, the entry goes, and the aggregate is read again.
+   */
+  private readonly written = new Map<string, Held<unknown>>();
+  /** Every partition's `_bulk` writes share requests. */
+  private readonly bulkRequests = new SharedRequests((puts: readonly Put[]) => this.sendBulk(puts));
 
   /** Writes version `version` of the read model, in its own indices (made by its catalog). */
   constructor(
@@ -151,7 +162,14 @@ export class ElasticsearchSearchStore {
       ...products.filter(mustRead).map((a) => ({ _index: this.indices.products, _id: idOf(a.key) })),
       ...customersToRead.map((id) => ({ _index: this.indices.customers, _id: id })),
     ];
-    const held = docs.length > 0 ? await this.mget(docs) : new Map<string, Held<unknown>>();
+    const held = new Map<string, Held<unknown>>();
+    const unknown = docs.filter((doc) => {
+      const key = `${doc._index}/${doc._id}`;
+      const known = doc._index === this.indices.customers ? undefined : this.written.get(key);
+      if (known) held.set(key, known);
+      return !known;
+    });
+    if (unknown.length > 0) for (const [key, doc] of await this.mget(unknown)) held.set(key, doc);
     const heldOf = <T>(index: string, id: string) => held.get(`${index}/${id}`) as Held<T> | undefined;
     for (const id of customersToRead) {
       const stored = heldOf<StoredCustomer>(this.indices.customers, id);
@@ -253,9 +271,8 @@ export class ElasticsearchSearchStore {
     // the read and this write (customers and orders are applied concurrently). Look once more.
     if (unjoined.length > 0) await this.joinLate(unjoined);
     if (unwritten.size > 0) return { unwritten, checkpointed: false, checkpointMoved: false };
-    for (const checkpoint of checkpoints)
-      if (!(await this.moveCheckpoint(checkpoint)))
-        return { unwritten, checkpointed: false, checkpointMoved: true };
+    if (!(await this.moveCheckpoints(checkpoints)))
+      return { unwritten, checkpointed: false, checkpointMoved: true };
     return { unwritten, checkpointed: true, checkpointMoved: false };
   }
 
@@ -342,26 +359,43 @@ export class ElasticsearchSearchStore {
     if (puts.length > 0) await this.bulk(puts);
   }
 
-  /** Moves a checkpoint if the store still holds the expected one; false when it does not. */
-  private async moveCheckpoint({ topic, partition, from, next }: CheckpointMove): Promise<boolean> {
-    const id = `${topic}:${partition}`;
-    let held = this.checkpointDocs.get(id);
-    if (from !== null && held?.source.next !== from) {
-      held = await this.get<{ next: number }>(this.indices.checkpoints, id);
-      if (held?.source.next !== from) return false;
+  /**
+   * Moves the checkpoints, in one write, where the store still holds the expected ones; false
+   * when one of them had moved elsewhere (that one is left as it was).
+   */
+  private async moveCheckpoints(moves: readonly CheckpointMove[]): Promise<boolean> {
+    const puts: Put[] = [];
+    for (const { topic, partition, from, next } of moves) {
+      const id = `${topic}:${partition}`;
+      let held = this.checkpointDocs.get(id);
+      if (from !== null && held?.source.next !== from) {
+        held = await this.get<{ next: number }>(this.indices.checkpoints, id);
+        if (held?.source.next !== from) return false;
+      }
+      puts.push({
+        index: this.indices.checkpoints,
+        id,
+        held: from === null ? undefined : held,
+        document: { next },
+      });
     }
-    const [result] = await this.bulk([
-      { index: this.indices.checkpoints, id, held: from === null ? undefined : held, document: { next } },
-    ]);
-    if (!result || result.status === 409) return false;
-    if (result.status >= 300)
-      throw new Error(`checkpoint ${id} not written: ${result.error ?? result.status}`);
-    this.checkpointDocs.set(id, {
-      source: { next },
-      seqNo: result.seqNo ?? 0,
-      primaryTerm: result.primaryTerm ?? 0,
+    const results = await this.bulk(puts);
+    let moved = true;
+    puts.forEach(({ id, document }, i) => {
+      const result = results[i];
+      if (!result || result.status === 409) {
+        moved = false;
+        this.checkpointDocs.delete(id);
+      } else if (result.status >= 300)
+        throw new Error(`checkpoint ${id} not written: ${result.error ?? result.status}`);
+      else
+        this.checkpointDocs.set(id, {
+          source: document as { next: number },
+          seqNo: result.seqNo ?? 0,
+          primaryTerm: result.primaryTerm ?? 0,
+        });
     });
-    return true;
+    return moved;
   }
 
   private async get<T>(index: string, id: string): Promise<Held<T> | undefined> {
@@ -387,11 +421,22 @@ export class ElasticsearchSearchStore {
   }
 
   /**
-   * One `_bulk` request: each document created, or indexed if still the one held. Throttling and
-   * server errors on any item mean the cluster is struggling: the whole write is tried again
-   * later (items already written are then found written, and folded as already applied).
+   * Writes documents with `_bulk` (sharing the request with other partitions' writes): each one
+   * created, or indexed if still the one held. Throttling and server errors on any of them mean
+   * the cluster is struggling: the whole write is tried again later (documents already written
+   * are then found written, and folded as already applied).
    */
   private async bulk(puts: readonly Put[]): Promise<BulkItemResult[]> {
+    const results = await this.bulkRequests.submit(puts);
+    const struggling = results.find((r) => r.status === 429 || r.status >= 500);
+    if (struggling)
+      throw new StoreUnavailableError(
+        `Elasticsearch refused a write for now (${struggling.status}): ${struggling.error ?? ''}`,
+      );
+    return results;
+  }
+
+  private async sendBulk(puts: readonly Put[]): Promise<BulkItemResult[]> {
     const operations = puts.flatMap(({ index, id, held, document }) => [
       held
         ? { index: { _index: index, _id: id, if_seq_no: held.seqNo, if_primary_term: held.primaryTerm } }
@@ -399,8 +444,10 @@ export class ElasticsearchSearchStore {
       document,
     ]);
     const answer = await this.es.bulk({ operations });
-    const results = answer.items.map((item): BulkItemResult => {
+    return answer.items.map((item, i): BulkItemResult => {
       const result = item.index ?? item.create;
+      const put = puts[i];
+      if (put && put.index !== this.indices.checkpoints) this.remember(put, result);
       return {
         status: result?.status ?? 500,
         ...(result?._seq_no === undefined ? {} : { seqNo: result._seq_no }),
@@ -408,12 +455,22 @@ export class ElasticsearchSearchStore {
         ...(result?.error ? { error: `${result.error.type}: ${result.error.reason ?? ''}` } : {}),
       };
     });
-    const struggling = results.find((r) => r.status === 429 || r.status >= 500);
-    if (struggling)
-      throw new StoreUnavailableError(
-        `Elasticsearch refused a write for now (${struggling.status}): ${struggling.error ?? ''}`,
-      );
-    return results;
+  }
+
+  /** Keeps a document as written for the next batch, or forgets it when the write failed. */
+  private remember(
+    put: Put,
+    result: { status: number; _seq_no?: number; _primary_term?: number } | undefined,
+  ) {
+    const key = `${put.index}/${put.id}`;
+    this.written.delete(key);
+    if (!result || result.status >= 300 || result._seq_no === undefined || result._primary_term === undefined)
+      return;
+    this.written.set(key, { source: put.document, seqNo: result._seq_no, primaryTerm: result._primary_term });
+    if (this.written.size > WRITTEN_KEPT) {
+      const oldest = this.written.keys().next();
+      if (!oldest.done) this.written.delete(oldest.value);
+    }
   }
 
   /** Applies one event on its own (tests, tools): the batch path with a batch of one. */
