@@ -4,7 +4,8 @@
 // Other knobs: BENCH_LIFECYCLE=0 (the fraction of orders also paid, right after their placement
 // is answered), BENCH_CUSTOMERS=50, BENCH_PRODUCTS=50, BENCH_MAX_OUTSTANDING=256,
 // BENCH_WARM_UP_SECONDS=5, BENCH_IDLE_SECONDS=5, BENCH_SAMPLE_MS=250, BENCH_POLL_MS=20,
-// BENCH_FRESHNESS_TIMEOUT_MS=10000.
+// BENCH_FRESHNESS_TIMEOUT_MS=10000, BENCH_NODE_OPTIONS (given to every service: --cpu-prof
+// --cpu-prof-dir=<folder> profiles them under the load).
 //
 // Method. It starts the whole suite (command service, relay, three projectors, gateway) as
 // `npm start` runs it — the same settings, tracing exported to the local OpenTelemetry collector,
@@ -594,6 +595,8 @@ async function main(): Promise<void> {
       Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('OTEL_')),
     ),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    // To see where a service spends its time under the load, e.g. --cpu-prof --cpu-prof-dir=/tmp/profiles.
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   };
   const gatewayEnv = {
     GATEWAY_LAG_REFRESH: process.env.GATEWAY_LAG_REFRESH ?? '1s',

@@ -42,9 +42,10 @@ export interface TelemetryOptions {
   readonly service: string;
   readonly version: string;
   /**
-   * Whether kafkajs is instrumented. The outbox relay turns it off: it sends one batch of
-   * events from many traces at once, and the instrumentation would put every message into the
-   * trace of the batch; the relay starts each message's span in its own command's trace itself.
+   * Whether kafkajs is instrumented. The outbox relay and the projectors turn it off: the relay
+   * sends one batch of events from many traces at once, and the instrumentation would put every
+   * message into the trace of the batch; the relay starts each message's span in its own
+   * command's trace itself, and a projector each batch's span in its event's trace.
    * @default true
    */
   readonly instrumentKafka?: boolean;

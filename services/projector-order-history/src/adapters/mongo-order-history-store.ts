@@ -9,7 +9,7 @@ import type {
   Unwritten,
   WriteOutcome,
 } from '@cqrs-shop/projector';
-import { applyOne, foldsInOrder } from '@cqrs-shop/projector';
+import { applyOne, foldsInOrder, SharedRequests } from '@cqrs-shop/projector';
 import {
   applyCustomerEvent,
   applyOrderEvent,
@@ -34,14 +34,15 @@ import {
   type Collection,
   type Db,
   MongoBulkWriteError,
-  MongoServerError,
   type WriteError,
 } from 'mongodb';
 
 export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
 
+/** Orders kept as written, at most (the most recently written). */
+const WRITTEN_KEPT = 20_000;
+
 const DUPLICATE_KEY = 11_000;
-const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
 /** The places of a bulk write's operations that found a duplicate key, if that is all that failed. */
 function duplicateKeyErrors(
@@ -53,12 +54,12 @@ function duplicateKeyErrors(
   return { indexes: new Set(errors.map((e) => e.index)), result: error.result };
 }
 
-/** What a bounded bulk write did: totals, and the places of the operations that found a duplicate key. */
-interface BulkOutcome {
-  matched: number;
-  inserted: number;
-  duplicates: Set<number>;
-}
+/**
+ * What became of one operation of a bounded bulk write: written (inserted, or an update that
+ * matched), refused for a duplicate key, or unsure (an update in a request where not every update
+ * matched: the totals do not say which one missed).
+ */
+type OperationOutcome = 'written' | 'duplicate' | 'unsure';
 
 /**
  * FerretDB 1.x holds a PostgreSQL connection for every statement of an update command until the
@@ -74,8 +75,8 @@ async function boundedBulkWrite<T extends { _id: string }>(
   collection: Collection<T>,
   operations: readonly AnyBulkWriteOperation<T>[],
   slot: KeyedLock,
-): Promise<BulkOutcome> {
-  const outcome: BulkOutcome = { matched: 0, inserted: 0, duplicates: new Set() };
+): Promise<OperationOutcome[]> {
+  const outcomes: OperationOutcome[] = [];
   for (let from = 0; from < operations.length;) {
     const inserting = 'insertOne' in (operations[from] ?? {});
     const limit = inserting ? INSERTS_PER_REQUEST : UPDATES_PER_REQUEST;
@@ -83,23 +84,25 @@ async function boundedBulkWrite<T extends { _id: string }>(
     while (to < operations.length && to - from < limit && 'insertOne' in (operations[to] ?? {}) === inserting)
       to++;
     const chunk = operations.slice(from, to);
-    const offset = from;
     await slot.run(['writes'], async () => {
+      let duplicates = new Set<number>();
+      let result: MongoBulkWriteError['result'];
       try {
-        const result = await collection.bulkWrite(chunk, { ordered: false });
-        outcome.matched += result.matchedCount;
-        outcome.inserted += result.insertedCount + result.upsertedCount;
+        result = await collection.bulkWrite(chunk, { ordered: false });
       } catch (error) {
         const found = duplicateKeyErrors(error);
         if (!found) throw error;
-        outcome.matched += found.result.matchedCount;
-        outcome.inserted += found.result.insertedCount + found.result.upsertedCount;
-        for (const index of found.indexes) outcome.duplicates.add(offset + index);
+        ({ result, indexes: duplicates } = found);
       }
+      const updates = inserting ? 0 : chunk.length - duplicates.size;
+      const allMatched = result.matchedCount + result.upsertedCount >= updates;
+      chunk.forEach((_, i) =>
+        outcomes.push(duplicates.has(i) ? 'duplicate' : inserting || allMatched ? 'written' : 'unsure'),
+      );
     });
     from = to;
   }
-  return outcome;
+  return outcomes;
 }
 
 /**
@@ -196,6 +199,21 @@ export class MongoOrderHistoryStore {
   private readonly customerCache = new CustomerCache();
   /** Orders found to exist although their batch began with their creation: read them next time. */
   private readonly readFirst = new Set<string>();
+  /**
+   * Orders as this store last wrote them (oldest first): an order is written by the one consumer
+   * of its partition, so the next batch need not read it back. Were it changed elsewhere, its
+   * version guard misses, the entry goes, and the order is read again.
+   */
+  private readonly written = new Map<string, OrderHistoryDocument>();
+  /** Every partition's order writes share requests, and so do their checkpoint moves. */
+  private readonly orderWrites = new SharedRequests(
+    (operations: readonly AnyBulkWriteOperation<StoredOrder>[]) =>
+      boundedBulkWrite(this.orders, operations, this.writeSlot),
+  );
+  private readonly checkpointWrites = new SharedRequests(
+    (operations: readonly AnyBulkWriteOperation<{ _id: string; next: number }>[]) =>
+      boundedBulkWrite(this.checkpointDocs, operations, this.writeSlot),
+  );
 
   /** Writes version `version` of the read model; its indexes are made by its catalog. */
   constructor(db: Db, version: number) {
@@ -223,9 +241,15 @@ export class MongoOrderHistoryStore {
     const customers = aggregates.filter((a) => a.key.startsWith('customer:'));
     const idOf = (key: string) => key.slice(key.indexOf(':') + 1);
     // An order whose events start with its creation is new unless a duplicate said otherwise.
+    const known = new Map<string, OrderHistoryDocument>();
     const toRead = orders
       .filter((a) => a.events[0]?.envelope.aggregateVersion !== 1 || this.readFirst.has(idOf(a.key)))
-      .map((a) => idOf(a.key));
+      .map((a) => idOf(a.key))
+      .filter((id) => {
+        const written = this.written.get(id);
+        if (written) known.set(id, written);
+        return !written;
+      });
     const placedCustomers = orders.flatMap((a) =>
       a.events.flatMap((e) =>
         e.envelope.eventType === 'OrderPlaced'
@@ -238,7 +262,7 @@ export class MongoOrderHistoryStore {
     const heldOrders = toRead.length > 0 ? await this.orders.find({ _id: { $in: toRead } }).toArray() : [];
     await this.loadCustomers(placedCustomers);
     const storedCustomers = await this.readCustomers(customers.map((a) => idOf(a.key)));
-    const held = new Map(heldOrders.map((doc) => [doc._id, fromStoredOrder(doc)]));
+    const held = new Map([...known, ...heldOrders.map((doc) => [doc._id, fromStoredOrder(doc)] as const)]);
     // Documents written before their customer was known (rare): their customer is needed too.
     await this.loadCustomers([...held.values()].filter((d) => d.customer === null).map((d) => d.customerId));
 
@@ -288,9 +312,8 @@ export class MongoOrderHistoryStore {
     const late = plan.orders.filter((c) => c.next.customer === null && !unwritten.has(c.key));
     if (late.length > 0) await this.joinLate(late.map((c) => c.next));
     if (unwritten.size > 0) return { unwritten, checkpointed: false, checkpointMoved: false };
-    for (const checkpoint of checkpoints)
-      if (!(await this.moveCheckpoint(checkpoint)))
-        return { unwritten, checkpointed: false, checkpointMoved: true };
+    if (!(await this.moveCheckpoints(checkpoints)))
+      return { unwritten, checkpointed: false, checkpointMoved: true };
     return { unwritten, checkpointed: true, checkpointMoved: false };
   }
 
@@ -305,28 +328,36 @@ export class MongoOrderHistoryStore {
       const set = held.customer === null && customer !== null ? { ...fields, customer } : fields;
       return { updateOne: { filter: { _id: orderId, version: held.version }, update: { $set: set } } };
     });
-    const {
-      matched,
-      inserted,
-      duplicates: failedAt,
-    } = await boundedBulkWrite(this.orders, operations, this.writeSlot);
+    const outcomes = await this.orderWrites.submit(operations);
+    const unsure: OrderChange[] = [];
     changes.forEach((change, i) => {
-      if (!failedAt.has(i)) return;
-      // The order exists after all: read it before folding it again.
-      this.readFirst.add(change.next.orderId);
-      unwritten.set(change.key, { kind: 'conflict' });
+      const id = change.next.orderId;
+      this.written.delete(id);
+      if (outcomes[i] === 'written') this.remember(change.next);
+      else if (outcomes[i] === 'duplicate') {
+        // The order exists after all: read it before folding it again.
+        this.readFirst.add(id);
+        unwritten.set(change.key, { kind: 'conflict' });
+      } else unsure.push(change);
     });
-    const updates = changes.filter((c) => c.held).length;
-    if (matched + inserted + failedAt.size === changes.length && matched === updates) return;
+    if (unsure.length === 0) return;
     // Some update matched nothing: another writer moved the order. Find which, to fold them again.
-    const updated = changes.filter((c) => c.held);
     const now = await this.orders
-      .find({ _id: { $in: updated.map((c) => c.next.orderId) } }, { projection: { _id: 1, version: 1 } })
+      .find({ _id: { $in: unsure.map((c) => c.next.orderId) } }, { projection: { _id: 1, version: 1 } })
       .toArray();
     const versions = new Map(now.map((doc) => [doc._id, doc.version]));
-    for (const change of updated)
-      if (versions.get(change.next.orderId) !== change.next.version)
-        unwritten.set(change.key, { kind: 'conflict' });
+    for (const change of unsure)
+      if (versions.get(change.next.orderId) === change.next.version) this.remember(change.next);
+      else unwritten.set(change.key, { kind: 'conflict' });
+  }
+
+  /** Keeps an order as written for the next batch (the most recent ones). */
+  private remember(order: OrderHistoryDocument): void {
+    this.written.set(order.orderId, order);
+    if (this.written.size > WRITTEN_KEPT) {
+      const oldest = this.written.keys().next();
+      if (!oldest.done) this.written.delete(oldest.value);
+    }
   }
 
   /** Customer records, newest version wins; a racing writer with the same version is harmless. */
@@ -414,22 +445,26 @@ export class MongoOrderHistoryStore {
     );
   }
 
-  /** Moves a checkpoint if the store still holds the expected one; false when it does not. */
-  private async moveCheckpoint({ topic, partition, from, next }: CheckpointMove): Promise<boolean> {
-    const _id = `${topic}:${partition}`;
-    if (from === null) {
-      try {
-        await this.checkpointDocs.insertOne({ _id, next });
-        return true;
-      } catch (error) {
-        if (isDuplicateKey(error)) return false;
-        throw error;
-      }
-    }
-    const moved = await this.writeSlot.run(['writes'], () =>
-      this.checkpointDocs.updateOne({ _id, next: from }, { $set: { next } }),
+  /**
+   * Moves the checkpoints, in one write, where the store still holds the expected ones; false
+   * when one of them had moved elsewhere (that one is left as it was).
+   */
+  private async moveCheckpoints(moves: readonly CheckpointMove[]): Promise<boolean> {
+    const idOf = ({ topic, partition }: CheckpointMove) => `${topic}:${partition}`;
+    const outcomes = await this.checkpointWrites.submit(
+      moves.map((move): AnyBulkWriteOperation<{ _id: string; next: number }> => {
+        const _id = idOf(move);
+        return move.from === null
+          ? { insertOne: { document: { _id, next: move.next } } }
+          : { updateOne: { filter: { _id, next: move.from }, update: { $set: { next: move.next } } } };
+      }),
     );
-    return moved.matchedCount === 1;
+    if (outcomes.includes('duplicate')) return false;
+    const unsure = moves.filter((_, i) => outcomes[i] === 'unsure');
+    if (unsure.length === 0) return true;
+    const now = await this.checkpointDocs.find({ _id: { $in: unsure.map(idOf) } }).toArray();
+    const stored = new Map(now.map((doc) => [doc._id, doc.next]));
+    return unsure.every((move) => stored.get(idOf(move)) === move.next);
   }
 
   /** Customers not known yet, read into the cache. */
