@@ -87,11 +87,19 @@ describe('read models whose store lost data (real servers and processes)', () =>
     );
     expect(await sales()).toEqual(before);
     expect(await redis.hget(keys.revenue, 'CHF')).toBe(String(EXACT_LIMIT - 5_000));
-    const detail = await suite.send<{ parked: { aggregateKey: string; reason: string }[] }>(
+    const detail = await suite.send<{ version: number; parked: { aggregateKey: string; reason: string }[] }>(
       'projector-analytics',
       'GET',
       '/projection',
     );
+    // What the gateway polls: the positions, from memory, without what only the store knows.
+    const positions = await suite.send<Record<string, unknown>>(
+      'projector-analytics',
+      'GET',
+      '/projection/lag',
+    );
+    expect(positions.body).toMatchObject({ running: true, version: detail.body.version });
+    expect(Object.keys(positions.body)).not.toContain('parked');
     expect(detail.body.parked).toEqual([
       {
         aggregateKey: `order:${placed.orderId}`,

@@ -76,15 +76,29 @@ async function describeCatalog(
 /**
  * `GET /projection`: the version projected into, lag per partition, dead letters, parked
  * aggregates, and every version of the read model with its state and rebuild progress (store
- * reads are null, with an error, while the store does not answer).
+ * reads are null, with an error, while the store does not answer). `GET /projection/lag`: the
+ * same without parked aggregates and versions, which are read from the store.
  * `POST /projection/redrive` `{aggregate: "order:<id>"}`: once the cause of a parking is fixed,
  * re-apply the aggregate's history and unpark it (200), or say why it stays parked (409).
  */
 export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): (app: Express) => void {
+  const positions = () => ({
+    ...(live.status() ?? {
+      running: false,
+      storeAvailable: true,
+      applied: 0,
+      deadLettered: 0,
+      partitions: [],
+    }),
+    version: live.version ?? null,
+  });
   return (app) => {
+    // What the gateway polls every second for the freshness of each read: from memory, no store read.
+    app.get('/projection/lag', (_req, res) => {
+      res.json(positions());
+    });
     app.get('/projection', async (_req, res) => {
-      const { version, parked } = live;
-      const status = live.status();
+      const { parked } = live;
       // The status must answer while the store is down: that is when it matters most.
       const [listed, catalog] = await Promise.all([
         parked === undefined
@@ -100,8 +114,7 @@ export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): 
         })),
       ]);
       res.json({
-        ...(status ?? { running: false, storeAvailable: true, applied: 0, deadLettered: 0, partitions: [] }),
-        version: version ?? null,
+        ...positions(),
         ...listed,
         ...catalog,
       });

@@ -33,6 +33,7 @@ const UNTRACED_PATHS = new Set([
   '/readyz',
   '/metrics',
   '/projection',
+  '/projection/lag',
   '/projections',
   '/ops/settings',
 ]);

@@ -17,12 +17,13 @@ interface ProjectorReport {
     readonly lagSeconds: number;
     readonly lastEventAt: string | null;
   }[];
-  /** Null while the projector's store cannot list them. */
-  readonly parked: readonly { readonly aggregateKey: string; readonly reason: string }[] | null;
+  /** Null while the projector's store cannot list them; absent from `/projection/lag`. */
+  readonly parked?: readonly { readonly aggregateKey: string; readonly reason: string }[] | null;
   /** The version it projects into, the live one, and every version with its rebuild progress. */
   readonly version: number | null;
-  readonly liveVersion: number | null;
-  readonly targets: readonly TargetRecord[] | null;
+  /** Absent from `/projection/lag`, as are the versions. */
+  readonly liveVersion?: number | null;
+  readonly targets?: readonly TargetRecord[] | null;
 }
 
 /** One projection as `GET /projections` shows it. */
@@ -77,15 +78,17 @@ function summarise(name: ReadModelName, report: ProjectorReport, checkedAt: stri
     parkedAggregates: report.parked?.length ?? null,
     partitions: report.partitions,
     version: report.version,
-    liveVersion: report.liveVersion,
-    versions: report.targets,
+    liveVersion: report.liveVersion ?? null,
+    versions: report.targets ?? null,
     checkedAt,
   };
 }
 
 /**
- * Follows each projector's status: fetched on demand for `GET /projections`, and in the
- * background for the freshness headers of every read, which must not wait on a projector.
+ * Follows each projector's status: fetched on demand for `GET /projections`, and its positions
+ * (`/projection/lag`, answered from the projector's memory) in the background for the freshness
+ * headers of every read, which must not wait on a projector. A background status therefore has
+ * no parked aggregates and versions (null): only `GET /projections` reads those from the stores.
  */
 export class ProjectionStatusMonitor {
   private readonly latest = new Map<ReadModelName, ProjectionStatus>();
@@ -98,7 +101,7 @@ export class ProjectionStatusMonitor {
 
   start(): void {
     const refresh = () => {
-      void this.fetchAll().finally(() => {
+      void this.fetchAll('/projection/lag').finally(() => {
         this.timer = setTimeout(refresh, this.options.refreshMs);
         this.timer.unref();
       });
@@ -115,16 +118,17 @@ export class ProjectionStatusMonitor {
     return this.latest.get(name);
   }
 
-  async fetchAll(): Promise<ProjectionStatus[]> {
+  /** Every projector's status: in full (`/projection`), or its positions only (`/projection/lag`). */
+  async fetchAll(path: '/projection' | '/projection/lag' = '/projection'): Promise<ProjectionStatus[]> {
     const names = Object.keys(this.projectors) as ReadModelName[];
-    return Promise.all(names.map((name) => this.fetch(name)));
+    return Promise.all(names.map((name) => this.fetch(name, path)));
   }
 
-  private async fetch(name: ReadModelName): Promise<ProjectionStatus> {
+  private async fetch(name: ReadModelName, path: string): Promise<ProjectionStatus> {
     const checkedAt = new Date().toISOString();
     let status: ProjectionStatus;
     try {
-      const response = await fetch(new URL('/projection', this.projectors[name]), {
+      const response = await fetch(new URL(path, this.projectors[name]), {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       if (!response.ok) throw new Error(`answered ${response.status}`);
