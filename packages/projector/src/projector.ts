@@ -213,7 +213,10 @@ export class Projector {
     const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
     const consumer = kafka.consumer({
       groupId,
-      maxWaitTimeInMs: 100,
+      // How long the broker holds a fetch while there is nothing new (it answers at once when
+      // there is): longer costs seeks and rebalances that much reaction time, shorter costs every
+      // idle consumer and the broker a fetch each time (at 100 ms, a few per cent of a core).
+      maxWaitTimeInMs: 500,
       sessionTimeout,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
     });
