@@ -287,6 +287,7 @@ export async function startSuite(
         await dropIndices(es, names.indexPrefix);
         const keys = await redis.keys(`${names.keyPrefix}*`);
         if (keys.length > 0) await redis.del(...keys);
+        await deleteTopics(env.KAFKA_BROKERS ?? '', names.topicPrefix);
       } finally {
         await mongo.close();
         await es.close();
@@ -297,6 +298,21 @@ export async function startSuite(
 }
 
 export type RunningSuite = Awaited<ReturnType<typeof startSuite>>;
+
+/**
+ * Every topic under a prefix (events, dead letters), so that a stack used for many test runs
+ * does not gather thousands of idle partitions, which the broker keeps tending.
+ */
+async function deleteTopics(brokers: string, topicPrefix: string): Promise<void> {
+  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 /** Every index under a prefix, by exact name: the stack's Elasticsearch refuses wildcard deletes. */
 export async function dropIndices(es: ElasticsearchClient, indexPrefix: string): Promise<void> {
