@@ -160,7 +160,19 @@ describe('/metrics of every service after a known workload (real processes and s
         storeAvailable: after[service].sum('shop_projection_store_available', { projection }),
         consuming: after[service].sum('shop_projection_consuming', { projection }),
         liveVersion: after[service].sum('shop_projection_live_version', { projection }),
-      }).toEqual({ service, applied: 3, timed: 3, storeAvailable: 1, consuming: 1, liveVersion: 1 });
+        // Exported, and 0: the store holds everything its checkpoints say.
+        recovering: after[service].matching('shop_projection_recovering', { projection }).length,
+        recoveringNow: after[service].sum('shop_projection_recovering', { projection }),
+      }).toEqual({
+        service,
+        applied: 3,
+        timed: 3,
+        storeAvailable: 1,
+        consuming: 1,
+        liveVersion: 1,
+        recovering: 1,
+        recoveringNow: 0,
+      });
       // One series per partition of each topic it reads.
       expect(after[service].matching('shop_projection_lag_seconds', { projection }).length).toBeGreaterThan(
         0,

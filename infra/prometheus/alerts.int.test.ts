@@ -36,6 +36,7 @@ const SHOP_METRICS = {
   shop_projection_dead_letters_total: 'counter',
   shop_projection_store_errors_total: 'counter',
   shop_projection_store_available: 'gauge',
+  shop_projection_recovering: 'gauge',
   shop_projection_parked_aggregates: 'gauge',
   shop_projection_rebuild_progress_ratio: 'gauge',
   shop_projection_rebuild_duration_seconds: 'gauge',
