@@ -82,6 +82,24 @@ function pathOf(url: string | undefined): string {
 }
 
 /**
+ * `db.query.text` of a Redis span: the command and its first key, never values. The
+ * instrumentation's default writes out every argument of EVAL: the whole Lua script and, for a
+ * projector's batch, the JSON of every order in it, on every span.
+ */
+export function redisStatement(command: string, args: readonly unknown[]): string {
+  const name = command.toUpperCase();
+  if (name === 'EVAL' || name === 'EVALSHA') {
+    const keyCount = Number(args[1] ?? 0);
+    const keys = args.slice(2, 2 + keyCount).map(String);
+    const first = keys[0] === undefined ? '' : ` ${keys[0]}`;
+    return `${name} ${name === 'EVAL' ? '<script>' : String(args[0])} ${keyCount}${first}${keyCount > 1 ? ` [${keyCount - 1} more keys]` : ''}`;
+  }
+  const [key] = args;
+  if (typeof key !== 'string' && !Buffer.isBuffer(key)) return name;
+  return `${name} ${key.toString()}${args.length > 1 ? ` [${args.length - 1} more arguments]` : ''}`;
+}
+
+/**
  * `db.query.text` of a MongoDB span: the command's shape without its values (fields, operators),
  * to three levels, and a count for each list. The instrumentation's default walks every value of
  * the command, every document of a bulk write included, for each span.
@@ -151,7 +169,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
       new MySQL2Instrumentation(),
       new MongoDBInstrumentation({ dbStatementSerializer: mongoStatementShape }),
-      new IORedisInstrumentation(),
+      new IORedisInstrumentation({ dbStatementSerializer: redisStatement }),
       ...(options.instrumentKafka === false ? [] : [new KafkaJsInstrumentation()]),
     ],
   });

@@ -65,6 +65,9 @@ const COUNTER_KEY: Record<CounterDelta['counter'], number> = {
  * `{'refused', order place, reason}`). Then the increments, summed per field, the snapshots,
  * labels and checkpoints are written; `{'ok'}`.
  */
+/** The name the batch script is defined under on the Redis client. */
+const APPLY_BATCH_COMMAND = 'shopApplyAnalyticsBatch';
+
 const APPLY_BATCH_SCRIPT = `
 local batch = cjson.decode(ARGV[1])
 for _, c in ipairs(batch.c) do
@@ -177,6 +180,9 @@ export class RedisAnalyticsStore {
   ) {
     this.reader = new AnalyticsReader(redis, prefix, version);
     this.keys = this.reader.keys;
+    // Sent by its SHA1 (EVALSHA); ioredis sends the script itself only when Redis does not know
+    // it yet (after a restart), rather than the whole script with every batch.
+    redis.defineCommand(APPLY_BATCH_COMMAND, { lua: APPLY_BATCH_SCRIPT });
   }
 
   snapshot(orderId: string): Promise<OrderAnalyticsSnapshot | undefined> {
@@ -290,12 +296,14 @@ export class RedisAnalyticsStore {
       this.keys.checkpoints,
       ...orders.map((o) => this.keys.order(o.orderId)),
     ];
-    const answer = (await this.redis.eval(
-      APPLY_BATCH_SCRIPT,
-      keys.length,
-      ...keys,
-      JSON.stringify(batch),
-    )) as [string, ...unknown[]];
+    const withScript = this.redis as unknown as Record<
+      typeof APPLY_BATCH_COMMAND,
+      (keyCount: number, ...keysAndArgs: string[]) => Promise<unknown>
+    >;
+    const answer = (await withScript[APPLY_BATCH_COMMAND](keys.length, ...keys, JSON.stringify(batch))) as [
+      string,
+      ...unknown[],
+    ];
     const [kind] = answer;
     if (kind === 'ok') return { unwritten: new Map(), checkpointed: true, checkpointMoved: false };
     if (kind === 'moved') return { unwritten: new Map(), checkpointed: false, checkpointMoved: true };
