@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   createScratchDatabase,
+  deleteTopics,
   repoRoot,
   stackEnv,
   startService,
@@ -15,7 +16,6 @@ import {
   waitFor,
   type ServiceProcess,
 } from '@cqrs-shop/testing';
-import { Kafka, logLevel } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { median, medianLatency, round, summarize } from './stats.js';
 
@@ -218,16 +218,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(services.map((service) => service.stop('SIGTERM')));
     await database.drop();
-    const kafka = new Kafka({
-      clientId: 'bench',
-      brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
-    const topics = (await kafkaAdmin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
-    if (topics.length > 0) await kafkaAdmin.deleteTopics({ topics });
-    await kafkaAdmin.disconnect();
+    await deleteTopics(process.env.KAFKA_BROKERS ?? '', topicPrefix);
   }
 }
 

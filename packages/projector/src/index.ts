@@ -2,6 +2,7 @@ export { DEAD_LETTER_HEADERS, Projector } from './projector.js';
 export type { PartitionLag, ProjectorOptions, ProjectorStatus, RedriveResult } from './projector.js';
 export { StoreUnavailableError, isRetriable, partitionKey } from './types.js';
 export { applyOne, foldsInOrder, storeProjection } from './store-projection.js';
+export { RecentWrites } from './recent-writes.js';
 export { SharedRequests } from './shared-requests.js';
 export type {
   AggregateEvents,

@@ -303,7 +303,7 @@ export type RunningSuite = Awaited<ReturnType<typeof startSuite>>;
  * Every topic under a prefix (events, dead letters), so that a stack used for many test runs
  * does not gather thousands of idle partitions, which the broker keeps tending.
  */
-async function deleteTopics(brokers: string, topicPrefix: string): Promise<void> {
+export async function deleteTopics(brokers: string, topicPrefix: string): Promise<void> {
   const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {

@@ -9,7 +9,7 @@ import type {
   Unwritten,
   WriteOutcome,
 } from '@cqrs-shop/projector';
-import { applyOne, foldsInOrder, SharedRequests } from '@cqrs-shop/projector';
+import { applyOne, foldsInOrder, RecentWrites, SharedRequests } from '@cqrs-shop/projector';
 import {
   applyCustomerEvent,
   applyOrderEvent,
@@ -38,9 +38,6 @@ import {
 } from 'mongodb';
 
 export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
-
-/** Orders kept as written, at most (the most recently written). */
-const WRITTEN_KEPT = 20_000;
 
 const DUPLICATE_KEY = 11_000;
 
@@ -199,12 +196,8 @@ export class MongoOrderHistoryStore {
   private readonly customerCache = new CustomerCache();
   /** Orders found to exist although their batch began with their creation: read them next time. */
   private readonly readFirst = new Set<string>();
-  /**
-   * Orders as this store last wrote them (oldest first): an order is written by the one consumer
-   * of its partition, so the next batch need not read it back. Were it changed elsewhere, its
-   * version guard misses, the entry goes, and the order is read again.
-   */
-  private readonly written = new Map<string, OrderHistoryDocument>();
+  /** Orders as last written: not read back for their next batch. */
+  private readonly written = new RecentWrites<OrderHistoryDocument>();
   /** Every partition's order writes share requests, and so do their checkpoint moves. */
   private readonly orderWrites = new SharedRequests(
     (operations: readonly AnyBulkWriteOperation<StoredOrder>[]) =>
@@ -333,7 +326,7 @@ export class MongoOrderHistoryStore {
     changes.forEach((change, i) => {
       const id = change.next.orderId;
       this.written.delete(id);
-      if (outcomes[i] === 'written') this.remember(change.next);
+      if (outcomes[i] === 'written') this.written.set(change.next.orderId, change.next);
       else if (outcomes[i] === 'duplicate') {
         // The order exists after all: read it before folding it again.
         this.readFirst.add(id);
@@ -347,17 +340,9 @@ export class MongoOrderHistoryStore {
       .toArray();
     const versions = new Map(now.map((doc) => [doc._id, doc.version]));
     for (const change of unsure)
-      if (versions.get(change.next.orderId) === change.next.version) this.remember(change.next);
+      if (versions.get(change.next.orderId) === change.next.version)
+        this.written.set(change.next.orderId, change.next);
       else unwritten.set(change.key, { kind: 'conflict' });
-  }
-
-  /** Keeps an order as written for the next batch (the most recent ones). */
-  private remember(order: OrderHistoryDocument): void {
-    this.written.set(order.orderId, order);
-    if (this.written.size > WRITTEN_KEPT) {
-      const oldest = this.written.keys().next();
-      if (!oldest.done) this.written.delete(oldest.value);
-    }
   }
 
   /** Customer records, newest version wins; a racing writer with the same version is harmless. */

@@ -10,7 +10,13 @@ import type {
   Unwritten,
   WriteOutcome,
 } from '@cqrs-shop/projector';
-import { applyOne, foldsInOrder, SharedRequests, StoreUnavailableError } from '@cqrs-shop/projector';
+import {
+  applyOne,
+  foldsInOrder,
+  RecentWrites,
+  SharedRequests,
+  StoreUnavailableError,
+} from '@cqrs-shop/projector';
 import {
   applyCustomerEvent,
   applyOrderSearchEvent,
@@ -69,9 +75,6 @@ type CustomerEvent = ProjectedEvent<CustomerEventType>;
 
 const idOf = (key: string) => key.slice(key.indexOf(':') + 1);
 
-/** Documents kept as written, at most (the most recently written). */
-const WRITTEN_KEPT = 20_000;
-
 /**
  * One version of the search read model in Elasticsearch, written to its own indices (readers
  * of the live version go through the aliases, which a switch moves). A batch is read with one
@@ -88,12 +91,8 @@ export class ElasticsearchSearchStore {
   private readonly readFirst = new Set<string>();
   /** The checkpoint documents as last read or written, for their compare-and-set. */
   private readonly checkpointDocs = new Map<string, Held<{ next: number }>>();
-  /**
-   * Documents as this store last wrote them (`index/id`, oldest first): an aggregate is written by
-   * the one consumer of its partition, so the next batch need not read it back. Were it changed
-   * elsewhere meanwhile, its `if_seq_no` fails, the entry goes, and the aggregate is read again.
-   */
-  private readonly written = new Map<string, Held<unknown>>();
+  /** Orders and products as last written (`index/id`): not read back for their next batch. */
+  private readonly written = new RecentWrites<Held<unknown>>();
   /** Every partition's `_bulk` writes share requests. */
   private readonly bulkRequests = new SharedRequests((puts: readonly Put[]) => this.sendBulk(puts));
 
@@ -165,7 +164,7 @@ export class ElasticsearchSearchStore {
     const held = new Map<string, Held<unknown>>();
     const unknown = docs.filter((doc) => {
       const key = `${doc._index}/${doc._id}`;
-      const known = doc._index === this.indices.customers ? undefined : this.written.get(key);
+      const known = this.written.get(key);
       if (known) held.set(key, known);
       return !known;
     });
@@ -447,7 +446,8 @@ export class ElasticsearchSearchStore {
     return answer.items.map((item, i): BulkItemResult => {
       const result = item.index ?? item.create;
       const put = puts[i];
-      if (put && put.index !== this.indices.checkpoints) this.remember(put, result);
+      if (put && (put.index === this.indices.orders || put.index === this.indices.products))
+        this.remember(put, result);
       return {
         status: result?.status ?? 500,
         ...(result?._seq_no === undefined ? {} : { seqNo: result._seq_no }),
@@ -467,10 +467,6 @@ export class ElasticsearchSearchStore {
     if (!result || result.status >= 300 || result._seq_no === undefined || result._primary_term === undefined)
       return;
     this.written.set(key, { source: put.document, seqNo: result._seq_no, primaryTerm: result._primary_term });
-    if (this.written.size > WRITTEN_KEPT) {
-      const oldest = this.written.keys().next();
-      if (!oldest.done) this.written.delete(oldest.value);
-    }
   }
 
   /** Applies one event on its own (tests, tools): the batch path with a batch of one. */
