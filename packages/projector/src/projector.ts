@@ -24,7 +24,9 @@ import { DeadLetterTopic } from './dead-letters.js';
 import { LagTracker, type PartitionLag } from './lag.js';
 import type { ProjectorMetrics } from './metrics.js';
 import { ParkedSet } from './parked-set.js';
+import { PartitionCursor } from './partition-cursor.js';
 import {
+  type CheckpointMove,
   isRetriable,
   type ParkedAggregates,
   partitionKey,
@@ -55,6 +57,14 @@ export interface ProjectorOptions {
   readonly maxBackoffMs?: number;
   /** How often lag is measured and applied offsets are committed to Kafka. @default 1000 ms */
   readonly lagIntervalMs?: number;
+  /**
+   * How far apart a partition's checkpoint writes are at least: one goes with a batch only when
+   * this long has passed since the last, and what was applied after it is checkpointed by the
+   * next housekeeping (or batch) once due, and when stopping. A crash replays at most that much,
+   * absorbed by the version guards. 0 writes one with every batch (a store whose checkpoint
+   * rides in the batch's own request loses nothing by it). @default 1000 ms
+   */
+  readonly checkpointIntervalMs?: number;
   /** The consumer's session timeout; heartbeats go every tenth of it. @default 10000 ms */
   readonly sessionTimeoutMs?: number;
   /**
@@ -125,16 +135,6 @@ export interface RedriveResult {
   readonly events?: number;
 }
 
-/** Where this member stands on one partition it was given. */
-interface PartitionCursor {
-  /** The checkpoint the store holds: the next offset to apply; null when it holds none. */
-  stored: number | null;
-  /** The offset last sought to; a batch starting after it means nothing lies between. */
-  sought?: number;
-  /** The next offset applied but not committed to Kafka yet. */
-  uncommitted?: number | undefined;
-}
-
 /**
  * Runs a Kafka admin call until it stops failing with a retriable error (for about 10 s): on a
  * broker that has just started, or a topic created a moment ago, the group coordinator or a
@@ -179,6 +179,8 @@ export class Projector {
   private lagTimer: NodeJS.Timeout | undefined;
   private admin: Admin | undefined;
   private housekeeping: Promise<void> | undefined;
+  /** Set by stop(): batches in hand end, new ones are left alone. */
+  private stopping = false;
   /** Aggregates being redriven: the consumer holds their new events until the redrive ends. */
   private readonly redriving = new Map<string, Promise<unknown>>();
   private readonly untilMs: number | undefined;
@@ -244,7 +246,7 @@ export class Projector {
       eachBatch: async (payload) => {
         const { batch } = payload;
         const key = partitionKey(batch.topic, batch.partition);
-        const isRunning = () => payload.isRunning() && !payload.isStale();
+        const isRunning = () => payload.isRunning() && !payload.isStale() && !this.stopping;
         const heartbeat = () => payload.heartbeat();
         const cursor = await this.cursor(batch, heartbeat, isRunning);
         if (!cursor || !this.inPlace(batch, cursor)) return;
@@ -255,7 +257,13 @@ export class Projector {
           const last = messages.at(-1);
           if (!last) return;
           const next = Number(last.offset) + 1;
-          const result = await this.applyMessages(batch, messages, cursor, next, heartbeat, isRunning);
+          const { result, move } = await cursor.exclusive(async () => {
+            const move = cursor.moveWith(next, Date.now());
+            return {
+              move,
+              result: await this.applyMessages(batch, messages, move, heartbeat, isRunning),
+            };
+          });
           if (result.kind === 'stopped') return;
           if (result.kind === 'checkpoint-moved') {
             this.cursors.delete(key);
@@ -263,8 +271,7 @@ export class Projector {
             if (again) this.inPlace(batch, again);
             return;
           }
-          cursor.stored = next;
-          cursor.uncommitted = next;
+          cursor.advanced(next, move, Date.now());
           payload.resolveOffset(last.offset);
           this.lag.record(batch.topic, batch.partition, {
             position: next,
@@ -277,11 +284,22 @@ export class Projector {
     });
   }
 
-  /** Stops consuming after the batch in hand; what was applied is committed to Kafka too. */
+  /**
+   * Stops consuming after the batch in hand; what was applied is checkpointed in the store and
+   * committed to Kafka too.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     clearTimeout(this.lagTimer);
     this.lagTimer = undefined;
     await this.housekeeping;
+    await Promise.all([...this.cursors.values()].map((cursor) => cursor.idle()));
+    await this.writeCheckpoints(true).catch((error: unknown) => {
+      this.options.logger.warn(
+        { err: error },
+        'checkpoints not written; the next start replays from the last ones',
+      );
+    });
     await this.commitApplied().catch(() => undefined);
     await this.admin?.disconnect();
     this.admin = undefined;
@@ -372,7 +390,13 @@ export class Projector {
       isRunning,
     );
     if (stored === undefined) return undefined;
-    const cursor: PartitionCursor = { stored };
+    const cursor = new PartitionCursor(
+      batch.topic,
+      batch.partition,
+      stored,
+      this.options.checkpointIntervalMs ?? 1_000,
+      Date.now(),
+    );
     this.cursors.set(key, cursor);
     return cursor;
   }
@@ -388,7 +412,7 @@ export class Projector {
     if (!first) return false;
     const offset = Number(first.offset);
     const start = this.lag.get(batch.topic, batch.partition)?.start ?? 0;
-    const expected = Math.max(cursor.stored ?? start, start);
+    const expected = Math.max(cursor.applied ?? start, start);
     // Nothing lies between where the consumer was sent and this batch (offsets may have gaps).
     if (offset === expected || (cursor.sought === expected && offset > expected)) return true;
     const consumer = this.consumer;
@@ -407,9 +431,7 @@ export class Projector {
         });
     } else
       this.lag.record(batch.topic, batch.partition, { position: expected, end: Number(batch.highWatermark) });
-    cursor.sought = expected;
-    // Committed with the next housekeeping even if no batch follows (the store is at the end).
-    cursor.uncommitted = expected;
+    cursor.soughtTo(expected);
     consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(expected) });
     return false;
   }
@@ -417,8 +439,7 @@ export class Projector {
   private async applyMessages(
     batch: Batch,
     messages: readonly KafkaMessage[],
-    cursor: PartitionCursor,
-    next: number,
+    move: CheckpointMove | undefined,
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<BatchResult> {
@@ -430,9 +451,8 @@ export class Projector {
     });
     if (redrives.length > 0) await Promise.all(redrives);
     const context = this.applyContext(batch, messages, heartbeat, isRunning);
-    const checkpoint = { topic: batch.topic, partition: batch.partition, from: cursor.stored, next };
     const result = await this.inBatchSpan(batch, messages, decoded, async () => {
-      const settled = await applyBatch(context, decoded, [checkpoint]);
+      const settled = await applyBatch(context, decoded, move ? [move] : []);
       return {
         result: settled,
         outcome: settled.kind === 'settled' ? this.summary(settled.outcomes) : settled.kind,
@@ -659,7 +679,28 @@ export class Projector {
     return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
   }
 
-  /** Commits what was applied to Kafka: lag tooling reads it there. The store's checkpoint stays the truth. */
+  /**
+   * Writes the checkpoints of what was applied since the last ones, where due (or all), each
+   * after the partition's batch in hand: concurrent writes share the store's request. A move the
+   * store refuses (another member moved the checkpoint) drops the cursor: the next batch reads
+   * the store's checkpoint again.
+   */
+  private async writeCheckpoints(all = false): Promise<void> {
+    const { projection } = this.options;
+    await Promise.all(
+      [...this.cursors].map(([key, cursor]) =>
+        cursor.exclusive(async () => {
+          const move = cursor.pendingMove(Date.now(), all);
+          if (!move) return;
+          const outcome = await (await projection.prepare([])).write([move]);
+          if (outcome.checkpointed) cursor.checkpointed(move.next, Date.now());
+          else if (this.cursors.get(key) === cursor) this.cursors.delete(key);
+        }),
+      ),
+    );
+  }
+
+  /** Commits what was checkpointed to Kafka: lag tooling reads it there. The store's checkpoint stays the truth. */
   private async commitApplied(): Promise<void> {
     const consumer = this.consumer;
     if (!consumer) return;
@@ -686,9 +727,14 @@ export class Projector {
       this.housekeeping = Promise.all([
         // A member that lost the partition meanwhile cannot commit it; its new owner goes on
         // from the store's checkpoint anyway.
-        this.commitApplied().catch((error: unknown) => {
-          this.options.logger.debug({ err: error }, 'applied offsets not committed');
-        }),
+        this.writeCheckpoints()
+          .catch((error: unknown) => {
+            this.options.logger.debug({ err: error }, 'checkpoints not written; trying again');
+          })
+          .then(() => this.commitApplied())
+          .catch((error: unknown) => {
+            this.options.logger.debug({ err: error }, 'applied offsets not committed');
+          }),
         this.lag.measure(admin).catch((error: unknown) => {
           this.options.logger.debug({ err: error }, 'lag not measured');
         }),
