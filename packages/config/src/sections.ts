@@ -59,7 +59,7 @@ export const kafkaSection = section(
     KAFKA_CONNECTION_TIMEOUT: variable.duration({ default: 3_000 }),
     /** Time for one broker request. @default 30s */
     KAFKA_REQUEST_TIMEOUT: variable.duration({ default: 30_000 }),
-    /** Retries of a failed broker request, with exponential backoff. @default 8 */
+    /** Retries of a failed broker request; the pause doubles from 200 ms up to 2 s. @default 8 */
     KAFKA_RETRIES: variable.integer({ min: 0, max: 100, default: 8 }),
     /** Put before every topic name, to run several suites on one cluster. @default (none) */
     KAFKA_TOPIC_PREFIX: variable.string({ default: '' }),

@@ -46,7 +46,9 @@ export class KafkaClients {
       brokers: [...settings.brokers],
       connectionTimeout: settings.connectionTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
-      retry: { retries: settings.retries },
+      // kafkajs doubles its pause up to 30 s by default: a broker back after a minute would be
+      // noticed up to half a minute late. Capped, a client is back within about 2 s of it.
+      retry: { retries: settings.retries, initialRetryTime: 200, maxRetryTime: 2_000 },
       logLevel: logLevel.WARN,
       logCreator:
         () =>
@@ -58,21 +60,20 @@ export class KafkaClients {
   }
 
   producer(config?: ProducerConfig): Producer {
-    const producer = this.kafka.producer(config);
-    this.producers.push(producer);
-    return producer;
+    return held(this.producers, this.kafka.producer(config));
   }
 
   consumer(config: ConsumerConfig): Consumer {
-    const consumer = this.kafka.consumer(config);
-    this.consumers.push(consumer);
-    return consumer;
+    return held(this.consumers, this.kafka.consumer(config));
   }
 
   admin(): Admin {
-    const admin = this.kafka.admin();
-    this.admins.push(admin);
-    return admin;
+    return held(this.admins, this.kafka.admin());
+  }
+
+  /** How many clients made here are not disconnected yet. */
+  get open(): number {
+    return this.consumers.length + this.producers.length + this.admins.length;
   }
 
   /** Disconnects everything made here; safe to call more than once. */
@@ -83,6 +84,24 @@ export class KafkaClients {
     })();
     return this.closing;
   }
+}
+
+/**
+ * Keeps `client` in `list` until it is disconnected: a process that makes a client per attempt
+ * (a producer per leadership term, a consumer per restart) must not keep every one it made.
+ */
+function held<T extends { disconnect(): Promise<void> }>(list: T[], client: T): T {
+  list.push(client);
+  const disconnect = client.disconnect.bind(client);
+  client.disconnect = async () => {
+    try {
+      await disconnect();
+    } finally {
+      const at = list.indexOf(client);
+      if (at >= 0) list.splice(at, 1);
+    }
+  };
+  return client;
 }
 
 export function createKafkaClients(settings: KafkaSettings, logger: Logger): KafkaClients {
