@@ -33,6 +33,8 @@ export class LagTracker {
   private readonly lag = new Map<string, PartitionLag>();
   /** Partitions whose position this member knows better than the committed offsets. */
   private readonly owned = new Set<string>();
+  /** When the partitions' ends were last read: lag older than a few seconds is unknown, not 0. */
+  measuredAt: Date | null = null;
 
   constructor(
     private readonly groupId: string,
@@ -117,5 +119,6 @@ export class LagTracker {
         );
       }
     }
+    this.measuredAt = new Date();
   }
 }

@@ -78,12 +78,6 @@ export interface ProjectorOptions {
    */
   readonly batchSize?: number;
   /**
-   * Called when the consumer has stopped for good (kafkajs gives up on a non-retriable error,
-   * e.g. after the group evicted it): without it the projection would stand still while
-   * looking healthy. The service should end, so that it is started again.
-   */
-  readonly onCrash?: (error: Error) => void;
-  /**
    * A replay (a rebuild reading history into a new version) rather than the live projection:
    * marked so in logs and status, and it never runs {@link ProjectorOptions.onFirstApplied}.
    */
@@ -122,6 +116,13 @@ export interface ProjectorStatus {
   readonly applied: number;
   /** Events in the dead-letter topic (kept forever), counted at start and since. */
   readonly deadLettered: number;
+  /** Times kafkajs gave the consumer up for good and the projector joined the group with a new one. */
+  readonly rejoined: number;
+  /**
+   * When the partitions' ends were last read from Kafka (null: not yet). While Kafka does not
+   * answer, the lag below is as of then: readers must call it unknown, not trust a stale 0.
+   */
+  readonly lagMeasuredAt: string | null;
   readonly partitions: readonly PartitionLag[];
 }
 
@@ -174,6 +175,8 @@ export class Projector {
   private applied = 0;
   private beyondUntil = 0;
   private deadLettered = 0;
+  /** Times the consumer was given up by kafkajs and replaced. */
+  private rejoined = 0;
   private readonly lag: LagTracker;
   private readonly cursors = new Map<string, PartitionCursor>();
   private lagTimer: NodeJS.Timeout | undefined;
@@ -194,7 +197,7 @@ export class Projector {
   }
 
   async start(): Promise<void> {
-    const { kafka, groupId, topics, deadLetterTopic, name, replay } = this.options;
+    const { kafka, deadLetterTopic, name, replay } = this.options;
     const admin = kafka.admin();
     await admin.connect();
     this.admin = admin;
@@ -212,6 +215,12 @@ export class Projector {
       name,
       replay === true ? 'replay' : 'live',
     );
+    await this.consume();
+  }
+
+  /** Joins the group and consumes until stopped, or until kafkajs gives the consumer up. */
+  private async consume(): Promise<void> {
+    const { kafka, groupId, topics } = this.options;
     const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
     const consumer = kafka.consumer({
       groupId,
@@ -224,11 +233,10 @@ export class Projector {
     });
     this.consumer = consumer;
     await consumer.connect();
+    if (this.stopping) return;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart) return;
-      this.consumer = undefined;
-      this.options.logger.fatal({ err: payload.error }, 'the consumer stopped for good');
-      this.options.onCrash?.(payload.error);
+      void this.rejoin(consumer, payload.error);
     });
     // A new assignment: the store's checkpoints and parked aggregates are read again, since
     // another member may have moved them while it had the partitions.
@@ -282,6 +290,38 @@ export class Projector {
         }
       },
     });
+  }
+
+  /**
+   * kafkajs gives a consumer up for good on errors it deems fatal — the group forgot the member
+   * ("The coordinator is not aware of this member"), a broker restart at the wrong moment. A
+   * projector must not stand still looking healthy, nor exit and wait for a supervisor: it drops
+   * the consumer and joins the group with a new one (pausing up to 10 s between attempts), going
+   * on from the store's checkpoints as after any rebalance.
+   */
+  private async rejoin(dead: Consumer, error: Error): Promise<void> {
+    const { logger } = this.options;
+    if (this.consumer !== dead) return;
+    this.consumer = undefined;
+    this.cursors.clear();
+    this.lag.disown();
+    this.parkedLoading = undefined;
+    logger.error({ err: error }, 'the consumer stopped; joining the group again');
+    await dead.disconnect().catch(() => undefined);
+    for (let pause = 1_000; !this.stopping; pause = Math.min(pause * 2, 10_000)) {
+      try {
+        await this.consume();
+        this.rejoined++;
+        logger.info({ rejoined: this.rejoined }, 'consuming again');
+        return;
+      } catch (failure) {
+        const consumer = this.consumer as Consumer | undefined;
+        this.consumer = undefined;
+        await consumer?.disconnect().catch(() => undefined);
+        logger.warn({ err: failure, pauseMs: pause }, 'could not join the group; trying again');
+        await delay(pause);
+      }
+    }
   }
 
   /**
@@ -763,6 +803,8 @@ export class Projector {
       storeAvailable: this.storeAvailable,
       applied: this.applied,
       deadLettered: this.deadLettered,
+      rejoined: this.rejoined,
+      lagMeasuredAt: this.lag.measuredAt?.toISOString() ?? null,
       partitions: this.lag.partitions(),
     };
   }

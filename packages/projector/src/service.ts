@@ -99,6 +99,8 @@ export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): 
       storeAvailable: true,
       applied: 0,
       deadLettered: 0,
+      rejoined: 0,
+      lagMeasuredAt: null,
       partitions: [],
     }),
     version: live.version ?? null,
@@ -192,13 +194,6 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
       logger,
       ...(options.onFirstApplied ? { onFirstApplied: options.onFirstApplied } : {}),
       attempts: config.projector.attempts,
-      // Ending the process is the one way back that works everywhere (a supervisor restarts it).
-      onCrash: () => {
-        void lifecycle.stop('the consumer stopped for good').finally(() => {
-          logger.flush();
-          process.exit(1);
-        });
-      },
       sessionTimeoutMs: config.projector.sessionTimeoutMs,
       partitionsConcurrently: config.projector.partitionsConcurrently,
       batchSize: config.projector.batchSize,

@@ -50,7 +50,7 @@ function analyticsProjector(
   const prefix = `${uniqueName('test')}.`;
   const ordersTopic = `${prefix}shop.orders.v1`;
   const deadLetterTopic = `${prefix}shop.dead-letter.analytics.v1`;
-  const logger = createLogger({ service: 'test', level: 'silent' });
+  const logger = createLogger({ service: 'test', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' });
   const kafka = createKafkaClients(
     { brokers, clientId: 'projector-test', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000, retries: 5 },
     logger,
@@ -252,4 +252,32 @@ describe('work that must happen once per real event (real Kafka and Redis)', () 
       await replay.stop();
     }
   });
+});
+
+describe('a projector its group has evicted (real Kafka and Redis)', () => {
+  const { kafka, store, projector, ordersTopic } = analyticsProjector(undefined, { sessionTimeoutMs: 6_000 });
+
+  it('joins the group again and goes on consuming, without stopping', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: ordersTopic, messages: [placed(randomUUID())] });
+    await waitFor('the first order to be counted', async () => (await store.counters()).ordersPlaced === 1, {
+      timeoutMs: 30_000,
+    });
+
+    // Silent for longer than its session: the group evicts it (as a long GC pause or a stalled
+    // host would), and its next heartbeat or commit is refused.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 9_000);
+
+    await producer.send({ topic: ordersTopic, messages: [placed(randomUUID())] });
+    await waitFor(
+      'the order sent after the eviction to be counted',
+      async () => (await store.counters()).ordersPlaced === 2,
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(projector.status().running).toBe(true);
+    await producer.disconnect();
+  }, 90_000);
 });

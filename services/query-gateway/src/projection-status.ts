@@ -3,13 +3,15 @@ import type { TargetRecord } from '@cqrs-shop/read-models';
 import type { ReadModelName } from './store-guard.js';
 
 /** What a projector's `GET /projection` answers (the parts the gateway uses). */
-interface ProjectorReport {
+export interface ProjectorReport {
   readonly running: boolean;
   readonly storeAvailable: boolean;
   /** Replaying what its store lost (older projectors do not say). */
   readonly recovering?: boolean;
   readonly applied: number;
   readonly deadLettered: number;
+  /** When its lag was last measured against Kafka (older projectors do not say). */
+  readonly lagMeasuredAt?: string | null;
   readonly partitions: readonly {
     readonly topic: string;
     readonly partition: number;
@@ -40,12 +42,17 @@ export interface ProjectionStatus {
   /** Whether the projector answered; when false, the figures below are unknown (null). */
   readonly reachable: boolean;
   readonly error?: string;
-  /** Events not applied yet, over all partitions. */
+  /**
+   * Events not applied yet, over all partitions; null (unknown) while the projector is not
+   * consuming or has not measured its lag against Kafka for a few seconds (Kafka down).
+   */
   readonly lagEvents: number | null;
   /** The most any partition is behind, in seconds. */
   readonly lagSeconds: number | null;
   /** When the newest applied event happened. */
   readonly lastEventAt: string | null;
+  /** When the projector last measured its lag against Kafka. */
+  readonly lagMeasuredAt: string | null;
   /** Events its projector applied since it started (a rate comes from two samples of it). */
   readonly applied: number | null;
   readonly deadLettered: number | null;
@@ -59,20 +66,41 @@ export interface ProjectionStatus {
   readonly checkedAt: string;
 }
 
-function summarise(name: ReadModelName, report: ProjectorReport, checkedAt: string): ProjectionStatus {
+/** Lag measured longer ago than this is unknown: Kafka has not answered the projector since. */
+const LAG_KNOWN_FOR_MS = 5_000;
+
+export function projectionStatusOf(
+  name: ReadModelName,
+  report: ProjectorReport,
+  checkedAt: string,
+): ProjectionStatus {
   const lastEventAt = report.partitions
     .map((p) => p.lastEventAt)
     .filter((at): at is string => at !== null)
     .sort()
     .at(-1);
+  const measuredAt = report.lagMeasuredAt === undefined ? checkedAt : report.lagMeasuredAt;
+  const lagKnown =
+    report.running &&
+    measuredAt !== null &&
+    Date.parse(checkedAt) - Date.parse(measuredAt) <= LAG_KNOWN_FOR_MS;
+  const stale = lagKnown
+    ? {}
+    : {
+        error: report.running
+          ? `lag unknown: not measured against Kafka since ${measuredAt ?? 'the projector started'}`
+          : 'lag unknown: the projector is not consuming',
+      };
   return {
     name,
-    healthy: report.running && report.storeAvailable && report.recovering !== true,
+    healthy: lagKnown && report.storeAvailable && report.recovering !== true,
     rebuilding: report.recovering === true,
     reachable: true,
-    lagEvents: report.partitions.reduce((sum, p) => sum + p.lagEvents, 0),
-    lagSeconds: report.partitions.reduce((most, p) => Math.max(most, p.lagSeconds), 0),
+    ...stale,
+    lagEvents: lagKnown ? report.partitions.reduce((sum, p) => sum + p.lagEvents, 0) : null,
+    lagSeconds: lagKnown ? report.partitions.reduce((most, p) => Math.max(most, p.lagSeconds), 0) : null,
     lastEventAt: lastEventAt ?? null,
+    lagMeasuredAt: report.lagMeasuredAt ?? null,
     applied: report.applied,
     deadLettered: report.deadLettered,
     parkedAggregates: report.parked?.length ?? null,
@@ -132,7 +160,7 @@ export class ProjectionStatusMonitor {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       if (!response.ok) throw new Error(`answered ${response.status}`);
-      status = summarise(name, (await response.json()) as ProjectorReport, checkedAt);
+      status = projectionStatusOf(name, (await response.json()) as ProjectorReport, checkedAt);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (this.latest.get(name)?.reachable !== false)
@@ -146,6 +174,7 @@ export class ProjectionStatusMonitor {
         lagEvents: null,
         lagSeconds: null,
         lastEventAt: null,
+        lagMeasuredAt: null,
         applied: null,
         deadLettered: null,
         parkedAggregates: null,

@@ -191,9 +191,14 @@ const projectionStatus = z.object({
     .describe("Replaying what its store lost from the store's checkpoint: incomplete until false"),
   reachable: z.boolean(),
   error: z.string().optional(),
-  lagEvents: z.number().int().nullable(),
+  lagEvents: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Null (unknown) while the projector is not consuming or Kafka has not answered it for 5 s'),
   lagSeconds: z.number().nullable(),
   lastEventAt: z.string().nullable(),
+  lagMeasuredAt: z.string().nullable().describe('When the projector last measured its lag against Kafka'),
   applied: z
     .number()
     .int()
