@@ -50,7 +50,7 @@ function analyticsProjector(
   const prefix = `${uniqueName('test')}.`;
   const ordersTopic = `${prefix}shop.orders.v1`;
   const deadLetterTopic = `${prefix}shop.dead-letter.analytics.v1`;
-  const logger = createLogger({ service: 'test', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' });
+  const logger = createLogger({ service: 'test', level: 'silent' });
   const kafka = createKafkaClients(
     { brokers, clientId: 'projector-test', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000, retries: 5 },
     logger,
