@@ -241,8 +241,11 @@ describe('the query gateway over the whole suite (real processes and stores)', (
     ]);
   });
 
-  it('shows every projection with its lag, dead letters and health', async () => {
-    const answer = await running().query<{ projections: Record<string, unknown>[] }>('/projections');
+  it('shows every projection with its lag, dead letters and health, and the outbox backlog', async () => {
+    const answer = await running().query<{
+      projections: Record<string, unknown>[];
+      outbox: Record<string, unknown>;
+    }>('/projections');
     expect(answer.status).toBe(200);
     expect(answer.body.projections.map((p) => p.name)).toEqual(['order-history', 'search', 'analytics']);
     for (const projection of answer.body.projections) {
@@ -255,5 +258,6 @@ describe('the query gateway over the whole suite (real processes and stores)', (
         parkedAggregates: 0,
       });
     }
+    expect(answer.body.outbox).toMatchObject({ known: true, backlog: expect.any(Number) as number });
   });
 });

@@ -3,7 +3,7 @@
 // the servers must exist there, listen on those ports, and be all its network policy allows.
 
 export interface Connection {
-  /** What it is, for messages: mysql, kafka, mongodb, elasticsearch, redis, a projector, traces. */
+  /** What it is, for messages: mysql, kafka, mongodb, elasticsearch, redis, a projector, the relay, traces. */
   readonly to: string;
   readonly host: string;
   readonly port: number;
@@ -28,7 +28,7 @@ interface LoadedConfig {
   mongodb?: { url: string };
   elasticsearch?: { url: string };
   redis?: { url: string };
-  gateway?: { projectors: Record<string, string> };
+  gateway?: { projectors: Record<string, string>; relayUrl?: string };
 }
 
 /**
@@ -48,6 +48,8 @@ export function connectionsOf(loaded: object, tracesEndpoint?: string): Connecti
   if (config.redis) connections.push(fromUrl('redis', config.redis.url));
   for (const [name, url] of Object.entries(config.gateway?.projectors ?? {}))
     connections.push(fromUrl(`projector ${name}`, url));
+  if (config.gateway?.relayUrl !== undefined)
+    connections.push(fromUrl('the outbox relay', config.gateway.relayUrl));
   if (tracesEndpoint) connections.push(fromUrl('traces', tracesEndpoint));
   return connections;
 }

@@ -260,9 +260,9 @@ describe.each(OVERLAYS)('k8s/overlays/%s agrees with the code', (overlay) => {
     ]);
   });
 
-  it('points the gateway at the projectors’ Services, on their ports', () => {
-    for (const { to, host, port } of get('query-gateway').connections.filter((c) =>
-      c.to.startsWith('projector '),
+  it('points the gateway at the projectors’ and the relay’s Services, on their ports', () => {
+    for (const { to, host, port } of get('query-gateway').connections.filter(
+      (c) => c.to.startsWith('projector ') || c.to === 'the outbox relay',
     )) {
       const service = find(objects, 'Service', host).spec as { ports: { port: number }[] };
       expect(`${to}: ${service.ports.map((p) => p.port).join()}`).toBe(`${to}: ${port}`);

@@ -121,6 +121,7 @@ export async function startSuite(
           ORDER_HISTORY_PROJECTOR_URL: url('projector-order-history'),
           SEARCH_PROJECTOR_URL: url('projector-search'),
           ANALYTICS_PROJECTOR_URL: url('projector-analytics'),
+          RELAY_URL: url('outbox-relay'),
           GATEWAY_LAG_REFRESH: '200ms',
         }
       : {}),

@@ -62,13 +62,14 @@ void runService({
 
     const stopping = new AbortController();
     const running = relay.run(stopping.signal);
+    // Counted by every replica, so that whichever one answers /stats tells the truth.
     const housekeeping = setInterval(() => {
-      if (!stats.leader) return;
       void store
         .backlog()
         .then((backlog) => {
           stats.backlog = backlog.rows;
           stats.oldestUnpublishedAt = backlog.oldestAt;
+          stats.backlogCountedAt = new Date();
         })
         .catch((error: unknown) => {
           logger.warn({ err: error }, 'could not count the backlog');

@@ -7,6 +7,8 @@ export class RelayStats {
   backlog = 0;
   /** When the oldest unpublished row was written, as last counted; null when none waits. */
   oldestUnpublishedAt: Date | null = null;
+  /** When the backlog was last counted (null: not yet; it stops while MySQL does not answer). */
+  backlogCountedAt: Date | null = null;
   leader = false;
 
   constructor(private readonly window = 10_000) {}
@@ -28,6 +30,8 @@ export class RelayStats {
     return {
       leader: this.leader,
       backlog: this.backlog,
+      oldestUnpublishedAt: this.oldestUnpublishedAt?.toISOString() ?? null,
+      backlogCountedAt: this.backlogCountedAt?.toISOString() ?? null,
       published: this.published,
       batches: this.batches,
       publishLagMs: {

@@ -6,6 +6,7 @@ import { queryHandler, type QueryHandlerOptions } from './http/handler.js';
 import { queryApiDocument } from './http/openapi.js';
 import { QUERY_ROUTES } from './http/routes.js';
 import { mountOpsPage } from './ops/index.js';
+import type { OutboxStatus } from './outbox-status.js';
 import type { ProjectionStatusMonitor } from './projection-status.js';
 
 export const API_VERSION = '0.1.0';
@@ -13,6 +14,8 @@ export const API_VERSION = '0.1.0';
 export interface QueryApiOptions extends QueryHandlerOptions {
   readonly logger: Logger;
   readonly monitor: ProjectionStatusMonitor;
+  /** The outbox backlog, for `GET /projections`: it is behind every projection. */
+  readonly outbox: () => Promise<OutboxStatus>;
   /** Served at `/metrics`, with the request durations added. */
   readonly metricsRegistry?: MetricsRegistry;
   /** `TRACE_SEARCH_URL_TEMPLATE`, for the links of `GET /ops`; unset: no links. */
@@ -35,7 +38,8 @@ export function createQueryApi(options: QueryApiOptions): Express {
         res.json(openApi);
       });
       app.get('/projections', async (_req, res) => {
-        res.json({ projections: await options.monitor.fetchAll() });
+        const [projections, outbox] = await Promise.all([options.monitor.fetchAll(), options.outbox()]);
+        res.json({ projections, outbox });
       });
       mountOpsPage(app, { traceSearchUrlTemplate: options.traceSearchUrlTemplate ?? null });
       for (const route of QUERY_ROUTES) app.get(route.path, queryHandler(route, options));

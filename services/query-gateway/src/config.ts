@@ -33,6 +33,8 @@ const gatewaySection = section(
       protocols: ['http:', 'https:'],
       default: 'http://127.0.0.1:3013',
     }),
+    /** Base URL of the outbox relay's HTTP endpoint, for the outbox backlog in `GET /projections`. */
+    RELAY_URL: variable.url({ protocols: ['http:', 'https:'], default: 'http://127.0.0.1:3010' }),
     /** How often the projectors' lag is fetched for the freshness headers. @default 1s */
     GATEWAY_LAG_REFRESH: variable.duration({ default: 1_000, max: 60_000 }),
     /** Link from `GET /ops` to a command's trace: a URL with `{commandId}` in it. @default (none) */
@@ -49,6 +51,7 @@ const gatewaySection = section(
       search: v.SEARCH_PROJECTOR_URL,
       analytics: v.ANALYTICS_PROJECTOR_URL,
     },
+    relayUrl: v.RELAY_URL,
     lagRefreshMs: v.GATEWAY_LAG_REFRESH,
     traceSearchUrlTemplate: v.TRACE_SEARCH_URL_TEMPLATE === '' ? undefined : v.TRACE_SEARCH_URL_TEMPLATE,
   }),

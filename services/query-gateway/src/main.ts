@@ -10,6 +10,7 @@ import { MongoClient } from 'mongodb';
 import { createQueryApi } from './app.js';
 import { loadGatewayConfig } from './config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
+import { fetchOutboxStatus } from './outbox-status.js';
 import { ProjectionStatusMonitor } from './projection-status.js';
 import { ReaderDirectory } from './read-model-directory.js';
 import { SearchVisibility } from './search-visibility.js';
@@ -78,6 +79,7 @@ void runService({
     const app = createQueryApi({
       logger,
       monitor,
+      outbox: () => fetchOutboxStatus(config.gateway.relayUrl, 2_000),
       directory: new ReaderDirectory({
         mongo,
         mongoDatabase: config.mongodb.database,

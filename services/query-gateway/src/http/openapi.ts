@@ -107,7 +107,7 @@ export function queryApiDocument(version: string): Record<string, unknown> {
     get: {
       operationId: 'listProjections',
       summary:
-        "Each projection's lag, newest event, dead letters, parked aggregates, health, and versions with rebuild progress",
+        "Each projection's lag, newest event, dead letters, parked aggregates, health, and versions with rebuild progress; and the outbox backlog, which is behind them all",
       tags: ['operations'],
       responses: {
         '200': {

@@ -256,7 +256,25 @@ const projectionStatus = z.object({
   checkedAt: z.string(),
 });
 
-export const projectionsResponse = z.object({ projections: z.array(projectionStatus) });
+const outboxStatus = z
+  .object({
+    known: z.boolean().describe('Whether the relay answered and had counted its backlog within the last 5 s'),
+    error: z.string().optional(),
+    backlog: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Events committed but not yet published to Kafka: behind every projection; null when unknown',
+      ),
+    oldestUnpublishedAt: z.string().nullable(),
+    oldestAgeSeconds: z.number().nullable(),
+    countedAt: z.string().nullable(),
+    checkedAt: z.string(),
+  })
+  .describe('The outbox: what commands committed that no projection can have seen yet');
+
+export const projectionsResponse = z.object({ projections: z.array(projectionStatus), outbox: outboxStatus });
 
 export const problemResponse = z.object({
   type: z.string(),

@@ -1,0 +1,72 @@
+/** What the relay's `GET /stats` answers (the parts the gateway uses). */
+export interface RelayReport {
+  readonly backlog: number;
+  readonly oldestUnpublishedAt: string | null;
+  readonly backlogCountedAt: string | null;
+}
+
+/**
+ * The outbox as `GET /projections` shows it: events committed by commands but not yet in Kafka
+ * are behind every projection, whatever the projectors' lag says.
+ */
+export interface OutboxStatus {
+  /** Whether the relay answered and had counted its backlog within the last 5 s. */
+  readonly known: boolean;
+  readonly error?: string;
+  /** Events waiting to be published; null when unknown. */
+  readonly backlog: number | null;
+  /** When the oldest of them was committed, and how long ago (null when none waits, or unknown). */
+  readonly oldestUnpublishedAt: string | null;
+  readonly oldestAgeSeconds: number | null;
+  readonly countedAt: string | null;
+  readonly checkedAt: string;
+}
+
+/** A count older than this is unknown: MySQL has not answered the relay since. */
+const COUNT_KNOWN_FOR_MS = 5_000;
+
+export function outboxStatusOf(report: RelayReport, checkedAt: string): OutboxStatus {
+  const now = Date.parse(checkedAt);
+  const counted = report.backlogCountedAt;
+  if (counted === null || now - Date.parse(counted) > COUNT_KNOWN_FOR_MS)
+    return unknownOutbox(
+      checkedAt,
+      counted === null
+        ? 'the relay has not counted its backlog yet'
+        : `the relay has not been able to count its backlog since ${counted}`,
+      counted,
+    );
+  const oldest = report.oldestUnpublishedAt;
+  return {
+    known: true,
+    backlog: report.backlog,
+    oldestUnpublishedAt: oldest,
+    oldestAgeSeconds: oldest === null ? null : Math.max(0, (now - Date.parse(oldest)) / 1_000),
+    countedAt: counted,
+    checkedAt,
+  };
+}
+
+function unknownOutbox(checkedAt: string, error: string, countedAt: string | null = null): OutboxStatus {
+  return {
+    known: false,
+    error,
+    backlog: null,
+    oldestUnpublishedAt: null,
+    oldestAgeSeconds: null,
+    countedAt,
+    checkedAt,
+  };
+}
+
+/** Asks the relay for its backlog; unknown (with the reason) when it does not answer in time. */
+export async function fetchOutboxStatus(relayUrl: string, timeoutMs: number): Promise<OutboxStatus> {
+  const checkedAt = new Date().toISOString();
+  try {
+    const response = await fetch(new URL('/stats', relayUrl), { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) throw new Error(`answered ${response.status}`);
+    return outboxStatusOf((await response.json()) as RelayReport, checkedAt);
+  } catch (error) {
+    return unknownOutbox(checkedAt, `relay: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
