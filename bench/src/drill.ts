@@ -97,6 +97,10 @@ interface RoundFigures {
   converged: boolean;
   differences: number;
   countersExact: boolean;
+  /** Orders placed, paid, shipped, cancelled: as counted by analytics, and in MySQL. */
+  counters: { analytics: number[]; written: number[] } | null;
+  /** Whether the outbox was published and every projector had applied everything before the checks. */
+  caughtUp: boolean;
   servicesExited: string[];
 }
 
@@ -219,7 +223,10 @@ const fresh = (p: Projections, lagEvents: number, ageSeconds: number): boolean =
       (projection.lagEvents <= lagEvents || (projection.lagSeconds ?? Infinity) <= ageSeconds),
   );
 
-async function countersExact(suite: RunningSuite): Promise<boolean> {
+/** The analytics counters and MySQL's counts, side by side; exact when they are equal. */
+async function countersExact(
+  suite: RunningSuite,
+): Promise<{ exact: boolean; analytics: number[]; written: number[] }> {
   const [rows] = await suite.database.connection.query(
     "SELECT COUNT(*) AS n, SUM(status = 'PAID') AS paid, SUM(status = 'SHIPPED') AS shipped, SUM(status = 'CANCELLED') AS cancelled FROM orders",
   );
@@ -227,12 +234,15 @@ async function countersExact(suite: RunningSuite): Promise<boolean> {
   const sales = await suite.query<{ ordersPlaced: number; ordersByStatus: Record<string, number> }>(
     '/stats/sales',
   );
-  return (
-    sales.body.ordersPlaced === Number(written.n) &&
-    sales.body.ordersByStatus.PAID === Number(written.paid ?? 0) &&
-    sales.body.ordersByStatus.SHIPPED === Number(written.shipped ?? 0) &&
-    sales.body.ordersByStatus.CANCELLED === Number(written.cancelled ?? 0)
-  );
+  const { ordersPlaced, ordersByStatus } = sales.body;
+  const analytics = [
+    ordersPlaced,
+    ordersByStatus.PAID ?? 0,
+    ordersByStatus.SHIPPED ?? 0,
+    ordersByStatus.CANCELLED ?? 0,
+  ];
+  const counts = [written.n, written.paid, written.shipped, written.cancelled].map((n) => Number(n ?? 0));
+  return { exact: analytics.every((n, i) => n === counts[i]), analytics, written: counts };
 }
 
 function checkConvergence(suite: RunningSuite): { converged: boolean; differences: number } {
@@ -301,9 +311,12 @@ async function drillOnce(
   const refused = { ...load.refused };
 
   await load.stop();
-  await suite.caughtUp(undefined, RECOVERY_TIMEOUT_SECONDS * 1_000).catch(() => undefined);
+  const caughtUp = await suite.caughtUp(undefined, RECOVERY_TIMEOUT_SECONDS * 1_000).then(
+    () => true,
+    () => false,
+  );
   const convergence = checkConvergence(suite);
-  const exact = await countersExact(suite).catch(() => false);
+  const counters = await countersExact(suite).catch(() => null);
   const servicesExited = SUITE_SERVICES.filter(
     (s) =>
       s !== target &&
@@ -321,7 +334,9 @@ async function drillOnce(
     falselyFresh,
     converged: convergence.converged,
     differences: convergence.differences,
-    countersExact: exact,
+    countersExact: counters?.exact ?? false,
+    counters: counters && { analytics: counters.analytics, written: counters.written },
+    caughtUp,
     servicesExited,
   };
 }
@@ -374,7 +389,8 @@ async function main(): Promise<void> {
         console.log(
           `${target} #${r}: recovered in ${figures.recoverySeconds ?? 'NOT'} s, ${figures.accepted} accepted, refused ${JSON.stringify(figures.refused)}, ` +
             `backlog shown ${figures.backlogShown}, falsely fresh ${figures.falselyFresh}/${figures.samples}, ` +
-            `converged ${figures.converged} (${figures.differences}), counters exact ${figures.countersExact}, exited [${figures.servicesExited.join(', ')}]`,
+            `caught up ${figures.caughtUp}, converged ${figures.converged} (${figures.differences}), ` +
+            `counters exact ${figures.countersExact} ${JSON.stringify(figures.counters)}, exited [${figures.servicesExited.join(', ')}]`,
         );
       }
     await load.stop();

@@ -1,5 +1,5 @@
 import { loadConfig, mysqlSection } from '@cqrs-shop/config';
-import { type Connection, createConnection } from 'mysql2/promise';
+import { createConnection, createPool, type Pool } from 'mysql2/promise';
 import { uniqueName } from './wait.js';
 
 /** A database of its own for one test file or benchmark run, and a connection to it. */
@@ -9,8 +9,9 @@ export interface ScratchDatabase {
   readonly settings: { host: string; port: number; user: string; password: string; database: string };
   /** The same settings as the environment variables services read. */
   readonly env: Readonly<Record<string, string>>;
-  readonly connection: Connection;
-  /** Drops the database and closes the connection; safe to call twice. */
+  /** A small pool rather than one connection: it outlives a restart of the server (drills). */
+  readonly connection: Pool;
+  /** Drops the database and closes the pool; safe to call twice. */
   drop(): Promise<void>;
 }
 
@@ -23,9 +24,13 @@ export async function createScratchDatabase(prefix = 'shop_test'): Promise<Scrat
   const { mysql } = loadConfig({ mysql: mysqlSection }, process.env);
   const name = uniqueName(prefix);
   const { host, port, user, password } = mysql;
-  const connection = await createConnection({ host, port, user, password });
-  await connection.query(`CREATE DATABASE \`${name}\``);
-  await connection.changeUser({ database: name });
+  const admin = await createConnection({ host, port, user, password });
+  try {
+    await admin.query(`CREATE DATABASE \`${name}\``);
+  } finally {
+    await admin.end();
+  }
+  const connection = createPool({ host, port, user, password, database: name, connectionLimit: 2 });
   let dropped = false;
   return {
     name,

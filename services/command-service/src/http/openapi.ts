@@ -68,6 +68,9 @@ export function commandApiDocument(version: string): Record<string, unknown> {
           '413': problem('The body is too large.'),
           '415': problem('The body is not JSON.'),
           '422': problem('The Idempotency-Key was used before with a different request.'),
+          '503': problem(
+            'The database did not answer (`write-model-unavailable`); send it again after Retry-After, with the same Idempotency-Key.',
+          ),
         },
       },
     };

@@ -5,6 +5,7 @@ import { traceIdsOf } from '@cqrs-shop/telemetry';
 import type { Express, Request, Response } from 'express';
 import type { PoolConnection } from 'mysql2/promise';
 import type { z } from 'zod';
+import { isWriteModelUnavailable } from '../adapters/mysql/transactions.js';
 import type { CommandExecutor, CommandMetadata } from '../application/execute.js';
 import * as handlers from '../application/handlers.js';
 import type { Effect, ExpectedVersion } from '../application/handlers.js';
@@ -249,6 +250,24 @@ function metadata(req: Request, commandType: string, body: unknown): CommandMeta
   };
 }
 
+/**
+ * MySQL down or gone mid-request: 503 with Retry-After, not 500 — the client should try again,
+ * with the same Idempotency-Key, since a commit cut off may have happened.
+ */
+function writeModelUnavailable(cause: unknown): HttpProblem {
+  return new HttpProblem(
+    {
+      code: 'write-model-unavailable',
+      status: 503,
+      title: 'The write model is not available',
+      detail:
+        'The database did not answer. Send the command again in a moment, with the same Idempotency-Key: if it was committed after all, the first answer is replayed.',
+      headers: { 'Retry-After': '2' },
+    },
+    { cause },
+  );
+}
+
 /** Mounts every command on the app; each request becomes one call of the executor. */
 export function mountCommandRoutes(app: Express, executor: CommandExecutor): void {
   for (const definition of COMMAND_ROUTES) {
@@ -257,11 +276,15 @@ export function mountCommandRoutes(app: Express, executor: CommandExecutor): voi
       const expected = expectedVersion(req, definition.existing);
       const body = parseInput(definition.body, req.body ?? {});
       const meta = metadata(req, definition.commandType, body);
-      const response = await executor.execute(
-        meta,
-        (connection) => definition.run(connection, { body, id, expected }),
-        (effect) => ({ status: definition.status, body: definition.present(effect) }),
-      );
+      const response = await executor
+        .execute(
+          meta,
+          (connection) => definition.run(connection, { body, id, expected }),
+          (effect) => ({ status: definition.status, body: definition.present(effect) }),
+        )
+        .catch((error: unknown) => {
+          throw isWriteModelUnavailable(error) ? writeModelUnavailable(error) : error;
+        });
       const answer = response.body as { version?: unknown; status?: unknown };
       if (response.status < 300 && typeof answer.version === 'number') res.set('ETag', `"${answer.version}"`);
       if (response.replayed) res.set('Idempotent-Replayed', 'true');

@@ -15,6 +15,31 @@ export function mysqlErrorNumber(error: unknown): number | undefined {
 
 export const ER_DUP_ENTRY = 1062;
 
+/** Client-side codes of a connection that could not be made or was lost. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+]);
+
+/**
+ * Whether MySQL could not be reached or went away: nothing in the request says the command is
+ * wrong, and the same request may pass a moment later (unlike a refusal, it is not remembered
+ * for its Idempotency-Key). A commit cut off this way may or may not have happened.
+ */
+export function isWriteModelUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, fatal } = error as { code?: unknown; fatal?: unknown };
+  return (typeof code === 'string' && CONNECTION_CODES.has(code)) || fatal === true;
+}
+
 /**
  * Runs `work` in one transaction on one pooled connection: commit when it resolves, roll back
  * when it throws. A deadlock or lock-wait timeout runs the whole transaction again (with a
