@@ -11,7 +11,9 @@ const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 // snapshot (a leftover of an old version, an operator's slip). Every apply of that order fails
 // with WRONGTYPE until the key is removed — a cause that is real, persistent and fixable.
 describe('a poison event in the analytics projection', () => {
-  const running = suiteForTests({ env: { 'projector-analytics': { PROJECTOR_ATTEMPTS: '2' } } });
+  const running = suiteForTests({
+    env: { 'projector-analytics': { PROJECTOR_ATTEMPTS: '2', PROJECTOR_RETRY_BUDGET: '0s' } },
+  });
   const redis = new Redis(process.env.REDIS_URL ?? '');
 
   afterAll(() => {

@@ -30,6 +30,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -96,6 +97,7 @@ interface RoundFigures {
   falselyFresh: number;
   converged: boolean;
   differences: number;
+  differencesByReadModel?: Convergence['byReadModel'];
   countersExact: boolean;
   /** Orders placed, paid, shipped, cancelled: as counted by analytics, and in MySQL. */
   counters: { analytics: number[]; written: number[] } | null;
@@ -245,7 +247,14 @@ async function countersExact(
   return { exact: analytics.every((n, i) => n === counts[i]), analytics, written: counts };
 }
 
-function checkConvergence(suite: RunningSuite): { converged: boolean; differences: number } {
+interface Convergence {
+  converged: boolean;
+  differences: number;
+  /** Per read model with differences: how many, and the first few. */
+  byReadModel?: Record<string, { count: number; first: unknown[] }>;
+}
+
+function checkConvergence(suite: RunningSuite): Convergence {
   try {
     execFileSync(process.execPath, [join(repoRoot, 'tools/check-convergence/dist/cli.js'), '--json'], {
       env: { PATH: process.env.PATH, ...suite.env },
@@ -255,8 +264,16 @@ function checkConvergence(suite: RunningSuite): { converged: boolean; difference
     return { converged: true, differences: 0 };
   } catch (error) {
     const stdout = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
-    const report = JSON.parse(stdout || '{"differenceCount":-1}') as { differenceCount: number };
-    return { converged: false, differences: report.differenceCount };
+    const report = JSON.parse(stdout || '{"differenceCount":-1}') as {
+      differenceCount: number;
+      readModels?: { readModel: string; differences: unknown[] }[];
+    };
+    const byReadModel = Object.fromEntries(
+      (report.readModels ?? [])
+        .filter((r) => r.differences.length > 0)
+        .map((r) => [r.readModel, { count: r.differences.length, first: r.differences.slice(0, 3) }]),
+    );
+    return { converged: false, differences: report.differenceCount, byReadModel };
   }
 }
 
@@ -316,6 +333,14 @@ async function drillOnce(
     () => false,
   );
   const convergence = checkConvergence(suite);
+  // What the services said, to find out why: in the temporary folder, not the results.
+  if (!convergence.converged) {
+    const dir = join(tmpdir(), 'cqrs-shop-drill-logs');
+    mkdirSync(dir, { recursive: true });
+    for (const service of SUITE_SERVICES)
+      writeFileSync(join(dir, `${target}-${round_}-${service}.log`), suite.process(service)?.output() ?? '');
+    console.log(`differences: the services' output is in ${dir}`);
+  }
   const counters = await countersExact(suite).catch(() => null);
   const servicesExited = SUITE_SERVICES.filter(
     (s) =>
@@ -334,6 +359,7 @@ async function drillOnce(
     falselyFresh,
     converged: convergence.converged,
     differences: convergence.differences,
+    ...(convergence.byReadModel ? { differencesByReadModel: convergence.byReadModel } : {}),
     countersExact: counters?.exact ?? false,
     counters: counters && { analytics: counters.analytics, written: counters.written },
     caughtUp,
@@ -389,7 +415,9 @@ async function main(): Promise<void> {
         console.log(
           `${target} #${r}: recovered in ${figures.recoverySeconds ?? 'NOT'} s, ${figures.accepted} accepted, refused ${JSON.stringify(figures.refused)}, ` +
             `backlog shown ${figures.backlogShown}, falsely fresh ${figures.falselyFresh}/${figures.samples}, ` +
-            `caught up ${figures.caughtUp}, converged ${figures.converged} (${figures.differences}), ` +
+            `caught up ${figures.caughtUp}, converged ${figures.converged} (${figures.differences}${
+              figures.differencesByReadModel ? ` ${JSON.stringify(figures.differencesByReadModel)}` : ''
+            }), ` +
             `counters exact ${figures.countersExact} ${JSON.stringify(figures.counters)}, exited [${figures.servicesExited.join(', ')}]`,
         );
       }

@@ -20,8 +20,13 @@ import {
 
 /** How failures are retried. */
 export interface RetryPolicy {
-  /** Attempts at an aggregate whose write keeps failing for an unexplained reason, before it is parked. */
+  /**
+   * Attempts at an aggregate whose write keeps failing for an unexplained reason, before it is
+   * parked — and not before `budgetMs` has passed since its first failure: a hiccup the store
+   * did not explain (a failover, a restart) must not park what would pass a moment later.
+   */
   readonly attempts: number;
+  readonly budgetMs: number;
   /** First pause after a failure; it doubles up to `maxBackoffMs`. */
   readonly backoffMs: number;
   readonly maxBackoffMs: number;
@@ -43,6 +48,8 @@ export interface ApplyContext {
   readonly isRunning: () => boolean;
   /** Told every time the store answers or fails to. */
   readonly storeAnswered: (available: boolean, error?: unknown) => void;
+  /** The time in ms (a clock of its own in tests). */
+  readonly now: () => number;
 }
 
 export type BatchResult =
@@ -92,7 +99,7 @@ class BatchRun {
   private readonly parks: Map<string, string>;
   private pending: AggregateGroup[];
   private readonly written: AggregateGroup[] = [];
-  private readonly failures = new Map<string, number>();
+  private readonly failures = new Map<string, { count: number; since: number }>();
   private readonly conflicts = new Map<string, number>();
   /** After an unexplained failure of a whole request, aggregates go one at a time. */
   private alone = false;
@@ -216,10 +223,14 @@ class BatchRun {
   }
 
   private async failedAlone(group: AggregateGroup, error: unknown, permanent: boolean): Promise<void> {
-    const failures = (this.failures.get(group.key) ?? 0) + 1;
-    this.failures.set(group.key, failures);
+    const known = this.failures.get(group.key);
+    const failures = (known?.count ?? 0) + 1;
+    const since = known?.since ?? this.ctx.now();
+    this.failures.set(group.key, { count: failures, since });
     const message = error instanceof Error ? error.message : String(error);
-    if (permanent || failures >= this.ctx.policy.attempts) {
+    const exhausted =
+      failures >= this.ctx.policy.attempts && this.ctx.now() - since >= this.ctx.policy.budgetMs;
+    if (permanent || exhausted) {
       const reason = permanent ? `refused by the store: ${message}` : `failed ${failures} times: ${message}`;
       this.letters.push(...parkRest(group, 0, reason).letters);
       for (const index of group.indexes) this.outcomes[index] = 'parked';

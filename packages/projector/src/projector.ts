@@ -51,6 +51,11 @@ export interface ProjectorOptions {
   readonly parked: ParkedAggregates;
   /** Attempts at an aggregate whose write keeps failing for an unexplained reason, before it is parked. @default 5 */
   readonly attempts?: number;
+  /**
+   * And the least time such an aggregate is retried from its first failure before it is parked:
+   * a store's hiccup it did not explain must not park anything. @default 30000 ms
+   */
+  readonly retryBudgetMs?: number;
   /** First pause between attempts; it doubles up to `maxBackoffMs`. @default 100 ms */
   readonly backoffMs?: number;
   /** @default 10000 ms */
@@ -521,7 +526,14 @@ export class Projector {
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): ApplyContext {
-    const { projection, logger, attempts = 5, backoffMs = 100, maxBackoffMs = 10_000 } = this.options;
+    const {
+      projection,
+      logger,
+      attempts = 5,
+      retryBudgetMs = 30_000,
+      backoffMs = 100,
+      maxBackoffMs = 10_000,
+    } = this.options;
     return {
       projection,
       parked: this.parked,
@@ -540,7 +552,8 @@ export class Projector {
             'event parked',
           );
       },
-      policy: { attempts, backoffMs, maxBackoffMs },
+      policy: { attempts, budgetMs: retryBudgetMs, backoffMs, maxBackoffMs },
+      now: () => Date.now(),
       logger,
       ...(this.untilMs === undefined ? {} : { untilMs: this.untilMs }),
       pause: (ms) => this.pause(ms, heartbeat),

@@ -30,6 +30,11 @@ export function projectorSection(defaultGroupId: string, defaultCheckpointInterv
       /** Attempts at an event that keeps failing for an unexplained reason, before it is parked. @default 5 */
       PROJECTOR_ATTEMPTS: variable.integer({ min: 1, max: 100, default: 5 }),
       /**
+       * And the least time such an event is retried from its first failure before it is parked;
+       * errors that say the store is away are waited out without limit anyway. @default 30s
+       */
+      PROJECTOR_RETRY_BUDGET: variable.duration({ default: 30_000, max: 3_600_000 }),
+      /**
        * How long the group waits for a silent member before giving its partitions to another: a
        * crashed replica's partitions stand still this long. Heartbeats go every tenth of it. @default 10s
        */
@@ -51,6 +56,7 @@ export function projectorSection(defaultGroupId: string, defaultCheckpointInterv
     (v) => ({
       groupId: v.PROJECTOR_GROUP_ID,
       attempts: v.PROJECTOR_ATTEMPTS,
+      retryBudgetMs: v.PROJECTOR_RETRY_BUDGET,
       sessionTimeoutMs: v.PROJECTOR_SESSION_TIMEOUT,
       partitionsConcurrently: v.PROJECTOR_CONCURRENCY,
       batchSize: v.PROJECTOR_BATCH_SIZE,
@@ -156,6 +162,7 @@ export interface ProjectorServiceOptions {
     readonly projector: {
       readonly groupId: string;
       readonly attempts: number;
+      readonly retryBudgetMs: number;
       readonly sessionTimeoutMs: number;
       readonly partitionsConcurrently: number;
       readonly batchSize: number;
@@ -194,6 +201,7 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
       logger,
       ...(options.onFirstApplied ? { onFirstApplied: options.onFirstApplied } : {}),
       attempts: config.projector.attempts,
+      retryBudgetMs: config.projector.retryBudgetMs,
       sessionTimeoutMs: config.projector.sessionTimeoutMs,
       partitionsConcurrently: config.projector.partitionsConcurrently,
       batchSize: config.projector.batchSize,

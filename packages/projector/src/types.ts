@@ -1,5 +1,6 @@
 import type { EventEnvelope, EventPayloads, EventType } from '@cqrs-shop/events';
 import type { TargetCatalog } from '@cqrs-shop/read-models';
+import { isTransientStoreError } from './transient.js';
 
 /** One event as a projection receives it: envelope (from the headers) and decoded payload. */
 export type ProjectedEvent<T extends EventType = EventType> = {
@@ -131,7 +132,11 @@ export interface ProjectionTargets {
 /** `topic:partition`, the key of a partition in maps. */
 export const partitionKey = (topic: string, partition: number): string => `${topic}:${partition}`;
 
-/** Whether an error says that trying again later can help (`retriable: true`). */
+/**
+ * Whether an error says that trying again later can help: `retriable: true`, or a store that
+ * is away or overloaded for now (see {@link isTransientStoreError}).
+ */
 export function isRetriable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'retriable' in error && error.retriable === true;
+  if (typeof error !== 'object' || error === null) return false;
+  return ('retriable' in error && error.retriable === true) || isTransientStoreError(error);
 }

@@ -49,6 +49,8 @@ class FakeStore implements Projection {
   readonly racing = new Set<string>();
   /** Requests that find the store away before it answers again. */
   unavailable = 0;
+  /** Requests failing as FerretDB does while its PostgreSQL is away: a plain error, not flagged. */
+  hiccups = 0;
 
   checkpoints(): Promise<Checkpoint[]> {
     return Promise.resolve(
@@ -65,6 +67,17 @@ class FakeStore implements Projection {
     if (this.unavailable > 0) {
       this.unavailable--;
       return Promise.reject(new StoreUnavailableError('away'));
+    }
+    if (this.hiccups > 0) {
+      this.hiccups--;
+      return Promise.reject(
+        Object.assign(
+          new Error('failed to connect to `user=ferretdb database=ferretdb`: connection refused'),
+          {
+            code: 1,
+          },
+        ),
+      );
     }
     if (aggregates.some((a) => this.broken.has(a.key))) return Promise.reject(new Error('defect'));
     const changes = new Map<string, { from: number; to: number }>();
@@ -149,12 +162,16 @@ class FakeParked implements ParkedAggregates {
   }
 }
 
-function harness(options: { attempts?: number; untilMs?: number; running?: () => boolean } = {}) {
+function harness(
+  options: { attempts?: number; budgetMs?: number; untilMs?: number; running?: () => boolean } = {},
+) {
   const store = new FakeStore();
   const parkedStore = new FakeParked(store.calls);
   const letters: Letter[] = [];
   const availability: boolean[] = [];
   const pauses: number[] = [];
+  // A clock that only pauses move: the retry budget is measured on it.
+  let clock = 0;
   const context: ApplyContext = {
     projection: store,
     parked: new ParkedSet(parkedStore),
@@ -163,13 +180,20 @@ function harness(options: { attempts?: number; untilMs?: number; running?: () =>
       letters.push(...sent);
       return Promise.resolve();
     },
-    policy: { attempts: options.attempts ?? 3, backoffMs: 10, maxBackoffMs: 40 },
+    policy: {
+      attempts: options.attempts ?? 3,
+      budgetMs: options.budgetMs ?? 0,
+      backoffMs: 10,
+      maxBackoffMs: 40,
+    },
     logger: createLogger({ service: 'test', level: 'silent' }),
     ...(options.untilMs === undefined ? {} : { untilMs: options.untilMs }),
     pause: (ms) => {
       pauses.push(ms);
+      clock += ms;
       return Promise.resolve();
     },
+    now: () => clock,
     isRunning: options.running ?? (() => true),
     storeAnswered: (available) => availability.push(available),
   };
@@ -286,6 +310,27 @@ describe('applying a batch', () => {
     );
     expect(store.checkpointsHeld.get('orders:0')).toBe(10);
     expect(pauses).toEqual([10, 20]);
+  });
+
+  it('retries a failing aggregate for its whole budget before parking it, however many attempts that takes', async () => {
+    const { store, parkedStore, context, checkpoint, pauses } = harness({ attempts: 3, budgetMs: 200 });
+    store.broken.add('order:b');
+    const result = await applyBatch(context, [event('a', 1), event('b', 1)], [checkpoint]);
+    expect(result).toMatchObject({ kind: 'settled', outcomes: ['applied', 'parked'] });
+    const failures = Number(
+      /^failed (\d+) times: defect$/.exec(parkedStore.reasons.get('order:b') ?? '')?.[1],
+    );
+    expect(failures).toBeGreaterThan(3);
+    expect(pauses.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(200);
+  });
+
+  it('waits out errors that say the store is away even when it does not flag them, parking nothing', async () => {
+    const { store, parkedStore, availability, context, checkpoint } = harness({ attempts: 2 });
+    store.hiccups = 6;
+    const result = await applyBatch(context, [event('a', 1), event('b', 1)], [checkpoint]);
+    expect(result).toMatchObject({ kind: 'settled', outcomes: ['applied', 'applied'] });
+    expect(parkedStore.reasons.size).toBe(0);
+    expect(availability.slice(0, 6)).toEqual([false, false, false, false, false, false]);
   });
 
   it('parks at once what the store refuses for good, without trying again', async () => {

@@ -68,6 +68,7 @@ function analyticsProjector(
     projection: wrap(analyticsProjection(store)),
     parked,
     attempts: 2,
+    retryBudgetMs: 0,
     backoffMs: 10,
     ...extra,
   });
