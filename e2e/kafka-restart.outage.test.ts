@@ -1,24 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { repoRoot, stackHome, SUITE_SERVICES, waitFor } from '@cqrs-shop/testing';
-import { expectConverged, seedCatalogue, startOrderLoad, suiteForTests } from './support';
-
-function stackUp(server: string): void {
-  execFileSync('bash', [join(repoRoot, 'infra/local/stack'), 'up', server], {
-    stdio: 'pipe',
-    timeout: 180_000,
-  });
-}
-
-/** Kills the shared stack's Kafka broker as a crash would. */
-function killKafka(): void {
-  const [pid] = readFileSync(join(stackHome(), 'run', 'kafka.pid'), 'utf8')
-    .trim()
-    .split(/\s+/);
-  process.kill(Number(pid), 'SIGKILL');
-}
+import { SUITE_SERVICES, waitFor } from '@cqrs-shop/testing';
+import {
+  expectConverged,
+  killStackServer,
+  seedCatalogue,
+  startOrderLoad,
+  startStackServer,
+  suiteForTests,
+} from './support';
 
 interface Projections {
   projections: { name: string; healthy: boolean; lagEvents: number | null }[];
@@ -28,7 +17,7 @@ interface Projections {
 describe('Kafka killed while orders flow', () => {
   afterAll(() => {
     // Whatever happened, the shared stack is left with Kafka running.
-    stackUp('kafka');
+    startStackServer('kafka');
   }, 240_000);
   const running = suiteForTests();
 
@@ -38,7 +27,7 @@ describe('Kafka killed while orders flow', () => {
     const load = startOrderLoad(suite, customers, products, 4, 20);
     await waitFor('some orders before the crash', () => load.commands() >= 100, { timeoutMs: 120_000 });
 
-    killKafka();
+    killStackServer('kafka');
     const atCrash = load.commands();
     // The truth while Kafka is away: the events wait in the outbox, and no projection claims a lag.
     let seen: Projections | undefined;
@@ -58,7 +47,7 @@ describe('Kafka killed while orders flow', () => {
       timeoutMs: 60_000,
     });
 
-    stackUp('kafka');
+    startStackServer('kafka');
     const atRestart = load.commands();
     await waitFor('more orders after Kafka is back', () => load.commands() >= atRestart + 100, {
       timeoutMs: 120_000,

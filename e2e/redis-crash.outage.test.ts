@@ -1,31 +1,19 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { repoRoot, stackHome, waitFor } from '@cqrs-shop/testing';
+import { waitFor } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
-import { expectConverged, seedCatalogue, startOrderLoad, suiteForTests } from './support';
-
-/** Starts one server of the shared local stack. */
-function stackUp(server: string): void {
-  execFileSync('bash', [join(repoRoot, 'infra/local/stack'), 'up', server], {
-    stdio: 'pipe',
-    timeout: 180_000,
-  });
-}
-
-/** Kills the shared stack's Redis as a crash would: no chance to write anything more. */
-function killRedis(): void {
-  const [pid] = readFileSync(join(stackHome(), 'run', 'redis.pid'), 'utf8')
-    .trim()
-    .split(/\s+/);
-  process.kill(Number(pid), 'SIGKILL');
-}
+import {
+  expectConverged,
+  killStackServer,
+  seedCatalogue,
+  startOrderLoad,
+  startStackServer,
+  suiteForTests,
+} from './support';
 
 describe('Redis killed while orders flow', () => {
   afterAll(() => {
     // Whatever happened, the shared stack is left with Redis running.
-    stackUp('redis');
+    startStackServer('redis');
   }, 240_000);
   const running = suiteForTests();
 
@@ -35,7 +23,7 @@ describe('Redis killed while orders flow', () => {
     const load = startOrderLoad(suite, customers, products, 4, 20);
     await waitFor('some orders before the crash', () => load.commands() >= 150, { timeoutMs: 120_000 });
 
-    killRedis();
+    killStackServer('redis');
     const redis = new Redis(suite.env.REDIS_URL ?? '', { lazyConnect: true, maxRetriesPerRequest: 0 });
     await expect(redis.connect()).rejects.toThrow();
     redis.disconnect();
@@ -43,7 +31,7 @@ describe('Redis killed while orders flow', () => {
     await waitFor('orders placed while Redis is down', () => load.commands() >= atCrash + 50, {
       timeoutMs: 60_000,
     });
-    stackUp('redis');
+    startStackServer('redis');
     await waitFor('more orders after Redis is back', () => load.commands() >= atCrash + 150, {
       timeoutMs: 120_000,
     });
