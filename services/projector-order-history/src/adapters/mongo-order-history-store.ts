@@ -53,8 +53,9 @@ function duplicateKeyErrors(
 
 /**
  * What became of one operation of a bounded bulk write: written (inserted, or an update that
- * matched), refused for a duplicate key, or unsure (an update in a request where not every update
- * matched: the totals do not say which one missed).
+ * matched), refused for a duplicate key, or unsure (in a request whose totals fall short — an
+ * update that matched nothing, or a server that counted fewer inserts than it was sent — the
+ * totals do not say which one missed: the caller reads what the store holds).
  */
 type OperationOutcome = 'written' | 'duplicate' | 'unsure';
 
@@ -91,10 +92,10 @@ async function boundedBulkWrite<T extends { _id: string }>(
         if (!found) throw error;
         ({ result, indexes: duplicates } = found);
       }
-      const updates = inserting ? 0 : chunk.length - duplicates.size;
-      const allMatched = result.matchedCount + result.upsertedCount >= updates;
+      const expected = chunk.length - duplicates.size;
+      const done = inserting ? result.insertedCount : result.matchedCount + result.upsertedCount;
       chunk.forEach((_, i) =>
-        outcomes.push(duplicates.has(i) ? 'duplicate' : inserting || allMatched ? 'written' : 'unsure'),
+        outcomes.push(duplicates.has(i) ? 'duplicate' : done >= expected ? 'written' : 'unsure'),
       );
     });
     from = to;
