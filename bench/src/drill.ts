@@ -291,12 +291,13 @@ async function drillOnce(
   let backlogShown = 0;
   const sampling = { on: true };
   const killedAt = Date.now();
-  let restartedAt = Number.POSITIVE_INFINITY;
+  // Samples answered once the restart has begun do not count: the target may be back already.
+  let restartingAt = Number.POSITIVE_INFINITY;
   const sampler = (async () => {
     while (sampling.on) {
       const seen = await projections(suite);
       const now = Date.now();
-      if (seen && now < restartedAt) {
+      if (seen && now < restartingAt) {
         samples++;
         backlogShown = Math.max(backlogShown, seen.outbox.backlog ?? 0);
         const acceptedMeanwhile = load.accepted > 0;
@@ -309,9 +310,10 @@ async function drillOnce(
   if ((SERVERS as readonly string[]).includes(target)) killServer(target as Server);
   else await suite.stop(target as SuiteService, 'SIGKILL');
   await sleep(DOWN_SECONDS * 1_000);
+  restartingAt = Date.now();
   if ((SERVERS as readonly string[]).includes(target)) startServer(target as Server);
   else await suite.start(target as SuiteService);
-  restartedAt = Date.now();
+  const restartedAt = Date.now();
 
   let recoverySeconds: number | null = null;
   while (Date.now() - restartedAt < RECOVERY_TIMEOUT_SECONDS * 1_000) {
