@@ -187,6 +187,8 @@ export class Projector {
   private lagTimer: NodeJS.Timeout | undefined;
   private admin: Admin | undefined;
   private housekeeping: Promise<void> | undefined;
+  /** The checkpoint writes in progress, started by the housekeeping. */
+  private checkpointing: Promise<void> | undefined;
   /** Set by stop(): batches in hand end, new ones are left alone. */
   private stopping = false;
   /** Aggregates being redriven: the consumer holds their new events until the redrive ends. */
@@ -339,6 +341,7 @@ export class Projector {
     this.lagTimer = undefined;
     await this.housekeeping;
     await Promise.all([...this.cursors.values()].map((cursor) => cursor.idle()));
+    await this.checkpointing;
     await this.writeCheckpoints(true).catch((error: unknown) => {
       this.options.logger.warn(
         { err: error },
@@ -777,17 +780,21 @@ export class Projector {
     const admin = this.admin;
     if (!admin) return;
     const run = () => {
+      // Checkpoints wait behind their partition's batch, which waits for its store: they must
+      // not hold up the lag, which says how far behind a projector stuck on its store is.
+      this.checkpointing ??= this.writeCheckpoints()
+        .catch((error: unknown) => {
+          this.options.logger.debug({ err: error }, 'checkpoints not written; trying again');
+        })
+        .finally(() => {
+          this.checkpointing = undefined;
+        });
       this.housekeeping = Promise.all([
         // A member that lost the partition meanwhile cannot commit it; its new owner goes on
         // from the store's checkpoint anyway.
-        this.writeCheckpoints()
-          .catch((error: unknown) => {
-            this.options.logger.debug({ err: error }, 'checkpoints not written; trying again');
-          })
-          .then(() => this.commitApplied())
-          .catch((error: unknown) => {
-            this.options.logger.debug({ err: error }, 'applied offsets not committed');
-          }),
+        this.commitApplied().catch((error: unknown) => {
+          this.options.logger.debug({ err: error }, 'applied offsets not committed');
+        }),
         this.lag.measure(admin).catch((error: unknown) => {
           this.options.logger.debug({ err: error }, 'lag not measured');
         }),
