@@ -36,9 +36,10 @@ export function projectorSection(defaultGroupId: string, defaultCheckpointInterv
       PROJECTOR_RETRY_BUDGET: variable.duration({ default: 30_000, max: 3_600_000 }),
       /**
        * How long the group waits for a silent member before giving its partitions to another: a
-       * crashed replica's partitions stand still this long. Heartbeats go every tenth of it. @default 10s
+       * crashed replica's partitions stand still this long, and so does a group whose broker restarted
+       * (its old members are waited for). Heartbeats go every tenth of it. @default 6s (Kafka's least)
        */
-      PROJECTOR_SESSION_TIMEOUT: variable.duration({ default: 10_000, max: 300_000 }),
+      PROJECTOR_SESSION_TIMEOUT: variable.duration({ default: 6_000, max: 300_000 }),
       /** Partitions applied at the same time (order within each partition holds). @default 6 */
       PROJECTOR_CONCURRENCY: variable.integer({ min: 1, max: 256, default: 6 }),
       /**
