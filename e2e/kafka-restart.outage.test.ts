@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SUITE_SERVICES, waitFor } from '@cqrs-shop/testing';
-import {
-  expectConverged,
-  killStackServer,
-  seedCatalogue,
-  startOrderLoad,
-  startStackServer,
-  suiteForTests,
-} from './support';
+import { killStackServer, startStackServer, SUITE_SERVICES, waitFor } from '@cqrs-shop/testing';
+import { expectConverged, seedCatalogue, startOrderLoad, suiteForTests } from './support';
 
 interface Projections {
   projections: { name: string; healthy: boolean; lagEvents: number | null }[];

@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@cqrs-shop/testing';
+import { killStackServer, startStackServer, waitFor } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
-import {
-  expectConverged,
-  killStackServer,
-  seedCatalogue,
-  startOrderLoad,
-  startStackServer,
-  suiteForTests,
-} from './support';
+import { expectConverged, seedCatalogue, startOrderLoad, suiteForTests } from './support';
 
 describe('Redis killed while orders flow', () => {
   afterAll(() => {

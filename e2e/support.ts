@@ -1,9 +1,8 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { repoRoot, type RunningSuite, stackHome, startSuite } from '@cqrs-shop/testing';
+import { repoRoot, type RunningSuite, startSuite } from '@cqrs-shop/testing';
 
 interface Difference {
   readonly kind: string;
@@ -234,20 +233,4 @@ export async function seedCatalogue(
     }),
   );
   return { customers, products };
-}
-
-/** Starts one server of the shared local stack (`infra/local/stack up <server>`); returns once it answers. */
-export function startStackServer(server: string): void {
-  execFileSync('bash', [join(repoRoot, 'infra/local/stack'), 'up', server], {
-    stdio: 'pipe',
-    timeout: 180_000,
-  });
-}
-
-/** Kills one server of the shared local stack as a crash would: no chance to write anything more. */
-export function killStackServer(server: string): void {
-  const [pid] = readFileSync(join(stackHome(), 'run', `${server}.pid`), 'utf8')
-    .trim()
-    .split(/\s+/);
-  process.kill(Number(pid), 'SIGKILL');
 }

@@ -29,15 +29,16 @@
 // It prints a table and writes bench/results/drill-<time>.json.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  killStackServer,
   repoRoot,
   type RunningSuite,
   stackEnv,
-  stackHome,
+  startStackServer,
   startSuite,
   SUITE_SERVICES,
   type SuiteService,
@@ -169,45 +170,12 @@ class Load {
   }
 }
 
-/** The pid in a stack pid file, and every process under it. */
-function processTree(pidFile: string): number[] {
-  const [root] = readFileSync(join(stackHome(), 'run', pidFile), 'utf8')
-    .trim()
-    .split(/\s+/);
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // Ended meanwhile.
-    }
-  }
-  const tree: number[] = [];
-  const visit = (pid: number) => {
-    tree.push(pid);
-    for (const child of children.get(pid) ?? []) visit(child);
-  };
-  visit(Number(root));
-  return tree;
-}
-
 function killServer(server: Server): void {
-  for (const pid of processTree(`${STACK_NAME[server]}.pid`).reverse())
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone with its parent.
-    }
+  killStackServer(STACK_NAME[server]);
 }
 
 function startServer(server: Server): void {
-  execFileSync('bash', [join(repoRoot, 'infra/local/stack'), 'up', STACK_NAME[server]], {
-    stdio: 'pipe',
-    timeout: 300_000,
-  });
+  startStackServer(STACK_NAME[server]);
 }
 
 async function projections(suite: RunningSuite): Promise<Projections | undefined> {

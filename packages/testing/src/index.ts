@@ -1,4 +1,4 @@
-export { repoRoot, stackEnv, stackHome } from './stack.js';
+export { killStackServer, repoRoot, stackEnv, stackHome, startStackServer } from './stack.js';
 export { uniqueName, waitFor } from './wait.js';
 export type { WaitOptions } from './wait.js';
 export { startService } from './process.js';

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The repository's root folder. */
@@ -28,4 +29,50 @@ export function stackEnv(): Record<string, string> {
       settings[match[1]] = process.env[match[1]] ?? match[2];
   }
   return settings;
+}
+
+/** Starts one server of the local stack (`infra/local/stack up <server>`); returns once it answers. */
+export function startStackServer(server: string): void {
+  execFileSync('bash', [join(repoRoot, 'infra/local/stack'), 'up', server], {
+    stdio: 'pipe',
+    timeout: 300_000,
+  });
+}
+
+/**
+ * Kills one server of the local stack as a crash would (SIGKILL, no chance to write anything
+ * more), with every process under it: a launcher and its server, PostgreSQL's backends.
+ */
+export function killStackServer(server: string): void {
+  const [root] = readFileSync(join(stackHome(), 'run', `${server}.pid`), 'utf8')
+    .trim()
+    .split(/\s+/);
+  for (const pid of processTree(Number(root)).reverse())
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone with its parent.
+    }
+}
+
+/** `root` and every process under it (Linux /proc). */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  const tree: number[] = [];
+  const visit = (pid: number) => {
+    tree.push(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  visit(root);
+  return tree;
 }
