@@ -311,6 +311,9 @@ describe('rebuilding projections from the topics, side by side, while commands f
     const suite = running();
     const gc = await cqrs(suite, ['projections', 'gc', 'all', '--json']);
     expect(gc.code).toBe(0);
+    // Every event applied and committed first: projectors commit a moment after they apply
+    // (once their store's checkpoint is written), and the listing below shows committed offsets.
+    await suite.caughtUp();
     const listed = await list(suite);
     for (const projection of listed.projections)
       expect(projection.versions.map((v) => v.state).sort()).toEqual(['live', 'point-in-time']);
