@@ -10,6 +10,7 @@ export {
 export { packageVersion, startTelemetry, type Telemetry, type TelemetryOptions } from './sdk.js';
 export { loadTelemetrySettings, telemetrySection, type TelemetrySettings } from './settings.js';
 export {
+  activeContext,
   activeSpan,
   type Context,
   contextOf,
@@ -26,4 +27,5 @@ export {
   suiteTracer,
   traceIdsOf,
   traceparentOf,
+  withContext,
 } from './spans.js';

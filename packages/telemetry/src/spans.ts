@@ -37,6 +37,16 @@ export {
 } from '@opentelemetry/api';
 import type { SpanContext } from '@opentelemetry/api';
 
+/** The context of the work in hand, to continue it later from elsewhere (a shared request). */
+export function activeContext(): Context {
+  return context.active();
+}
+
+/** Runs `work` with `of` as the active context. */
+export function withContext<T>(of: Context, work: () => T): T {
+  return context.with(of, work);
+}
+
 /** The span of the work in hand, if any is being traced. */
 export function activeSpan(): Span | undefined {
   return trace.getActiveSpan();

@@ -203,10 +203,12 @@ export class MongoOrderHistoryStore {
   private readonly orderWrites = new SharedRequests(
     (operations: readonly AnyBulkWriteOperation<StoredOrder>[]) =>
       boundedBulkWrite(this.orders, operations, this.writeSlot),
+    { name: 'mongodb orders bulk write' },
   );
   private readonly checkpointWrites = new SharedRequests(
     (operations: readonly AnyBulkWriteOperation<{ _id: string; next: number }>[]) =>
       boundedBulkWrite(this.checkpointDocs, operations, this.writeSlot),
+    { name: 'mongodb checkpoints bulk write' },
   );
 
   /** Writes version `version` of the read model; its indexes are made by its catalog. */

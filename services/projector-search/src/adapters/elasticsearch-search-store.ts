@@ -94,7 +94,9 @@ export class ElasticsearchSearchStore {
   /** Orders and products as last written (`index/id`): not read back for their next batch. */
   private readonly written = new RecentWrites<Held<unknown>>();
   /** Every partition's `_bulk` writes share requests. */
-  private readonly bulkRequests = new SharedRequests((puts: readonly Put[]) => this.sendBulk(puts));
+  private readonly bulkRequests = new SharedRequests((puts: readonly Put[]) => this.sendBulk(puts), {
+    name: 'elasticsearch bulk',
+  });
 
   /** Writes version `version` of the read model, in its own indices (made by its catalog). */
   constructor(
