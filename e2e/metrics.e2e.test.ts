@@ -144,6 +144,7 @@ describe('/metrics of every service after a known workload (real processes and s
     expect(after[relay].sum('shop_outbox_backlog_rows')).toBe(0);
     expect(after[relay].sum('shop_outbox_oldest_unpublished_age_seconds')).toBe(0);
     expect(after[relay].sum('shop_outbox_relay_leader')).toBe(1);
+    expect(after[relay].sum('shop_outbox_quarantine_rows')).toBe(0);
 
     for (const [service, projection] of Object.entries(PROJECTIONS) as [SuiteService, string][]) {
       expect({

@@ -28,6 +28,8 @@ const SHOP_METRICS = {
   shop_outbox_published_total: 'counter',
   shop_outbox_publish_errors_total: 'counter',
   shop_outbox_relay_leader: 'gauge',
+  shop_outbox_quarantine_rows: 'gauge',
+  shop_outbox_quarantined_total: 'counter',
   // projector-order-history, projector-search, projector-analytics
   shop_projection_events_total: 'counter',
   shop_projection_apply_duration_seconds: 'histogram',

@@ -185,8 +185,11 @@ function isIsoInstant(raw: string): boolean {
   return !Number.isNaN(time) && new Date(time).toISOString() === raw;
 }
 
-/** W3C Trace Context: version ff is invalid, and all-zero trace or parent ids are invalid. */
-function isTraceparent(raw: string): boolean {
+/**
+ * Whether `raw` is a `traceparent` the envelope accepts (W3C Trace Context): lower-case hex,
+ * version ff invalid, all-zero trace or parent ids invalid, version 00 exactly four fields.
+ */
+export function isTraceparent(raw: string): boolean {
   const match = TRACEPARENT.exec(raw);
   if (!match) return false;
   const [, version, traceId, parentId, rest] = match;

@@ -11,7 +11,7 @@ export {
 export type { AggregateType } from './catalog.js';
 export { decodeEvent, encodeEvent } from './codec.js';
 export type { DecodedEvent } from './codec.js';
-export { ENVELOPE_HEADERS, fromKafkaHeaders, toKafkaHeaders } from './envelope.js';
+export { ENVELOPE_HEADERS, fromKafkaHeaders, isTraceparent, toKafkaHeaders } from './envelope.js';
 export type { EventEnvelope, KafkaHeaders } from './envelope.js';
 export {
   EVENT_ERROR_CODES,

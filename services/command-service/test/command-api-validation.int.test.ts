@@ -417,6 +417,42 @@ const BOUNDARY_REJECTIONS: readonly InvalidInput[] = [
     code: 'invalid-request',
     fields: ['(header Idempotency-Key)'],
   },
+  {
+    name: 'a traceparent with an all-zero trace id',
+    path: () => '/customers',
+    request: () =>
+      json(validCustomer, { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['(header traceparent)'],
+  },
+  {
+    name: 'a traceparent in upper-case hex',
+    path: () => '/customers',
+    request: () =>
+      json(validCustomer, { traceparent: '00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01' }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['(header traceparent)'],
+  },
+  {
+    name: 'a traceparent of the forbidden version ff',
+    path: () => '/customers',
+    request: () =>
+      json(validCustomer, { traceparent: 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['(header traceparent)'],
+  },
+  {
+    name: 'a traceparent of version 00 with a fifth field',
+    path: () => '/customers',
+    request: () =>
+      json(validCustomer, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra' }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['(header traceparent)'],
+  },
 ];
 
 describe('command API: invalid input (real MariaDB)', () => {

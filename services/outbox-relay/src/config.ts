@@ -13,6 +13,11 @@ const relaySection = section(
   {
     /** Rows published per batch at most. @default 500 */
     RELAY_BATCH_SIZE: variable.integer({ min: 1, max: 5_000, default: 500 }),
+    /**
+     * Bytes (payloads and headers) published per batch at most; a lone larger row still goes
+     * alone. Keep it under the broker's `message.max.bytes` (1 MiB by default). @default 900000
+     */
+    RELAY_BATCH_MAX_BYTES: variable.integer({ min: 1_024, max: 100_000_000, default: 900_000 }),
     /** Longest pause between polls of an empty outbox; pauses grow from 1 ms to this while idle. @default 100ms */
     RELAY_IDLE_MAX: variable.duration({ default: 100, max: 10_000 }),
     /** How often a standby replica tries to become the active one. @default 1s */
@@ -24,6 +29,7 @@ const relaySection = section(
   },
   (v) => ({
     batchSize: v.RELAY_BATCH_SIZE,
+    batchMaxBytes: v.RELAY_BATCH_MAX_BYTES,
     idleMaxMs: v.RELAY_IDLE_MAX,
     standbyPollMs: v.RELAY_STANDBY_POLL,
     topicPartitions: v.TOPIC_PARTITIONS,

@@ -8,6 +8,7 @@ import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { createPool } from 'mysql2/promise';
 import { loadRelayConfig } from './config.js';
 import { Leadership } from './leadership.js';
+import { OutboxQuarantine } from './outbox-quarantine.js';
 import { OutboxStore } from './outbox-store.js';
 import { RelayMetrics } from './relay-metrics.js';
 import { OutboxRelay } from './relay.js';
@@ -47,11 +48,13 @@ void runService({
     if (created.length > 0) logger.info({ topics: created }, 'created topics');
 
     const store = new OutboxStore(pool);
+    const quarantine = new OutboxQuarantine(pool);
     const stats = new RelayStats();
     const metrics = createMetricsRegistry();
     const leadership = new Leadership(config.mysql, logger);
     const relay = new OutboxRelay({
       store,
+      quarantine,
       leadership,
       kafka,
       stats,
@@ -64,11 +67,11 @@ void runService({
     const running = relay.run(stopping.signal);
     // Counted by every replica, so that whichever one answers /stats tells the truth.
     const housekeeping = setInterval(() => {
-      void store
-        .backlog()
-        .then((backlog) => {
+      void Promise.all([store.backlog(), quarantine.count()])
+        .then(([backlog, quarantined]) => {
           stats.backlog = backlog.rows;
           stats.oldestUnpublishedAt = backlog.oldestAt;
+          stats.quarantined = quarantined.rows;
           stats.backlogCountedAt = new Date();
         })
         .catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { OUTBOX_COLUMNS } from './outbox-quarantine.js';
 
 /** One committed event waiting in the outbox. */
 export interface OutboxRow {
@@ -15,6 +16,8 @@ export interface OutboxRow {
   readonly causationId: string;
   readonly traceparent: string | null;
   readonly occurredAt: Date;
+  /** The quarantined row of the same aggregate this one must wait behind; null when none. */
+  readonly heldBehind: number | null;
 }
 
 /** The batch being sent: each row's topic and partition, and the partitions' end offsets before. */
@@ -27,12 +30,18 @@ export interface SendIntent {
 export class OutboxStore {
   constructor(private readonly pool: Pool) {}
 
-  /** The oldest unpublished rows, in commit order per aggregate (see the outbox migration). */
+  /**
+   * The oldest unpublished rows, in commit order per aggregate (see the outbox migration), each
+   * with the quarantined row of its aggregate it must wait behind, if any.
+   */
   async pending(limit: number): Promise<OutboxRow[]> {
     const [rows] = await this.pool.query<RowDataPacket[]>(
-      `SELECT position, event_id, event_type, aggregate_type, aggregate_id, aggregate_version, schema_fingerprint,
-              payload, command_id, correlation_id, causation_id, traceparent, occurred_at
-       FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT ?`,
+      `SELECT o.*, q.position AS held_behind
+       FROM (SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT ?) o
+       LEFT JOIN (SELECT aggregate_type, aggregate_id, MIN(position) AS position FROM outbox_quarantine
+                  WHERE held_behind IS NULL GROUP BY aggregate_type, aggregate_id) q
+         ON q.aggregate_type = o.aggregate_type AND q.aggregate_id = o.aggregate_id
+       ORDER BY o.position`,
       [limit],
     );
     return rows.map((row) => ({
@@ -49,6 +58,7 @@ export class OutboxStore {
       causationId: row.causation_id as string,
       traceparent: row.traceparent as string | null,
       occurredAt: row.occurred_at as Date,
+      heldBehind: row.held_behind === null ? null : Number(row.held_behind),
     }));
   }
 

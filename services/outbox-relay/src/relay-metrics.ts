@@ -9,6 +9,7 @@ export class RelayMetrics {
   private readonly published: Counter<'event_type'>;
   private readonly lag: Histogram;
   private readonly errors: Counter;
+  private readonly quarantined: Counter;
 
   constructor(registry: MetricsRegistry, stats: RelayStats) {
     const registers = [registry];
@@ -28,6 +29,19 @@ export class RelayMetrics {
       name: 'shop_outbox_publish_errors_total',
       help: 'Batches the relay failed to publish (it steps down and retries).',
       registers,
+    });
+    this.quarantined = new Counter({
+      name: 'shop_outbox_quarantined_total',
+      help: 'Outbox rows moved to the quarantine: rows that cannot be published, and the rows of their aggregates held behind them.',
+      registers,
+    });
+    new Gauge({
+      name: 'shop_outbox_quarantine_rows',
+      help: 'Rows in the outbox quarantine waiting to be fixed and released (`cqrs outbox list`), as last counted.',
+      registers,
+      collect() {
+        this.set(stats.quarantined);
+      },
     });
     new Gauge({
       name: 'shop_outbox_backlog_rows',
@@ -63,5 +77,9 @@ export class RelayMetrics {
 
   recordError(): void {
     this.errors.inc();
+  }
+
+  recordQuarantined(rows: number): void {
+    this.quarantined.inc(rows);
   }
 }

@@ -1,5 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { eventTopics, isAggregateType, isEventType, toKafkaHeaders } from '@cqrs-shop/events';
+import {
+  ENVELOPE_HEADERS,
+  EVENT_AGGREGATE_TYPES,
+  eventTopics,
+  InvalidEnvelopeError,
+  isAggregateType,
+  isEventType,
+  toKafkaHeaders,
+} from '@cqrs-shop/events';
 import type { KafkaClients } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
 import {
@@ -12,7 +20,9 @@ import {
   traceparentOf,
 } from '@cqrs-shop/telemetry';
 import { type Admin, type Message, Partitioners, type Producer } from 'kafkajs';
+import { type BatchPlan, messageBytes, planBatch, type Prepared } from './batch-plan.js';
 import type { Leadership } from './leadership.js';
+import type { OutboxQuarantine, QuarantineMove } from './outbox-quarantine.js';
 import type { OutboxRow, OutboxStore, SendIntent } from './outbox-store.js';
 import type { RelayMetrics } from './relay-metrics.js';
 import type { RelayStats } from './stats.js';
@@ -21,6 +31,7 @@ export interface RelaySettings {
   readonly topicPrefix: string;
   readonly topicPartitions: number;
   readonly batchSize: number;
+  readonly batchMaxBytes: number;
   readonly idleMaxMs: number;
   readonly standbyPollMs: number;
 }
@@ -41,10 +52,13 @@ export class OutboxRelay {
   private producer: Producer | undefined;
   private admin: Admin | undefined;
   private readonly topics: Readonly<Record<string, string>>;
+  /** RELAY_BATCH_MAX_BYTES, halved for good each time the broker refuses a batch as too large. */
+  private batchMaxBytes: number;
 
   constructor(
     private readonly deps: {
       store: OutboxStore;
+      quarantine: OutboxQuarantine;
       leadership: Leadership;
       kafka: KafkaClients;
       settings: RelaySettings;
@@ -54,6 +68,7 @@ export class OutboxRelay {
     },
   ) {
     this.topics = eventTopics(deps.settings.topicPrefix);
+    this.batchMaxBytes = deps.settings.batchMaxBytes;
   }
 
   /** Runs until `signal` aborts: stands by, leads, and steps down when the lock is lost. */
@@ -176,27 +191,47 @@ export class OutboxRelay {
     return { span, traceparent: traceparentOf(context) ?? row.traceparent };
   }
 
-  private toMessage(row: OutboxRow, now: number): { topic: string; message: Message; span: Span } {
-    if (!isEventType(row.eventType) || !isAggregateType(row.aggregateType)) {
-      throw new Error(
-        `outbox row ${row.position} has unknown event type ${row.eventType} or aggregate type ${row.aggregateType}`,
-      );
+  /**
+   * The row's Kafka headers, checked as consumers check them; or why the row cannot be
+   * published as it is (a deterministic fault: sending it again would fail again).
+   */
+  private prepare(row: OutboxRow): Prepared {
+    if (!isEventType(row.eventType))
+      return { reason: `unknown event type ${row.eventType}: this relay does not publish it` };
+    if (!isAggregateType(row.aggregateType) || EVENT_AGGREGATE_TYPES[row.eventType] !== row.aggregateType)
+      return { reason: `aggregate type ${row.aggregateType} is not the one of ${row.eventType} events` };
+    try {
+      const headers = toKafkaHeaders({
+        eventId: row.eventId,
+        eventType: row.eventType,
+        aggregateType: row.aggregateType,
+        aggregateId: row.aggregateId,
+        aggregateVersion: row.aggregateVersion,
+        occurredAt: row.occurredAt.toISOString(),
+        commandId: row.commandId,
+        correlationId: row.correlationId,
+        causationId: row.causationId,
+        schemaFingerprint: row.schemaFingerprint,
+        ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
+      });
+      return { headers };
+    } catch (error) {
+      if (error instanceof InvalidEnvelopeError) return { reason: error.message };
+      throw error;
     }
+  }
+
+  private toMessage(
+    row: OutboxRow,
+    checkedHeaders: Record<string, string>,
+    now: number,
+  ): { topic: string; message: Message; span: Span } {
     const topic = this.topics[row.aggregateType] ?? '';
     const { span, traceparent } = this.publishSpan(row, topic, now);
-    const headers = toKafkaHeaders({
-      eventId: row.eventId,
-      eventType: row.eventType,
-      aggregateType: row.aggregateType,
-      aggregateId: row.aggregateId,
-      aggregateVersion: row.aggregateVersion,
-      occurredAt: row.occurredAt.toISOString(),
-      commandId: row.commandId,
-      correlationId: row.correlationId,
-      causationId: row.causationId,
-      schemaFingerprint: row.schemaFingerprint,
-      ...(traceparent === null ? {} : { traceparent }),
-    });
+    const headers =
+      traceparent === null
+        ? checkedHeaders
+        : { ...checkedHeaders, [ENVELOPE_HEADERS.traceparent]: traceparent };
     // The partition is chosen here, with the producer's own partitioner, so it can be recorded
     // in the intent before sending.
     const partitionMetadata = Array.from(
@@ -215,7 +250,31 @@ export class OutboxRelay {
     return { topic, message: { ...keyed, partition }, span };
   }
 
-  /** Publishes the next batch; returns how many rows it published. */
+  /** Takes rows out of the outbox (see {@link planBatch}); returns how many moved. */
+  private async quarantine(moves: readonly QuarantineMove[]): Promise<number> {
+    if (moves.length === 0) return 0;
+    const moved = new Set(await this.deps.quarantine.move(moves));
+    for (const move of moves) {
+      if (!moved.has(move.position)) continue;
+      if (move.reason !== undefined)
+        this.deps.logger.error(
+          { position: move.position, reason: move.reason },
+          'outbox row quarantined: release it with `cqrs outbox release` once fixed',
+        );
+      else
+        this.deps.logger.warn(
+          { position: move.position, heldBehind: move.heldBehind },
+          'outbox row held behind a quarantined row of its aggregate',
+        );
+    }
+    this.deps.metrics?.recordQuarantined(moved.size);
+    return moved.size;
+  }
+
+  /**
+   * Publishes the next batch, after quarantining the rows that cannot be published; returns
+   * how many rows it published or quarantined.
+   */
   private async publishBatch(): Promise<number> {
     const { store, settings, stats } = this.deps;
     const producer = this.producer;
@@ -223,10 +282,14 @@ export class OutboxRelay {
     const rows = await store.pending(settings.batchSize);
     if (rows.length === 0) return 0;
 
+    const plan = planBatch(rows, this.batchMaxBytes, (row) => this.prepare(row));
+    const quarantined = await this.quarantine(plan.quarantine);
+    if (plan.send.length === 0) return quarantined;
     const pickedAt = Date.now();
     const messages: { row: OutboxRow; topic: string; message: Message; span: Span }[] = [];
     try {
-      for (const row of rows) messages.push({ row, ...this.toMessage(row, pickedAt) });
+      for (const { row, headers } of plan.send)
+        messages.push({ row, ...this.toMessage(row, headers, pickedAt) });
       const byTopic = new Map<string, Message[]>();
       for (const { topic, message } of messages) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
       await store.recordIntent({
@@ -243,19 +306,56 @@ export class OutboxRelay {
       });
     } catch (error) {
       for (const { span } of messages) markFailed(span, error);
+      if (isTooLarge(error)) return quarantined + (await this.tooLarge(plan));
       throw error;
     } finally {
       for (const { span } of messages) span.end();
     }
     const acknowledgedAt = Date.now();
-    await store.markPublished(rows.map((row) => row.position));
-    for (const row of rows) {
+    const published = plan.send.map(({ row }) => row);
+    await store.markPublished(published.map((row) => row.position));
+    for (const row of published) {
       const lagMs = acknowledgedAt - row.occurredAt.getTime();
       stats.recordLag(lagMs);
       this.deps.metrics?.recordPublished(row.eventType, lagMs);
     }
-    stats.published += rows.length;
+    stats.published += published.length;
     stats.batches += 1;
-    return rows.length;
+    return published.length + quarantined;
   }
+
+  /**
+   * The broker refused a batch as too large. A lone row is quarantined (its partition appended
+   * nothing); a larger batch is retried in halves from now on, after the recovery a new
+   * leadership term makes (other partitions may have appended their share).
+   */
+  private async tooLarge(plan: BatchPlan): Promise<number> {
+    const [only] = plan.send;
+    if (plan.send.length === 1 && only)
+      return this.quarantine([
+        {
+          position: only.row.position,
+          reason: `the broker refused the event as too large (${messageBytes(only.row, only.headers)} bytes)`,
+        },
+      ]);
+    this.batchMaxBytes = Math.max(1_024, Math.floor(plan.bytes / 2));
+    this.deps.logger.warn(
+      { batchMaxBytes: this.batchMaxBytes },
+      'the broker refused a batch as too large; sending smaller batches',
+    );
+    throw new Error(`the broker refused a batch of ${plan.bytes} bytes as too large`);
+  }
+}
+
+/** Kafka's answer to a record or batch over its size limits, however kafkajs wraps it. */
+function isTooLarge(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { type, errors, originalError } = error as {
+    type?: unknown;
+    errors?: unknown;
+    originalError?: unknown;
+  };
+  if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') return true;
+  if (Array.isArray(errors) && errors.some(isTooLarge)) return true;
+  return originalError !== undefined && isTooLarge(originalError);
 }

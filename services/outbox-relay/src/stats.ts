@@ -7,6 +7,8 @@ export class RelayStats {
   backlog = 0;
   /** When the oldest unpublished row was written, as last counted; null when none waits. */
   oldestUnpublishedAt: Date | null = null;
+  /** Rows in the outbox's quarantine (see OutboxQuarantine), as last counted. */
+  quarantined = 0;
   /** When the backlog was last counted (null: not yet; it stops while MySQL does not answer). */
   backlogCountedAt: Date | null = null;
   leader = false;
@@ -32,6 +34,7 @@ export class RelayStats {
       backlog: this.backlog,
       oldestUnpublishedAt: this.oldestUnpublishedAt?.toISOString() ?? null,
       backlogCountedAt: this.backlogCountedAt?.toISOString() ?? null,
+      quarantined: this.quarantined,
       published: this.published,
       batches: this.batches,
       publishLagMs: {

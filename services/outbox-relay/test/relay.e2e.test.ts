@@ -168,4 +168,110 @@ describe('outbox relay (real command service and relay processes, MariaDB and Ka
       'aggregate-version': '1',
     });
   });
+
+  it('quarantines rows it cannot publish, publishes the rows behind them in order, and publishes a released row', async () => {
+    const catalogue = await seedCatalogue(side, 1);
+    const placeOrder = async (headers: Record<string, string> = {}) => {
+      const placed = await side.post(
+        '/orders',
+        { customerId: catalogue.customerId, items: [{ productId: catalogue.products[0], quantity: 1 }] },
+        headers,
+      );
+      expect(placed.status).toBe(201);
+      return String(placed.body.orderId);
+    };
+    // A later traceparent version may carry more fields: accepted, and the trace goes on (in version 00).
+    const laterVersion = '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-more';
+    const [a, b, c] = [
+      await placeOrder(),
+      await placeOrder(),
+      await placeOrder({ traceparent: laterVersion }),
+    ];
+    for (const orderId of [a, b]) expect((await side.post(`/orders/${orderId}/pay`, {})).status).toBe(200);
+    // Rows the relay cannot publish: a traceparent the envelope refuses (all-zero trace id, as an
+    // older command service stored it), and an event type this relay does not know.
+    await side.query(`UPDATE outbox SET traceparent = ? WHERE aggregate_id = ? AND aggregate_version = 1`, [
+      '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+      a,
+    ]);
+    await side.query(
+      `UPDATE outbox SET event_type = 'OrderTeleported' WHERE aggregate_id = ? AND aggregate_version = 1`,
+      [b],
+    );
+    const positionOf = async (orderId: string, version: number, table = 'outbox') => {
+      const [row] = await side.query<RowDataPacket>(
+        `SELECT position FROM ${table} WHERE aggregate_id = ? AND aggregate_version = ?`,
+        [orderId, version],
+      );
+      return Number(row?.position);
+    };
+    const [a1, a2, b1, b2] = [
+      await positionOf(a, 1),
+      await positionOf(a, 2),
+      await positionOf(b, 1),
+      await positionOf(b, 2),
+    ];
+
+    const relay = await side.startRelay();
+    await side.drained();
+    const quarantined = await side.query<RowDataPacket>(
+      'SELECT position, reason, held_behind FROM outbox_quarantine ORDER BY position',
+    );
+    expect(quarantined.map((row) => ({ ...row, position: Number(row.position) }))).toEqual([
+      { position: a1, reason: expect.stringMatching(/traceparent/) as unknown, held_behind: null },
+      {
+        position: b1,
+        reason: 'unknown event type OrderTeleported: this relay does not publish it',
+        held_behind: null,
+      },
+      { position: a2, reason: `held behind row ${a1}`, held_behind: a1 },
+      { position: b2, reason: `held behind row ${b1}`, held_behind: b1 },
+    ]);
+    await waitFor('the relay to count the quarantine', async () => {
+      const stats = (await (await fetch(`${relay.url}/stats`)).json()) as { quarantined: number };
+      return stats.quarantined === 4;
+    });
+    // The rows behind keep flowing: c's order, and a new one.
+    const d = await placeOrder();
+    await side.drained();
+    const orderTopic = side.topics[2] ?? '';
+    const before = await readTopics(brokers, [orderTopic], (seen) =>
+      [c, d].every((id) => seen.some((m) => m.key === id)),
+    );
+    expect(new Set(before.map((m) => m.key))).toEqual(new Set([c, d]));
+    expect(before.find((m) => m.key === c)?.headers.traceparent).toBe(
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    );
+
+    const listed = await side.cqrs(['outbox', 'list']);
+    expect({ code: listed.code, stdout: listed.stdout }).toEqual({
+      code: 0,
+      stdout: expect.stringContaining('unknown event type OrderTeleported') as unknown,
+    });
+    // An aggregate's rows go back together, from the first: a held row alone is refused.
+    const refused = await side.cqrs(['outbox', 'release', String(a2)]);
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringContaining(`held behind row ${a1}`) as unknown,
+    });
+    const releasedA = await side.cqrs(['outbox', 'release', String(a1), '--drop-traceparent', '--json']);
+    expect({
+      code: releasedA.code,
+      released: (JSON.parse(releasedA.stdout) as { released: number[] }).released,
+    }).toEqual({
+      code: 0,
+      released: [a1, a2],
+    });
+    // What an operator would fix by hand before releasing (here: the event type).
+    await side.query(`UPDATE outbox_quarantine SET event_type = 'OrderPlaced' WHERE position = ?`, [b1]);
+    expect((await side.cqrs(['outbox', 'release', String(b1)])).code).toBe(0);
+    await side.drained();
+
+    expect(await side.query<RowDataPacket>('SELECT position FROM outbox_quarantine')).toEqual([]);
+    const { messages, eventIds } = await readEverything(side);
+    expectOrderedAndComplete(messages, eventIds);
+    const releasedFirst = messages.find((m) => m.key === a && m.headers['aggregate-version'] === '1');
+    expect(releasedFirst?.headers.traceparent).toBeUndefined();
+    expect(await positionOf(a, 1)).toBe(a1);
+  });
 });

@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import {
   createScratchDatabase,
+  repoRoot,
   type ServiceProcess,
   startService,
   uniqueName,
@@ -29,10 +32,11 @@ export async function writeSide() {
   async function post(
     path: string,
     body: unknown,
+    headers: Record<string, string> = {},
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${commandUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -47,6 +51,19 @@ export async function writeSide() {
       const relay = startService('outbox-relay', { ...env, RELAY_PORT: '0', ...extra });
       relays.push(relay);
       return { process: relay, url: `http://127.0.0.1:${await relay.port()}` };
+    },
+    /** Runs the `cqrs` operator command on this database; resolves with its exit status and output. */
+    cqrs(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+      return new Promise((resolve) => {
+        execFile(
+          process.execPath,
+          [join(repoRoot, 'tools/cqrs/dist/cli.js'), ...args],
+          { env: { PATH: process.env.PATH, ...database.env } },
+          (error, stdout, stderr) => {
+            resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+          },
+        );
+      });
     },
     async query<T extends RowDataPacket>(sql: string, values: unknown[] = []): Promise<T[]> {
       const [rows] = await admin.query<T[]>(sql, values);

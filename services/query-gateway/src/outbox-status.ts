@@ -3,6 +3,8 @@ export interface RelayReport {
   readonly backlog: number;
   readonly oldestUnpublishedAt: string | null;
   readonly backlogCountedAt: string | null;
+  /** Absent from a relay older than the quarantine. */
+  readonly quarantined?: number;
 }
 
 /**
@@ -18,6 +20,11 @@ export interface OutboxStatus {
   /** When the oldest of them was committed, and how long ago (null when none waits, or unknown). */
   readonly oldestUnpublishedAt: string | null;
   readonly oldestAgeSeconds: number | null;
+  /**
+   * Rows the relay could not publish and set aside (`cqrs outbox list`), with the later events
+   * of their aggregates: behind every projection until released; null when unknown.
+   */
+  readonly quarantined: number | null;
   readonly countedAt: string | null;
   readonly checkedAt: string;
 }
@@ -42,6 +49,7 @@ export function outboxStatusOf(report: RelayReport, checkedAt: string): OutboxSt
     backlog: report.backlog,
     oldestUnpublishedAt: oldest,
     oldestAgeSeconds: oldest === null ? null : Math.max(0, (now - Date.parse(oldest)) / 1_000),
+    quarantined: report.quarantined ?? 0,
     countedAt: counted,
     checkedAt,
   };
@@ -54,6 +62,7 @@ function unknownOutbox(checkedAt: string, error: string, countedAt: string | nul
     backlog: null,
     oldestUnpublishedAt: null,
     oldestAgeSeconds: null,
+    quarantined: null,
     countedAt,
     checkedAt,
   };

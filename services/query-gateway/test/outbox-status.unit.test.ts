@@ -7,10 +7,11 @@ describe('outboxStatusOf', () => {
         backlog: 1_446,
         oldestUnpublishedAt: '2026-12-06T12:00:00.000Z',
         backlogCountedAt: '2026-12-06T12:00:44.000Z',
+        quarantined: 3,
       },
       '2026-12-06T12:00:45.000Z',
     );
-    expect(status).toMatchObject({ known: true, backlog: 1_446, oldestAgeSeconds: 45 });
+    expect(status).toMatchObject({ known: true, backlog: 1_446, oldestAgeSeconds: 45, quarantined: 3 });
     expect(status.error).toBeUndefined();
   });
 
@@ -32,7 +33,12 @@ describe('outboxStatusOf', () => {
       { backlog: 0, oldestUnpublishedAt: null, backlogCountedAt: '2026-12-06T12:00:30.000Z' },
       '2026-12-06T12:00:45.000Z',
     );
-    expect(status).toMatchObject({ known: false, backlog: null, countedAt: '2026-12-06T12:00:30.000Z' });
+    expect(status).toMatchObject({
+      known: false,
+      backlog: null,
+      quarantined: null,
+      countedAt: '2026-12-06T12:00:30.000Z',
+    });
     expect(status.error).toMatch(/not been able to count its backlog since 2026-12-06T12:00:30.000Z/);
   });
 });

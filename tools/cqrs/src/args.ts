@@ -39,9 +39,23 @@ export type Command =
       readonly version: number;
       readonly json: boolean;
     }
-  | { readonly command: 'gc'; readonly projections: readonly ProjectionName[]; readonly json: boolean };
+  | { readonly command: 'gc'; readonly projections: readonly ProjectionName[]; readonly json: boolean }
+  | { readonly command: 'outbox-list'; readonly json: boolean }
+  | {
+      readonly command: 'outbox-release';
+      readonly position: number;
+      readonly dropTraceparent: boolean;
+      readonly json: boolean;
+    };
+
+/** The commands on the write model's outbox: they need the MYSQL_* settings, and no others. */
+export const isOutboxCommand = (
+  command: Command,
+): command is Extract<Command, { command: 'outbox-list' | 'outbox-release' }> =>
+  command.command === 'outbox-list' || command.command === 'outbox-release';
 
 export const USAGE = `Usage: cqrs projections <command> [options]
+       cqrs outbox <command> [options]
 
 Commands:
   list                          every projection's versions: live, rebuilding (with progress),
@@ -58,6 +72,14 @@ Commands:
   drop <name> <version>         drop a version that is not live, and its consumer group
   gc [<name>|all]               drop every retired and failed version (point-in-time ones stay)
 
+Outbox commands:
+  list                          the rows the relay quarantined (it cannot publish them as they
+                                are) with the reason, and the later rows of their aggregates
+                                held behind them
+  release <position>            move a quarantined row, and the rows held behind it, back to the
+                                outbox: the relay publishes them first, in order
+    --drop-traceparent          publish the row without its stored traceparent
+
 Options:
   --json                        print JSON (for rebuild: one progress object per line, then the result)
   --help                        print this help
@@ -65,8 +87,8 @@ Options:
 Names: ${PROJECTION_NAMES.join(', ')}.
 Exit status: ${EXIT.ok} done, ${EXIT.failed} failed, ${EXIT.refused} refused (nothing changed), ${EXIT.usage} bad arguments,
 ${EXIT.config} bad configuration, ${EXIT.interrupted} interrupted (run the rebuild again to resume).
-Connection settings come from the KAFKA_*, MONGODB_*, ELASTICSEARCH_* and REDIS_* variables the
-services use.`;
+Connection settings come from the variables the services use: KAFKA_*, MONGODB_*,
+ELASTICSEARCH_* and REDIS_* for projections, MYSQL_* for the outbox.`;
 
 /** A command line `cqrs` does not understand; the message says what is wrong. */
 export class UsageError extends Error {
@@ -113,7 +135,7 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
   const positional: string[] = [];
   const options = new Map<string, string | true>();
   const valued = new Set(['--until', '--max-lag', '--concurrency']);
-  const flags = new Set(['--json', '--drop-previous', '--help']);
+  const flags = new Set(['--json', '--drop-previous', '--drop-traceparent', '--help']);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (arg === '-h') {
@@ -140,7 +162,8 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
   if (options.has('--help') || positional.length === 0 || positional[0] === 'help')
     return { command: 'help' };
   const [group, command, ...rest] = positional;
-  if (group !== 'projections') throw new UsageError(`unknown command ${group}; try: cqrs projections list`);
+  if (group !== 'projections' && group !== 'outbox')
+    throw new UsageError(`unknown command ${group}; try: cqrs projections list, cqrs outbox list`);
   const json = options.has('--json');
   const text = (option: string) => {
     const value = options.get(option);
@@ -149,11 +172,32 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
   const allow = (...allowed: string[]) => {
     for (const option of options.keys())
       if (option !== '--json' && !allowed.includes(option))
-        throw new UsageError(`${option} does not apply to projections ${command}`);
+        throw new UsageError(`${option} does not apply to ${group} ${command}`);
   };
   const noMore = (max: number) => {
     if (rest.length > max) throw new UsageError(`unexpected argument ${rest[max]}`);
   };
+  if (group === 'outbox')
+    switch (command ?? '') {
+      case 'list':
+        allow();
+        noMore(0);
+        return { command: 'outbox-list', json };
+      case 'release':
+        allow('--drop-traceparent');
+        noMore(1);
+        if (rest[0] === undefined) throw new UsageError('name the position of the row to release');
+        return {
+          command: 'outbox-release',
+          position: wholeNumber('the position', rest[0], 1, Number.MAX_SAFE_INTEGER),
+          dropTraceparent: options.has('--drop-traceparent'),
+          json,
+        };
+      default:
+        throw new UsageError(
+          command === undefined ? 'name a command: list, release' : `unknown command outbox ${command}`,
+        );
+    }
   switch (command ?? '') {
     case 'list':
       allow();

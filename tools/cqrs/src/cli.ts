@@ -4,7 +4,15 @@
 import { ConfigError } from '@cqrs-shop/config';
 import { createLogger, type Logger } from '@cqrs-shop/logging';
 import { RebuildRefusedError } from '@cqrs-shop/projector';
-import { type Command, EXIT, parseArgs, PROJECTION_NAMES, USAGE, UsageError } from './args.js';
+import {
+  type Command,
+  EXIT,
+  isOutboxCommand,
+  parseArgs,
+  PROJECTION_NAMES,
+  USAGE,
+  UsageError,
+} from './args.js';
 import {
   collect,
   dropOne,
@@ -14,6 +22,7 @@ import {
   rebuildProjections,
   switchVersion,
 } from './commands.js';
+import { loadOutboxConfig, type OutboxConfig, runOutboxCommand } from './outbox.js';
 import { jsonSink, plainSink, terminalSink } from './progress.js';
 import { type CliConfig, loadCliConfig, openShop, type Shop } from './read-models.js';
 
@@ -22,7 +31,7 @@ const print = (text: string) => process.stdout.write(text);
 const printJson = (value: unknown) => print(`${JSON.stringify(value, null, 2)}\n`);
 
 async function run(
-  command: Exclude<Command, { command: 'help' }>,
+  command: Exclude<Command, { command: 'help' | 'outbox-list' | 'outbox-release' }>,
   shop: Shop,
   logger: Logger,
 ): Promise<number> {
@@ -124,6 +133,19 @@ async function main(): Promise<number> {
   if (command.command === 'help') {
     print(`${USAGE}\n`);
     return EXIT.ok;
+  }
+  if (isOutboxCommand(command)) {
+    let outboxConfig: OutboxConfig;
+    try {
+      outboxConfig = loadOutboxConfig(process.env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`${NAME}: ${error.message}\n`);
+      return EXIT.config;
+    }
+    return runOutboxCommand(command, outboxConfig, print, (text) =>
+      process.stderr.write(`${NAME}: ${text}\n`),
+    );
   }
   let config: CliConfig;
   try {

@@ -99,4 +99,20 @@ describe('cqrs command line', () => {
     expect(() => parse(...args)).toThrow(UsageError);
     expect(() => parse(...args)).toThrow(message);
   });
+
+  it('reads the outbox commands: list, and release of a position with its fix', () => {
+    expect(parse('outbox', 'list', '--json')).toEqual({ command: 'outbox-list', json: true });
+    expect(parse('outbox', 'release', '42', '--drop-traceparent')).toEqual({
+      command: 'outbox-release',
+      position: 42,
+      dropTraceparent: true,
+      json: false,
+    });
+    expect(() => parse('outbox', 'release')).toThrow('name the position of the row to release');
+    expect(() => parse('outbox', 'release', '0')).toThrow(/the position must be a whole number from 1/);
+    expect(() => parse('outbox', 'list', '--drop-traceparent')).toThrow(
+      '--drop-traceparent does not apply to outbox list',
+    );
+    expect(() => parse('outbox', 'purge')).toThrow('unknown command outbox purge');
+  });
 });

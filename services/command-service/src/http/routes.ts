@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { consistencyToken } from '@cqrs-shop/events';
+import { consistencyToken, isTraceparent } from '@cqrs-shop/events';
 import { HttpProblem, parseInput, PROBLEM_CONTENT_TYPE } from '@cqrs-shop/http';
 import { traceIdsOf } from '@cqrs-shop/telemetry';
 import type { Express, Request, Response } from 'express';
@@ -182,19 +182,36 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
 ];
 
 const HEADER_VALUE = /^[\x21-\x7e]{1,200}$/;
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+/** The fields every `traceparent` version has (W3C Trace Context, "Versioning"): what the outbox keeps. */
+const TRACEPARENT_LENGTH = 55;
 
-function optionalHeader(req: Request, name: string, pattern = HEADER_VALUE): string | null {
+function invalidHeader(name: string, message: string): HttpProblem {
+  return HttpProblem.generic('invalid-request', `The ${name} header is not valid`, {
+    extensions: { errors: [{ field: `(header ${name})`, message }] },
+  });
+}
+
+function optionalHeader(req: Request, name: string): string | null {
   const value = req.get(name);
   if (value === undefined) return null;
-  if (!pattern.test(value)) {
-    throw HttpProblem.generic('invalid-request', `The ${name} header is not valid`, {
-      extensions: {
-        errors: [{ field: `(header ${name})`, message: 'must be 1 to 200 visible ASCII characters' }],
-      },
-    });
-  }
+  if (!HEADER_VALUE.test(value)) throw invalidHeader(name, 'must be 1 to 200 visible ASCII characters');
   return value;
+}
+
+/**
+ * The caller's `traceparent`, checked as the event envelope checks it: the relay publishes it
+ * with the events when the command service does not trace, and a value the envelope refused
+ * would stop the event at the relay.
+ */
+function traceparentHeader(req: Request): string | null {
+  const value = req.get('traceparent');
+  if (value === undefined) return null;
+  if (!isTraceparent(value))
+    throw invalidHeader(
+      'traceparent',
+      'must be a W3C traceparent: version-traceid-parentid-flags in lower-case hex, ids not all zeros',
+    );
+  return value.slice(0, TRACEPARENT_LENGTH);
 }
 
 /** If-Match: a version number, quoted or not (an ETag this API sent). */
@@ -236,7 +253,7 @@ function metadata(req: Request, commandType: string, body: unknown): CommandMeta
     actor: optionalHeader(req, 'X-Actor'),
     remoteAddress: req.socket.remoteAddress ?? null,
     userAgent: req.get('User-Agent')?.slice(0, 300) ?? null,
-    traceparent: optionalHeader(req, 'traceparent', TRACEPARENT),
+    traceparent: traceparentHeader(req),
     receivedAt: new Date(),
     idempotency:
       key === null

@@ -269,6 +269,13 @@ const outboxStatus = z
       ),
     oldestUnpublishedAt: z.string().nullable(),
     oldestAgeSeconds: z.number().nullable(),
+    quarantined: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Rows the relay could not publish and set aside with the later events of their aggregates (`cqrs outbox list`): behind every projection until released; null when unknown',
+      ),
     countedAt: z.string().nullable(),
     checkedAt: z.string(),
   })
