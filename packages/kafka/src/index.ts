@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@cqrs-shop/logging';
 import {
   type Admin,
+  ConfigResourceTypes,
+  ConfigSource,
   type Consumer,
   type ConsumerConfig,
   Kafka,
@@ -114,6 +116,11 @@ export interface TopicSpec {
   readonly partitions: number;
   /** Topic-level settings, e.g. `{ 'retention.ms': '-1' }`. */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Settings that are the suite's configuration, not only a starting point: made current on a
+   * topic that exists already, too (say, a retention changed since it was created).
+   */
+  readonly enforced?: readonly string[];
 }
 
 /** An event topic: the shop's history, so nothing is ever deleted by age or size. */
@@ -125,9 +132,19 @@ export function eventTopicSpec(topic: string, partitions: number): TopicSpec {
   };
 }
 
-/** A projection's dead-letter topic: one partition (its events are redriven one by one), kept forever. */
-export function deadLetterTopicSpec(topic: string): TopicSpec {
-  return { topic, partitions: 1, settings: { 'retention.ms': '-1' } };
+/**
+ * A projection's dead-letter topic: one partition (its events are redriven one by one), kept for
+ * `retentionMs` (0: forever). Its messages are copies of events, personal data included, so
+ * they should not outlive their use; a parked aggregate is redriven from the event topics, not
+ * from here.
+ */
+export function deadLetterTopicSpec(topic: string, retentionMs: number): TopicSpec {
+  return {
+    topic,
+    partitions: 1,
+    settings: { 'retention.ms': retentionMs > 0 ? String(retentionMs) : '-1' },
+    enforced: ['retention.ms'],
+  };
 }
 
 /**
@@ -171,8 +188,43 @@ export async function ensureTopics(
         );
       }
     }
+    await enforceSettings(admin, present);
   }
   return missing.map((spec) => spec.topic);
+}
+
+/**
+ * Makes the enforced settings of existing topics current. Kafka's AlterConfigs replaces a
+ * topic's whole set of overrides, so the others the topic has are sent along unchanged.
+ */
+async function enforceSettings(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
+  const enforcing = specs.filter((spec) => (spec.enforced ?? []).length > 0);
+  if (enforcing.length === 0) return;
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: enforcing.map((spec) => ({ type: ConfigResourceTypes.TOPIC, name: spec.topic })),
+  });
+  const changes = enforcing.flatMap((spec) => {
+    const entries = resources.find((resource) => resource.resourceName === spec.topic)?.configEntries ?? [];
+    const overrides = new Map(
+      entries
+        .filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG)
+        .map((entry) => [entry.configName, entry.configValue]),
+    );
+    const stale = (spec.enforced ?? []).filter(
+      (name) => spec.settings?.[name] !== undefined && overrides.get(name) !== spec.settings[name],
+    );
+    if (stale.length === 0) return [];
+    for (const name of stale) overrides.set(name, spec.settings?.[name] ?? '');
+    return [
+      {
+        type: ConfigResourceTypes.TOPIC,
+        name: spec.topic,
+        configEntries: [...overrides].map(([name, value]) => ({ name, value })),
+      },
+    ];
+  });
+  if (changes.length > 0) await admin.alterConfigs({ validateOnly: false, resources: changes });
 }
 
 /**

@@ -1,4 +1,4 @@
-export { DEAD_LETTER_HEADERS, Projector } from './projector.js';
+export { DEAD_LETTER_HEADERS, DEAD_LETTER_RETENTION_MS, Projector } from './projector.js';
 export type { PartitionLag, ProjectorOptions, ProjectorStatus, RedriveResult } from './projector.js';
 export { StoreUnavailableError, isRetriable, partitionKey } from './types.js';
 export { applyOne, foldsInOrder, storeProjection } from './store-projection.js';

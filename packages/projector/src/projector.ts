@@ -35,6 +35,9 @@ import {
 } from './types.js';
 
 export { DEAD_LETTER_HEADERS } from './dead-letters.js';
+
+/** How long a dead-letter topic keeps its messages unless told otherwise: 30 days. */
+export const DEAD_LETTER_RETENTION_MS = 30 * 24 * 3_600_000;
 export type { PartitionLag } from './lag.js';
 
 export interface ProjectorOptions {
@@ -70,6 +73,8 @@ export interface ProjectorOptions {
    * rides in the batch's own request loses nothing by it). @default 1000 ms
    */
   readonly checkpointIntervalMs?: number;
+  /** How long the dead-letter topic keeps its messages (0: forever). @default 30 days */
+  readonly deadLetterRetentionMs?: number;
   /** The consumer's session timeout; heartbeats go every tenth of it. @default 10000 ms */
   readonly sessionTimeoutMs?: number;
   /**
@@ -208,7 +213,9 @@ export class Projector {
     const admin = kafka.admin();
     await admin.connect();
     this.admin = admin;
-    await ensureTopics(admin, [deadLetterTopicSpec(deadLetterTopic)]);
+    await ensureTopics(admin, [
+      deadLetterTopicSpec(deadLetterTopic, this.options.deadLetterRetentionMs ?? DEAD_LETTER_RETENTION_MS),
+    ]);
     await this.awaitTopics(admin);
     this.deadLettered = await this.countDeadLetters(admin);
     await this.parked.reload();

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { describeTargets, type TargetCatalog, type TargetRecord } from '@cqrs-shop/read-models';
 import { ensureLiveTarget, LiveTarget } from './live-target.js';
 import { ProjectorMetrics, registerVersionMetrics } from './metrics.js';
+import { DEAD_LETTER_RETENTION_MS } from './projector.js';
 import type { ProjectedEvent, ProjectionTargets } from './types.js';
 
 /**
@@ -53,6 +54,12 @@ export function projectorSection(defaultGroupId: string, defaultCheckpointInterv
        * every batch. @default 1s (analytics: 0)
        */
       PROJECTOR_CHECKPOINT_INTERVAL: variable.duration({ default: defaultCheckpointIntervalMs, max: 60_000 }),
+      /**
+       * How long the projection's dead-letter topic keeps a parked event (0: forever). Dead
+       * letters are copies of events, personal data included; a parked aggregate is redriven
+       * from the event topics, so they are needed only to see why it was parked. @default 720h (30 days)
+       */
+      DEAD_LETTER_RETENTION: variable.duration({ default: DEAD_LETTER_RETENTION_MS }),
     },
     (v) => ({
       groupId: v.PROJECTOR_GROUP_ID,
@@ -62,6 +69,7 @@ export function projectorSection(defaultGroupId: string, defaultCheckpointInterv
       partitionsConcurrently: v.PROJECTOR_CONCURRENCY,
       batchSize: v.PROJECTOR_BATCH_SIZE,
       checkpointIntervalMs: v.PROJECTOR_CHECKPOINT_INTERVAL,
+      deadLetterRetentionMs: v.DEAD_LETTER_RETENTION,
       targetPollMs: v.PROJECTOR_TARGET_POLL,
     }),
     (v) =>
@@ -168,6 +176,7 @@ export interface ProjectorServiceOptions {
       readonly partitionsConcurrently: number;
       readonly batchSize: number;
       readonly checkpointIntervalMs: number;
+      readonly deadLetterRetentionMs: number;
       readonly targetPollMs: number;
     };
     readonly http: { readonly port: number; readonly host: string; readonly bodyLimitBytes: number };
@@ -207,6 +216,7 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
       partitionsConcurrently: config.projector.partitionsConcurrently,
       batchSize: config.projector.batchSize,
       checkpointIntervalMs: config.projector.checkpointIntervalMs,
+      deadLetterRetentionMs: config.projector.deadLetterRetentionMs,
       metrics,
     },
   });

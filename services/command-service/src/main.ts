@@ -1,13 +1,18 @@
 // First: tracing must be set up before the libraries it instruments are loaded.
 import { telemetry } from './telemetry.js';
 import { listen } from '@cqrs-shop/http';
-import { runService } from '@cqrs-shop/lifecycle';
+import { runService, startSweeper } from '@cqrs-shop/lifecycle';
 import { createMetricsRegistry } from '@cqrs-shop/telemetry';
-import { purgeExpiredIdempotencyKeys } from './adapters/mysql/idempotency.js';
+import { deleteAuditOlderThan } from './adapters/mysql/audit.js';
+import { deleteExpiredIdempotencyKeys } from './adapters/mysql/idempotency.js';
 import { migrate } from './adapters/mysql/migrations.js';
 import { createWriteModelPool } from './adapters/mysql/pool.js';
 import { createCommandApi } from './app.js';
 import { loadCommandServiceConfig } from './config.js';
+
+/** Rows per DELETE, and the time a sweep round may take: short locks, and the service keeps most of MySQL. */
+const SWEEP_BATCH = 2_000;
+const SWEEP_BUDGET_MS = 2_000;
 
 void runService({
   name: 'command-service',
@@ -28,24 +33,33 @@ void runService({
       idempotencyTtlMs: config.commands.idempotencyTtlMs,
       metrics: createMetricsRegistry(),
     });
-    // Expired keys are also replaced when reused; this keeps the table from growing without bound.
-    const purge = setInterval(() => {
-      void pool
-        .getConnection()
-        .then(async (connection) => {
-          try {
-            await purgeExpiredIdempotencyKeys(connection);
-          } finally {
-            connection.release();
-          }
-        })
-        .catch((error: unknown) => {
-          logger.warn({ err: error }, 'could not purge expired idempotency keys');
-        });
-    }, 600_000);
-    purge.unref();
-    lifecycle.onStop('idempotency key purge', () => {
-      clearInterval(purge);
+    // Expired keys are also replaced when reused; the sweep keeps the table from growing without bound.
+    const sweepers = [
+      retentionSweeper('expired idempotency keys', (limit) => deleteExpiredIdempotencyKeys(pool, limit)),
+      ...(config.commands.auditRetentionMs > 0
+        ? [
+            retentionSweeper('audit rows past their retention', (limit) =>
+              deleteAuditOlderThan(pool, config.commands.auditRetentionMs, limit),
+            ),
+          ]
+        : []),
+    ];
+    function retentionSweeper(what: string, sweep: (limit: number) => Promise<number>) {
+      return startSweeper({
+        sweep,
+        everyMs: config.commands.sweepIntervalMs,
+        budgetMs: SWEEP_BUDGET_MS,
+        batchSize: SWEEP_BATCH,
+        onRound: ({ deleted, unfinished }) => {
+          if (unfinished) logger.warn({ deleted }, `deleting ${what} fell behind; going on next round`);
+        },
+        onError: (error) => {
+          logger.warn({ err: error }, `could not delete ${what}`);
+        },
+      });
+    }
+    lifecycle.onStop('retention sweepers', async () => {
+      await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
     });
     const server = await listen(app, config.http, lifecycle);
     logger.info({ port: server.port }, 'command API listening');

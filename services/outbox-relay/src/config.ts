@@ -26,6 +26,8 @@ const relaySection = section(
     TOPIC_PARTITIONS: variable.integer({ min: 1, max: 1_000, default: 6 }),
     /** Published rows older than this are deleted from the outbox. @default 7 days */
     RELAY_KEEP_PUBLISHED: variable.duration({ default: 7 * 24 * 3_600_000 }),
+    /** How often published rows past RELAY_KEEP_PUBLISHED are deleted. @default 10s */
+    RETENTION_SWEEP_INTERVAL: variable.duration({ default: 10_000, max: 3_600_000 }),
   },
   (v) => ({
     batchSize: v.RELAY_BATCH_SIZE,
@@ -34,6 +36,7 @@ const relaySection = section(
     standbyPollMs: v.RELAY_STANDBY_POLL,
     topicPartitions: v.TOPIC_PARTITIONS,
     keepPublishedMs: v.RELAY_KEEP_PUBLISHED,
+    sweepIntervalMs: v.RETENTION_SWEEP_INTERVAL,
   }),
 );
 

@@ -3,7 +3,7 @@ import { telemetry } from './telemetry.js';
 import { eventTopics } from '@cqrs-shop/events';
 import { createHttpApp, listen } from '@cqrs-shop/http';
 import { createKafkaClients, ensureTopics, eventTopicSpec } from '@cqrs-shop/kafka';
-import { runService } from '@cqrs-shop/lifecycle';
+import { runService, startSweeper } from '@cqrs-shop/lifecycle';
 import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { createPool } from 'mysql2/promise';
 import { loadRelayConfig } from './config.js';
@@ -78,13 +78,25 @@ void runService({
           logger.warn({ err: error }, 'could not count the backlog');
         });
     }, 1_000);
-    const purge = setInterval(() => {
-      if (stats.leader) void store.purgePublished(config.relay.keepPublishedMs).catch(() => undefined);
-    }, 60_000);
+    // Only the leader deletes: the replicas would contend for the same rows.
+    const sweeper = startSweeper({
+      sweep: (limit) =>
+        stats.leader ? store.purgePublished(config.relay.keepPublishedMs, limit) : Promise.resolve(0),
+      everyMs: config.relay.sweepIntervalMs,
+      budgetMs: 2_000,
+      batchSize: 2_000,
+      onRound: ({ deleted, unfinished }) => {
+        if (unfinished)
+          logger.warn({ deleted }, 'deleting published outbox rows fell behind; going on next round');
+      },
+      onError: (error) => {
+        logger.warn({ err: error }, 'could not delete published outbox rows');
+      },
+    });
     // Registered before the HTTP server, so it is stopped after it: the last batch finishes.
     lifecycle.onStop('relay loop', async () => {
       clearInterval(housekeeping);
-      clearInterval(purge);
+      await sweeper.stop();
       stopping.abort();
       await running;
     });

@@ -106,8 +106,8 @@ export class OutboxStore {
     return { rows: Number(row?.backlog ?? 0), oldestAt: (row?.oldest as Date | null | undefined) ?? null };
   }
 
-  /** Deletes published rows older than `ageMs`, a bounded number per call. */
-  async purgePublished(ageMs: number, limit = 5_000): Promise<number> {
+  /** Deletes up to `limit` rows published more than `ageMs` ago; returns how many went. */
+  async purgePublished(ageMs: number, limit: number): Promise<number> {
     const [result] = await this.pool.query<ResultSetHeader>(
       `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND
        LIMIT ?`,

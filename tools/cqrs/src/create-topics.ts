@@ -16,7 +16,11 @@ void runTask({
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const specs = suiteTopics(config.kafka.topicPrefix, config.topics.partitions);
+      const specs = suiteTopics(
+        config.kafka.topicPrefix,
+        config.topics.partitions,
+        config.topics.deadLetterRetentionMs,
+      );
       const created = await ensureTopics(admin, specs, config.topics.replicationFactor);
       logger.info(
         { created, present: specs.filter((spec) => !created.includes(spec.topic)).map((s) => s.topic) },

@@ -27,7 +27,18 @@ describe('the topic job (create-topics)', () => {
     await admin.disconnect();
   });
 
-  it('creates every event topic with the configured partitions and every dead-letter topic, kept forever', async () => {
+  /** The value of each named setting of a topic. */
+  async function settingsOf(topic: string, names: readonly string[]) {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: [...names] }],
+    });
+    return Object.fromEntries(
+      (resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue]),
+    );
+  }
+
+  it('creates every event topic with the configured partitions, kept forever, and every dead-letter topic, kept 30 days', async () => {
     const run = await createTopics({ KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '3' });
     expect(run).toMatchObject({ code: 0 });
     expect(run.output).toContain('created topics');
@@ -48,12 +59,48 @@ describe('the topic job (create-topics)', () => {
     });
     for (const resource of described.resources)
       expect(resource.configEntries.find((e) => e.configName === 'retention.ms')?.configValue).toBe('-1');
+    for (const topic of deadLetters)
+      expect(await settingsOf(topic, ['retention.ms'])).toEqual({
+        'retention.ms': String(30 * 24 * 3_600_000),
+      });
   });
 
   it('changes nothing when run again', async () => {
     const run = await createTopics({ KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '3' });
     expect(run).toMatchObject({ code: 0 });
     expect(run.output).toContain('every topic exists');
+  });
+
+  it('makes a new dead-letter retention current on existing topics, keeping their other settings', async () => {
+    const [topic = ''] = deadLetters;
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [
+            { name: 'retention.ms', value: '-1' },
+            { name: 'max.message.bytes', value: '2000000' },
+          ],
+        },
+      ],
+    });
+
+    const run = await createTopics({
+      KAFKA_BROKERS,
+      KAFKA_TOPIC_PREFIX: prefix,
+      TOPIC_PARTITIONS: '3',
+      DEAD_LETTER_RETENTION: '1h',
+    });
+
+    expect(run).toMatchObject({ code: 0 });
+    expect(await settingsOf(topic, ['retention.ms', 'max.message.bytes'])).toEqual({
+      'retention.ms': '3600000',
+      'max.message.bytes': '2000000',
+    });
+    for (const other of deadLetters.slice(1))
+      expect(await settingsOf(other, ['retention.ms'])).toEqual({ 'retention.ms': '3600000' });
   });
 
   it('fails, naming the topic, when an existing topic has other partitions than configured', async () => {

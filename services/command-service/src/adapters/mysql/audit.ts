@@ -1,4 +1,4 @@
-import type { PoolConnection } from 'mysql2/promise';
+import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 
 /** One command as received and how it ended. */
 export interface AuditEntry {
@@ -41,4 +41,13 @@ export async function recordAudit(connection: PoolConnection, entry: AuditEntry)
       entry.detail?.slice(0, 1_000) ?? null,
     ],
   );
+}
+
+/** Deletes up to `limit` audit rows of commands received more than `retentionMs` ago; returns how many went. */
+export async function deleteAuditOlderThan(pool: Pool, retentionMs: number, limit: number): Promise<number> {
+  const [result] = await pool.query<ResultSetHeader>(
+    'DELETE FROM command_audit WHERE received_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND LIMIT ?',
+    [retentionMs * 1_000, limit],
+  );
+  return result.affectedRows;
 }

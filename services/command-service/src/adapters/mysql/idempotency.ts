@@ -1,4 +1,4 @@
-import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { ER_DUP_ENTRY, mysqlErrorNumber } from './transactions.js';
 
 /** What a command's transaction learns about its Idempotency-Key. */
@@ -59,14 +59,11 @@ export async function recordIdempotentResponse(
   );
 }
 
-/** Deletes expired keys in small batches; returns how many went. */
-export async function purgeExpiredIdempotencyKeys(
-  connection: PoolConnection,
-  batchSize = 1_000,
-): Promise<number> {
-  const [result] = await connection.query<ResultSetHeader>(
+/** Deletes up to `limit` expired keys; returns how many went. */
+export async function deleteExpiredIdempotencyKeys(pool: Pool, limit: number): Promise<number> {
+  const [result] = await pool.query<ResultSetHeader>(
     'DELETE FROM idempotency_keys WHERE expires_at < UTC_TIMESTAMP(6) LIMIT ?',
-    [batchSize],
+    [limit],
   );
   return result.affectedRows;
 }
