@@ -274,4 +274,42 @@ describe('outbox relay (real command service and relay processes, MariaDB and Ka
     expect(releasedFirst?.headers.traceparent).toBeUndefined();
     expect(await positionOf(a, 1)).toBe(a1);
   });
+
+  it('deletes published outbox rows, expired idempotency keys and audit rows once past their retention', async () => {
+    await side.close();
+    const retention = { RETENTION_SWEEP_INTERVAL: '200ms' };
+    side = await writeSide({ ...retention, IDEMPOTENCY_TTL: '5s', COMMAND_AUDIT_RETENTION: '5s' });
+    const catalogue = await seedCatalogue(side, 1);
+    await side.startRelay({ ...retention, RELAY_KEEP_PUBLISHED: '5s' });
+    for (let i = 0; i < 5; i++) {
+      const placed = await side.post(
+        '/orders',
+        { customerId: catalogue.customerId, items: [{ productId: catalogue.products[0], quantity: 1 }] },
+        { 'Idempotency-Key': `retention-${i}` },
+      );
+      expect(placed.status).toBe(201);
+    }
+    const count = async (table: string) =>
+      Number((await side.query<RowDataPacket>(`SELECT COUNT(*) AS n FROM ${table}`))[0]?.n);
+    // Kept until their time comes (the customer's and products' audit rows may be older already).
+    expect(await count('idempotency_keys')).toBe(5);
+    expect(await count('command_audit')).toBeGreaterThanOrEqual(5);
+    await side.drained();
+
+    await waitFor(
+      'every row past its retention to be deleted',
+      async () =>
+        (await count('outbox')) === 0 &&
+        (await count('idempotency_keys')) === 0 &&
+        (await count('command_audit')) === 0,
+      { timeoutMs: 40_000, intervalMs: 200 },
+    );
+    // A new command after the sweep is kept until its own time comes.
+    const another = await side.post('/orders', {
+      customerId: catalogue.customerId,
+      items: [{ productId: catalogue.products[0], quantity: 1 }],
+    });
+    expect(another.status).toBe(201);
+    expect(await count('command_audit')).toBe(1);
+  });
 });

@@ -14,7 +14,7 @@ import type { RowDataPacket } from 'mysql2/promise';
  * The write side as real processes on a database and topic prefix of the test's own: the
  * command service (migrating at start) and any number of relays.
  */
-export async function writeSide() {
+export async function writeSide(commandEnv: Record<string, string> = {}) {
   const database = await createScratchDatabase('shop_test_relay');
   const admin = database.connection;
   const topicPrefix = `${uniqueName('test')}.`;
@@ -25,7 +25,12 @@ export async function writeSide() {
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
   };
-  const command = startService('command-service', { ...env, COMMAND_PORT: '0', MIGRATE_ON_START: 'true' });
+  const command = startService('command-service', {
+    ...env,
+    COMMAND_PORT: '0',
+    MIGRATE_ON_START: 'true',
+    ...commandEnv,
+  });
   const commandUrl = `http://127.0.0.1:${await command.port()}`;
   const relays: ServiceProcess[] = [];
 
