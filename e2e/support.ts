@@ -107,7 +107,12 @@ afterAll(() => {
 
 export function startCqrs(suite: RunningSuite, args: readonly string[]): CqrsRun {
   const child = spawn(process.execPath, [join(repoRoot, 'tools/cqrs/dist/cli.js'), ...args], {
-    env: { PATH: process.env.PATH, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...suite.env },
+    env: {
+      PATH: process.env.PATH,
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      RELAY_URL: suite.url('outbox-relay'),
+      ...suite.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

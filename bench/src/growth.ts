@@ -9,8 +9,9 @@
 // its own (so each leaves an idempotency key, an audit row and an outbox row behind), and every
 // BENCH_SAMPLE_SECONDS counts the rows of outbox (all, and those published), idempotency_keys
 // (all, and those expired) and command_audit. A table stays bounded when, after the first two
-// retention periods, it never holds more than its steady state — rows written per second ×
-// (retention + sweep interval) — plus a quarter. It prints the counts over time and the verdict,
+// retention periods, it never holds more than its steady state — rows written per second (its
+// rows per order, counted within the first retention period, × the order rate) × (retention +
+// sweep interval) — plus a quarter. It prints the counts over time and the verdict,
 // and writes bench/results/growth-<time>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -153,21 +154,35 @@ async function main(): Promise<void> {
     await Promise.all(inFlight);
     await sampling;
 
-    // Steady state: what a retention period and a sweep interval of writes leave, one row each per order.
+    // Steady state: what a retention period and a sweep interval of writes leave. Each table's
+    // rows per order are counted before anything can be old enough to go (the last sample
+    // within the first retention period).
     const perSecond = answered / SECONDS;
-    const steady = Math.round(perSecond * ((retentionMs + sweepMs) / 1_000));
-    const bound = Math.round(steady * 1.25);
+    const early = samples.filter((s) => s.ordersAnswered > 0 && s.second * 1_000 < retentionMs).at(-1);
     const settled = samples.filter((sample) => sample.second * 1_000 >= 2 * retentionMs + sweepMs);
-    const tables = {
-      outbox: settled.map((s) => s.outboxRows),
-      idempotency_keys: settled.map((s) => s.idempotencyKeys),
-      command_audit: settled.map((s) => s.auditRows),
+    const counted: Record<string, (s: Sample) => number> = {
+      outbox: (s) => s.outboxRows,
+      idempotency_keys: (s) => s.idempotencyKeys,
+      command_audit: (s) => s.auditRows,
     };
     const verdict = Object.fromEntries(
-      Object.entries(tables).map(([name, counts]) => [
-        name,
-        { maxAfterSettling: Math.max(...counts), bounded: counts.length > 0 && Math.max(...counts) <= bound },
-      ]),
+      Object.entries(counted).map(([name, count]) => {
+        const rowsPerOrder = early ? count(early) / early.ordersAnswered : 1;
+        const steady = Math.round(rowsPerOrder * perSecond * ((retentionMs + sweepMs) / 1_000));
+        const bound = Math.round(steady * 1.25);
+        const counts = settled.map(count);
+        const maxAfterSettling = counts.length > 0 ? Math.max(...counts) : null;
+        return [
+          name,
+          {
+            rowsPerOrder: Math.round(rowsPerOrder * 100) / 100,
+            steadyState: steady,
+            bound,
+            maxAfterSettling,
+            bounded: maxAfterSettling !== null && maxAfterSettling <= bound,
+          },
+        ];
+      }),
     );
     console.log(
       `\n${table(
@@ -184,12 +199,12 @@ async function main(): Promise<void> {
       )}`,
     );
     console.log(
-      `\n${answered} orders answered 201 (${Math.round(perSecond)}/s; failed ${JSON.stringify(failedByStatus)}, skipped ${skipped}); ` +
-        `steady state ${steady} rows per table, bound ${bound}`,
+      `\n${answered} orders answered 201 (${Math.round(perSecond)}/s; failed ${JSON.stringify(failedByStatus)}, skipped ${skipped})`,
     );
-    for (const [name, { maxAfterSettling, bounded }] of Object.entries(verdict))
+    for (const [name, v] of Object.entries(verdict))
       console.log(
-        `  ${name}: at most ${maxAfterSettling} rows after settling: ${bounded ? 'bounded' : 'NOT bounded'}`,
+        `  ${name}: ${v.rowsPerOrder} rows per order, steady state ${v.steadyState}, bound ${v.bound}; ` +
+          `at most ${v.maxAfterSettling ?? '-'} after settling: ${v.bounded ? 'bounded' : 'NOT bounded'}`,
       );
 
     const results = {
@@ -203,8 +218,6 @@ async function main(): Promise<void> {
       },
       machine: describeMachine(),
       orders: { answered, perSecond: Math.round(perSecond), failedByStatus, skipped },
-      steadyStateRows: steady,
-      boundRows: bound,
       verdict,
       samples,
     };

@@ -1,7 +1,11 @@
-/** What the `cqrs` CLI needs to list and release the outbox's quarantined rows. */
+/**
+ * What others need of the relay: the `cqrs` CLI lists and releases the outbox's quarantined
+ * rows; the gateway and the CLI read its backlog from its `GET /stats`.
+ */
 export {
   OutboxQuarantine,
   type QuarantinedRow,
   type ReleaseFix,
   ReleaseRefusedError,
 } from './outbox-quarantine.js';
+export { fetchOutboxStatus, type OutboxStatus, outboxStatusOf, type RelayReport } from './outbox-status.js';

@@ -6,7 +6,7 @@ import { queryHandler, type QueryHandlerOptions } from './http/handler.js';
 import { queryApiDocument } from './http/openapi.js';
 import { QUERY_ROUTES } from './http/routes.js';
 import { mountOpsPage } from './ops/index.js';
-import type { OutboxStatus } from './outbox-status.js';
+import type { OutboxStatus } from '@cqrs-shop/outbox-relay';
 import type { ProjectionStatusMonitor } from './projection-status.js';
 
 export const API_VERSION = '0.1.0';

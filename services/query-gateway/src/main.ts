@@ -10,7 +10,7 @@ import { MongoClient } from 'mongodb';
 import { createQueryApi } from './app.js';
 import { loadGatewayConfig } from './config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
-import { fetchOutboxStatus } from './outbox-status.js';
+import { fetchOutboxStatus } from '@cqrs-shop/outbox-relay';
 import { ProjectionStatusMonitor } from './projection-status.js';
 import { ReaderDirectory } from './read-model-directory.js';
 import { SearchVisibility } from './search-visibility.js';

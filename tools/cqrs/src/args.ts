@@ -59,7 +59,8 @@ export const USAGE = `Usage: cqrs projections <command> [options]
 
 Commands:
   list                          every projection's versions: live, rebuilding (with progress),
-                                caught-up, retired, failed, point-in-time; offsets and lag
+                                caught-up, retired, failed, point-in-time; offsets and lag; and
+                                the outbox under them (from the relay's /stats at RELAY_URL)
   rebuild <name|all>            replay the Kafka topics from the beginning into a new version
                                 while the live one serves, then switch to it atomically; an
                                 unfinished rebuild is resumed from its committed offsets

@@ -2,6 +2,7 @@
 // `cqrs`: the operator's command for the projections' versions (see args.ts for the usage).
 // Results go to stdout, logs (JSON) to stderr, so `--json` output can be piped.
 import { ConfigError } from '@cqrs-shop/config';
+import { fetchOutboxStatus } from '@cqrs-shop/outbox-relay';
 import { createLogger, type Logger } from '@cqrs-shop/logging';
 import { RebuildRefusedError } from '@cqrs-shop/projector';
 import {
@@ -17,6 +18,7 @@ import {
   collect,
   dropOne,
   formatList,
+  formatOutbox,
   formatRebuildResult,
   listProjections,
   rebuildProjections,
@@ -37,9 +39,12 @@ async function run(
 ): Promise<number> {
   switch (command.command) {
     case 'list': {
-      const listed = await listProjections(shop, PROJECTION_NAMES);
-      if (command.json) printJson({ projections: listed });
-      else print(formatList(listed));
+      const [listed, outbox] = await Promise.all([
+        listProjections(shop, PROJECTION_NAMES),
+        fetchOutboxStatus(shop.relayUrl, 2_000),
+      ]);
+      if (command.json) printJson({ projections: listed, outbox });
+      else print(`${formatList(listed)}\n${formatOutbox(outbox)}`);
       return EXIT.ok;
     }
     case 'rebuild': {

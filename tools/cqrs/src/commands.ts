@@ -1,5 +1,6 @@
 // What each `cqrs projections …` command does, on the read models' own stores and Kafka.
 import type { Logger } from '@cqrs-shop/logging';
+import type { OutboxStatus } from '@cqrs-shop/outbox-relay';
 import {
   collectGarbage,
   type CollectedVersion,
@@ -131,6 +132,21 @@ export function formatList(projections: readonly ListedProjection[]): string {
         .trimEnd(),
     )
     .join('\n')}\n`;
+}
+
+/**
+ * The outbox under the projections: events committed that no projection can have yet, and
+ * rows the relay set aside. Unknown (with the reason) when the relay does not answer.
+ */
+export function formatOutbox(outbox: OutboxStatus): string {
+  if (!outbox.known) return `outbox: unknown (${outbox.error ?? 'no answer'})\n`;
+  const oldest =
+    outbox.oldestAgeSeconds === null
+      ? ''
+      : `, the oldest written ${formatDuration(outbox.oldestAgeSeconds)} ago`;
+  const quarantined =
+    (outbox.quarantined ?? 0) > 0 ? `; ${outbox.quarantined} quarantined (see: cqrs outbox list)` : '';
+  return `outbox: ${outbox.backlog ?? 0} events waiting to be published${oldest}${quarantined}\n`;
 }
 
 export interface RebuildSettings {

@@ -4,6 +4,8 @@
  */
 export { EXIT, PROJECTION_NAMES, USAGE, UsageError, parseArgs } from './args.js';
 export type { Command, ProjectionName } from './args.js';
+export { formatOutbox } from './commands.js';
+export { formatQuarantine } from './outbox.js';
 export {
   bar,
   formatDuration,

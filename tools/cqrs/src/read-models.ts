@@ -8,6 +8,8 @@ import {
   mongodbSection,
   redisSection,
   runtimeSection,
+  section,
+  variable,
 } from '@cqrs-shop/config';
 import { type AggregateType, deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { createKafkaClients, type KafkaClients } from '@cqrs-shop/kafka';
@@ -20,6 +22,14 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import type { ProjectionName } from './args.js';
 
+const relaySection = section(
+  {
+    /** The outbox relay's HTTP endpoint: `projections list` shows the outbox backlog from its `/stats`. */
+    RELAY_URL: variable.url({ protocols: ['http:', 'https:'], default: 'http://127.0.0.1:3010' }),
+  },
+  (v) => ({ url: v.RELAY_URL }),
+);
+
 export function loadCliConfig(env: NodeJS.ProcessEnv) {
   return loadConfig(
     {
@@ -28,6 +38,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv) {
       mongodb: mongodbSection,
       elasticsearch: elasticsearchSection,
       redis: redisSection,
+      relay: relaySection,
     },
     env,
   );
@@ -45,6 +56,8 @@ export interface ProjectionHandle {
 
 export interface Shop {
   readonly kafka: KafkaClients;
+  /** Where the outbox relay answers `/stats`. */
+  readonly relayUrl: string;
   projection(name: ProjectionName): ProjectionHandle;
   close(): Promise<void>;
 }
@@ -67,6 +80,7 @@ export function openShop(config: CliConfig, logger: Logger): Shop {
   });
   return {
     kafka,
+    relayUrl: config.relay.url,
     projection(name) {
       switch (name) {
         case 'order-history':
