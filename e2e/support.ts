@@ -105,13 +105,18 @@ afterAll(() => {
   for (const child of unfinishedCqrs) child.kill('SIGKILL');
 });
 
-export function startCqrs(suite: RunningSuite, args: readonly string[]): CqrsRun {
+export function startCqrs(
+  suite: RunningSuite,
+  args: readonly string[],
+  extraEnv: Record<string, string> = {},
+): CqrsRun {
   const child = spawn(process.execPath, [join(repoRoot, 'tools/cqrs/dist/cli.js'), ...args], {
     env: {
       PATH: process.env.PATH,
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       RELAY_URL: suite.url('outbox-relay'),
       ...suite.env,
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -141,9 +146,10 @@ export function startCqrs(suite: RunningSuite, args: readonly string[]): CqrsRun
 export async function cqrs(
   suite: RunningSuite,
   args: readonly string[],
+  extraEnv: Record<string, string> = {},
 ): Promise<{ code: number | null; lines: Record<string, unknown>[]; stdout: string; stderr: string }> {
   let stdout = '';
-  const run = startCqrs(suite, args);
+  const run = startCqrs(suite, args, extraEnv);
   run.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const code = await run.exited;
   return { code, lines: run.lines(), stdout, stderr: run.stderr() };

@@ -3,10 +3,12 @@
 // the servers must exist there, listen on those ports, and be all its network policy allows.
 
 export interface Connection {
-  /** What it is, for messages: mysql, kafka, mongodb, elasticsearch, redis, a projector, the relay, traces. */
+  /** What it is, for messages: mysql, kafka, mongodb, elasticsearch, redis, a projector, the relay, traces, its other replicas. */
   readonly to: string;
   readonly host: string;
   readonly port: number;
+  /** Another pod of the same workload (its address is known only at run time), not a server. */
+  readonly peer?: true;
 }
 
 const DEFAULT_PORTS: Record<string, number> = {
@@ -29,6 +31,7 @@ interface LoadedConfig {
   elasticsearch?: { url: string };
   redis?: { url: string };
   gateway?: { projectors: Record<string, string>; relayUrl?: string };
+  projector?: { advertisedUrl?: string };
 }
 
 /**
@@ -50,6 +53,10 @@ export function connectionsOf(loaded: object, tracesEndpoint?: string): Connecti
     connections.push(fromUrl(`projector ${name}`, url));
   if (config.gateway?.relayUrl !== undefined)
     connections.push(fromUrl('the outbox relay', config.gateway.relayUrl));
+  // A projector sends a redrive on to the replica consuming the aggregate's partition: its own
+  // port, on another pod.
+  if (config.projector?.advertisedUrl !== undefined)
+    connections.push({ ...fromUrl('the other replicas', config.projector.advertisedUrl), peer: true });
   if (tracesEndpoint) connections.push(fromUrl('traces', tracesEndpoint));
   return connections;
 }

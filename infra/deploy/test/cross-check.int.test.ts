@@ -305,7 +305,9 @@ describe.each(OVERLAYS)('k8s/overlays/%s agrees with the code', (overlay) => {
   if (overlay === 'dev')
     it('runs every server the services connect to in the cluster, on the port they use', () => {
       for (const workload of WORKLOADS)
-        for (const { to, host, port } of get(workload.name).connections) {
+        for (const { to, host: address, port, peer } of get(workload.name).connections) {
+          // A peer is another pod of the workload: its own Service's pods listen on the port.
+          const host = peer ? workload.name : address;
           const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === host);
           const ports = ((service?.spec as { ports?: { port: number }[] } | undefined)?.ports ?? []).map(
             (p) => p.port,

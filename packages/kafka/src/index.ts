@@ -309,3 +309,59 @@ export async function readToEnd(
     await consumer.disconnect();
   }
 }
+
+/**
+ * Reads one partition of a topic from `fromOffset` to the end it had when called, and returns
+ * the messages `keep` accepts. For what is known to live in one partition (an aggregate's
+ * events): the other partitions are not read.
+ */
+export async function readPartition(
+  clients: KafkaClients,
+  source: { readonly topic: string; readonly partition: number; readonly fromOffset: number },
+  keep: (message: KafkaMessage) => boolean,
+  timeoutMs = 60_000,
+): Promise<KafkaMessage[]> {
+  const { topic, partition, fromOffset } = source;
+  const admin = clients.admin();
+  await admin.connect();
+  let end: bigint;
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    end = BigInt(offsets.find((p) => p.partition === partition)?.high ?? '0');
+  } finally {
+    await admin.disconnect();
+  }
+  const kept: KafkaMessage[] = [];
+  if (BigInt(fromOffset) >= end) return kept;
+  // A group of its own, which starts every partition at its end: only the seek below reads anything.
+  const consumer = clients.consumer({ groupId: `read-partition.${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: false });
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`reading ${topic} partition ${partition} took longer than ${timeoutMs} ms`));
+      }, timeoutMs);
+      void consumer.run({
+        autoCommit: false,
+        eachMessage: ({ partition: from, message }) => {
+          if (from !== partition) return Promise.resolve();
+          const offset = BigInt(message.offset);
+          if (offset < end && offset >= BigInt(fromOffset) && keep(message)) kept.push(message);
+          if (offset + 1n >= end) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+    consumer.seek({ topic, partition, offset: String(fromOffset) });
+    await done;
+    return kept;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export { advertisingAssigner, type GroupMember, groupMembers } from './group.js';

@@ -1,6 +1,13 @@
 import { nextTargetVersion, type TargetCatalog, type TargetRecord } from '@cqrs-shop/read-models';
 import type { Logger } from '@cqrs-shop/logging';
-import { Projector, type ProjectorOptions, type ProjectorStatus, type RedriveResult } from './projector.js';
+import {
+  type EventSource,
+  Projector,
+  type ProjectorOptions,
+  type ProjectorStatus,
+  type RedrivePlace,
+  type RedriveResult,
+} from './projector.js';
 import type { ParkedAggregates, ProjectionTarget, ProjectionTargets } from './types.js';
 
 /**
@@ -114,10 +121,16 @@ export class LiveTarget {
     return this.current?.projector.status();
   }
 
-  async redrive(aggregateKey: string): Promise<RedriveResult> {
+  async placeRedrive(aggregateKey: string): Promise<RedrivePlace> {
+    const projector = this.current?.projector;
+    if (!projector) return { kind: 'unavailable', reason: 'the projector is switching versions' };
+    return projector.placeRedrive(aggregateKey);
+  }
+
+  async redrive(aggregateKey: string, source?: EventSource): Promise<RedriveResult> {
     const projector = this.current?.projector;
     if (!projector) return { aggregateKey, redriven: false, reason: 'the projector is switching versions' };
-    return projector.redrive(aggregateKey);
+    return projector.redrive(aggregateKey, source);
   }
 
   private schedule(): void {

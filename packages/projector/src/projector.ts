@@ -1,9 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { decodeEvent, fromKafkaHeaders } from '@cqrs-shop/events';
 import {
+  advertisingAssigner,
   deadLetterTopicSpec,
   ensureTopics,
+  groupMembers,
   type KafkaClients,
+  readPartition,
   readToEnd,
   topicsReady,
 } from '@cqrs-shop/kafka';
@@ -20,7 +23,7 @@ import {
 import type { Admin, Batch, Consumer, KafkaMessage, Producer } from 'kafkajs';
 import { applyBatch, type ApplyContext, type BatchResult } from './batch-applier.js';
 import { type Decoded, describeRejection } from './batch.js';
-import { DeadLetterTopic } from './dead-letters.js';
+import { DEAD_LETTER_HEADERS, DeadLetterTopic } from './dead-letters.js';
 import { LagTracker, type PartitionLag } from './lag.js';
 import type { ProjectorMetrics } from './metrics.js';
 import { ParkedSet } from './parked-set.js';
@@ -75,6 +78,12 @@ export interface ProjectorOptions {
   readonly checkpointIntervalMs?: number;
   /** How long the dead-letter topic keeps its messages (0: forever). @default 30 days */
   readonly deadLetterRetentionMs?: number;
+  /**
+   * The address at which the other members of the group reach this one's HTTP endpoint (for a
+   * redrive sent to a member that does not consume the aggregate's partition), told to them in
+   * the group's metadata. Read at each join.
+   */
+  readonly advertisedUrl?: () => string | undefined;
   /** The consumer's session timeout; heartbeats go every tenth of it. @default 10000 ms */
   readonly sessionTimeoutMs?: number;
   /**
@@ -124,7 +133,7 @@ export interface ProjectorStatus {
   /** False while the store does not answer (the projector waits and retries). */
   readonly storeAvailable: boolean;
   readonly applied: number;
-  /** Events in the dead-letter topic (kept forever), counted at start and since. */
+  /** Events in the dead-letter topic (within its retention), counted at start and since. */
   readonly deadLettered: number;
   /** Times kafkajs gave the consumer up for good and the projector joined the group with a new one. */
   readonly rejoined: number;
@@ -134,6 +143,8 @@ export interface ProjectorStatus {
    */
   readonly lagMeasuredAt: string | null;
   readonly partitions: readonly PartitionLag[];
+  /** The partitions this member consumes, by topic, as the group assigned them at its last join. */
+  readonly assignment: Readonly<Record<string, readonly number[]>>;
 }
 
 /** What a redrive did: `redriven` when the aggregate was unparked. */
@@ -145,6 +156,22 @@ export interface RedriveResult {
   readonly applied?: number;
   readonly events?: number;
 }
+
+/** Where an aggregate's first dead letter came from: where its redrive starts reading. */
+export interface EventSource {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/**
+ * Where a redrive of an aggregate must run: in the member that consumes its partition, since
+ * that member holds back the aggregate's new events while the redrive runs.
+ */
+export type RedrivePlace =
+  | { readonly kind: 'here'; readonly source: EventSource | undefined }
+  | { readonly kind: 'member'; readonly url: string; readonly memberId: string }
+  | { readonly kind: 'unavailable'; readonly reason: string };
 
 /**
  * Runs a Kafka admin call until it stops failing with a retriable error (for about 10 s): on a
@@ -198,6 +225,8 @@ export class Projector {
   private stopping = false;
   /** Aggregates being redriven: the consumer holds their new events until the redrive ends. */
   private readonly redriving = new Map<string, Promise<unknown>>();
+  /** The partitions the group gave this member at its last join, by topic. */
+  private assignment: Readonly<Record<string, readonly number[]>> = {};
   private readonly untilMs: number | undefined;
 
   constructor(private readonly options: ProjectorOptions) {
@@ -244,6 +273,12 @@ export class Projector {
       maxWaitTimeInMs: 500,
       sessionTimeout,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+      partitionAssigners: [
+        advertisingAssigner(() => {
+          const url = this.options.advertisedUrl?.();
+          return url === undefined ? {} : { url };
+        }),
+      ],
     });
     this.consumer = consumer;
     await consumer.connect();
@@ -254,7 +289,8 @@ export class Projector {
     });
     // A new assignment: the store's checkpoints and parked aggregates are read again, since
     // another member may have moved them while it had the partitions.
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assignment = payload.memberAssignment;
       this.cursors.clear();
       this.lag.disown();
       this.parkedLoading = undefined;
@@ -663,8 +699,14 @@ export class Projector {
    * new events of this aggregate, so none is parked behind a redrive that has already passed it.
    * Runs in the replica that consumes the aggregate's partition (with one replica, always).
    */
-  async redrive(aggregateKey: string): Promise<RedriveResult> {
-    const running = this.redriveNow(aggregateKey);
+  async redrive(aggregateKey: string, source?: EventSource): Promise<RedriveResult> {
+    if (source && !this.owns(source))
+      return {
+        aggregateKey,
+        redriven: false,
+        reason: `${source.topic} partition ${source.partition} is consumed by another member now; try again`,
+      };
+    const running = this.redriveNow(aggregateKey, source);
     this.redriving.set(aggregateKey, running);
     try {
       return await running;
@@ -673,14 +715,63 @@ export class Projector {
     }
   }
 
-  private async redriveNow(aggregateKey: string): Promise<RedriveResult> {
+  /**
+   * Where a redrive of the aggregate must run (see {@link RedrivePlace}), found from its first
+   * dead letter's source: its partition, and the member of the group that consumes it now.
+   */
+  async placeRedrive(aggregateKey: string): Promise<RedrivePlace> {
+    const source = await this.firstDeadLetterSource(aggregateKey);
+    // No dead letter left (its retention passed): any member reads every partition, as before.
+    if (!source || this.owns(source)) return { kind: 'here', source };
+    const admin = this.admin;
+    if (!admin) return { kind: 'unavailable', reason: 'the projector is not running' };
+    const { state, members } = await groupMembers(admin, this.options.groupId);
+    const owner = members.find((member) => member.assignment[source.topic]?.includes(source.partition));
+    if (!owner || state !== 'Stable')
+      return { kind: 'unavailable', reason: `the group is rebalancing (${state}); try again in a moment` };
+    const url = owner.advert.url;
+    if (url === undefined)
+      return {
+        kind: 'unavailable',
+        reason: `${source.topic} partition ${source.partition} is consumed by member ${owner.memberId} at ${owner.clientHost}, which did not say where it answers; send the redrive there`,
+      };
+    return { kind: 'member', url, memberId: owner.memberId };
+  }
+
+  private owns(source: EventSource): boolean {
+    return this.assignment[source.topic]?.includes(source.partition) ?? false;
+  }
+
+  /** The source of the aggregate's earliest dead letter: where its trouble began. */
+  private async firstDeadLetterSource(aggregateKey: string): Promise<EventSource | undefined> {
+    const letters = await readToEnd(
+      this.options.kafka,
+      [this.options.deadLetterTopic],
+      (message) => keyOf(message) === aggregateKey,
+    );
+    const sources = letters.flatMap(({ message }) => {
+      const match = /^(.+)\/(\d+)\/(\d+)$/.exec(
+        message.headers?.[DEAD_LETTER_HEADERS.source]?.toString() ?? '',
+      );
+      return match ? [{ topic: match[1] ?? '', partition: Number(match[2]), offset: Number(match[3]) }] : [];
+    });
+    return sources.sort((a, b) => a.offset - b.offset)[0];
+  }
+
+  private async redriveNow(aggregateKey: string, source: EventSource | undefined): Promise<RedriveResult> {
     const { kafka, topics, projection, logger } = this.options;
     if (!(await this.parked.store.isParked(aggregateKey)))
       return { aggregateKey, redriven: false, reason: 'not parked' };
-    const history = await readToEnd(kafka, topics, (message) => {
-      const key = `${message.headers?.['aggregate-type']?.toString() ?? ''}:${message.key?.toString() ?? ''}`;
-      return key === aggregateKey;
-    });
+    // From its first dead letter on, in its partition: the events before it were applied.
+    const history = source
+      ? (
+          await readPartition(
+            kafka,
+            { topic: source.topic, partition: source.partition, fromOffset: source.offset },
+            (message) => keyOf(message) === aggregateKey,
+          )
+        ).map((message) => ({ topic: source.topic, partition: source.partition, message }))
+      : await readToEnd(kafka, topics, (message) => keyOf(message) === aggregateKey);
     const decoded = history.map(({ message }) => this.decode(message));
     const failed = decoded.findIndex((item) => 'error' in item);
     const events = decoded
@@ -833,6 +924,7 @@ export class Projector {
       rejoined: this.rejoined,
       lagMeasuredAt: this.lag.measuredAt?.toISOString() ?? null,
       partitions: this.lag.partitions(),
+      assignment: this.assignment,
     };
   }
 
@@ -895,4 +987,9 @@ export class Projector {
       await heartbeat();
     }
   }
+}
+
+/** `<aggregate type>:<aggregate id>` of an event message, as parked aggregates are named. */
+function keyOf(message: KafkaMessage): string {
+  return `${message.headers?.['aggregate-type']?.toString() ?? ''}:${message.key?.toString() ?? ''}`;
 }

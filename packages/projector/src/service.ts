@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { section, variable } from '@cqrs-shop/config';
 import { type AggregateType, deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { createHttpApp, listen, parseInput, type ReadinessCheck, withTimeout } from '@cqrs-shop/http';
@@ -10,7 +11,7 @@ import { z } from 'zod';
 import { describeTargets, type TargetCatalog, type TargetRecord } from '@cqrs-shop/read-models';
 import { ensureLiveTarget, LiveTarget } from './live-target.js';
 import { ProjectorMetrics, registerVersionMetrics } from './metrics.js';
-import { DEAD_LETTER_RETENTION_MS } from './projector.js';
+import { DEAD_LETTER_RETENTION_MS, type RedriveResult } from './projector.js';
 import type { ProjectedEvent, ProjectionTargets } from './types.js';
 
 /**
@@ -60,6 +61,12 @@ export function projectorSection(defaultGroupId: string, defaultCheckpointInterv
        * from the event topics, so they are needed only to see why it was parked. @default 720h (30 days)
        */
       DEAD_LETTER_RETENTION: variable.duration({ default: DEAD_LETTER_RETENTION_MS }),
+      /**
+       * Where the other replicas of this projector reach this one's HTTP port, to send it a redrive
+       * of an aggregate whose partition it consumes (in Kubernetes: http://$(POD_IP):<port>).
+       * @default http://<HTTP_HOST, or the host name when listening on every address>:<port>
+       */
+      PROJECTOR_ADVERTISED_URL: variable.url({ protocols: ['http:', 'https:'], default: '' }),
     },
     (v) => ({
       groupId: v.PROJECTOR_GROUP_ID,
@@ -70,6 +77,7 @@ export function projectorSection(defaultGroupId: string, defaultCheckpointInterv
       batchSize: v.PROJECTOR_BATCH_SIZE,
       checkpointIntervalMs: v.PROJECTOR_CHECKPOINT_INTERVAL,
       deadLetterRetentionMs: v.DEAD_LETTER_RETENTION,
+      advertisedUrl: v.PROJECTOR_ADVERTISED_URL === '' ? undefined : v.PROJECTOR_ADVERTISED_URL,
       targetPollMs: v.PROJECTOR_TARGET_POLL,
     }),
     (v) =>
@@ -84,11 +92,60 @@ export function projectorSection(defaultGroupId: string, defaultCheckpointInterv
   );
 }
 
-const redriveBody = z.strictObject({
-  aggregate: z
-    .string()
-    .regex(/^(customer|product|order):[\x21-\x7e]{1,255}$/, 'must be <aggregate type>:<aggregate id>'),
-});
+const redriveBody = z.union([
+  z.strictObject({
+    aggregate: z
+      .string()
+      .regex(/^(customer|product|order):[\x21-\x7e]{1,255}$/, 'must be <aggregate type>:<aggregate id>'),
+  }),
+  z.strictObject({ all: z.literal(true) }),
+]);
+
+/** Marks a redrive one member sent on to the member that consumes the aggregate's partition. */
+const FORWARDED_HEADER = 'x-redrive-forwarded';
+
+/** A redrive's outcome, and the member that ran it (its advertised address; `here` for this one). */
+type PlacedRedrive = RedriveResult & { readonly ranAt?: string };
+
+/**
+ * Redrives an aggregate where it must run: here when this member consumes its partition, else
+ * sent on once to the member that does (a member that receives a forwarded request it cannot
+ * run answers why, rather than sending it further).
+ */
+async function redriveWhereOwned(
+  live: LiveTarget,
+  aggregateKey: string,
+  forwarded: boolean,
+): Promise<PlacedRedrive> {
+  const place = await live.placeRedrive(aggregateKey);
+  if (place.kind === 'here') return { ...(await live.redrive(aggregateKey, place.source)), ranAt: 'here' };
+  if (place.kind === 'unavailable') return { aggregateKey, redriven: false, reason: place.reason };
+  if (forwarded)
+    return {
+      aggregateKey,
+      redriven: false,
+      reason: `its partition is consumed by member ${place.memberId} (${place.url}) now; try again`,
+    };
+  try {
+    const answer = await fetch(new URL('/projection/redrive', place.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [FORWARDED_HEADER]: '1' },
+      body: JSON.stringify({ aggregate: aggregateKey }),
+      signal: AbortSignal.timeout(REDRIVE_TIMEOUT_MS),
+    });
+    const result = (await answer.json()) as PlacedRedrive;
+    return { ...result, ranAt: result.ranAt === 'here' ? place.url : (result.ranAt ?? place.url) };
+  } catch (error) {
+    return {
+      aggregateKey,
+      redriven: false,
+      reason: `the member at ${place.url} did not answer: ${errorText(error)}`,
+    };
+  }
+}
+
+/** The longest a forwarded redrive is waited for: it reads a partition of the history. */
+const REDRIVE_TIMEOUT_MS = 120_000;
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -105,7 +162,9 @@ async function describeCatalog(
  * reads are null, with an error, while the store does not answer). `GET /projection/lag`: the
  * same without parked aggregates and versions, which are read from the store.
  * `POST /projection/redrive` `{aggregate: "order:<id>"}`: once the cause of a parking is fixed,
- * re-apply the aggregate's history and unpark it (200), or say why it stays parked (409).
+ * re-apply the aggregate's history and unpark it (200), or say why it stays parked (409); it
+ * runs in the member of the group that consumes the aggregate's partition (any member sends it
+ * there). `{all: true}`: the same for every parked aggregate (200 when all were unparked).
  */
 export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): (app: Express) => void {
   const positions = () => ({
@@ -117,6 +176,7 @@ export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): 
       rejoined: 0,
       lagMeasuredAt: null,
       partitions: [],
+      assignment: {},
     }),
     version: live.version ?? null,
   });
@@ -148,9 +208,18 @@ export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): 
       });
     });
     app.post('/projection/redrive', async (req, res) => {
-      const { aggregate } = parseInput(redriveBody, req.body);
-      const result = await live.redrive(aggregate);
-      res.status(result.redriven ? 200 : 409).json(result);
+      const body = parseInput(redriveBody, req.body);
+      const forwarded = req.get(FORWARDED_HEADER) === '1';
+      if ('aggregate' in body) {
+        const result = await redriveWhereOwned(live, body.aggregate, forwarded);
+        res.status(result.redriven ? 200 : 409).json(result);
+        return;
+      }
+      // Every parked aggregate, one after another, each where its partition is consumed.
+      const parked = live.parked ? await live.parked.list() : [];
+      const results: PlacedRedrive[] = [];
+      for (const { aggregateKey } of parked) results.push(await redriveWhereOwned(live, aggregateKey, false));
+      res.status(results.every((result) => result.redriven) ? 200 : 409).json({ results });
     });
   };
 }
@@ -177,6 +246,7 @@ export interface ProjectorServiceOptions {
       readonly batchSize: number;
       readonly checkpointIntervalMs: number;
       readonly deadLetterRetentionMs: number;
+      readonly advertisedUrl: string | undefined;
       readonly targetPollMs: number;
     };
     readonly http: { readonly port: number; readonly host: string; readonly bodyLimitBytes: number };
@@ -199,6 +269,10 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
   const version = await ensureLiveTarget(targets.catalog, config.projector.groupId);
   const registry = createMetricsRegistry();
   const metrics = new ProjectorMetrics(registry, name, () => live.status());
+  // Known before listening unless the port is chosen then (0): the group hears of it at the next join.
+  let advertisedUrl =
+    config.projector.advertisedUrl ??
+    (config.http.port === 0 ? undefined : urlOf(config.http.host, config.http.port));
   const live: LiveTarget = new LiveTarget({
     targets,
     logger,
@@ -217,6 +291,7 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
       batchSize: config.projector.batchSize,
       checkpointIntervalMs: config.projector.checkpointIntervalMs,
       deadLetterRetentionMs: config.projector.deadLetterRetentionMs,
+      advertisedUrl: () => advertisedUrl,
       metrics,
     },
   });
@@ -234,6 +309,13 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
     routes: projectionRoutes(live, targets),
   });
   const server = await listen(app, config.http, lifecycle);
-  logger.info({ port: server.port, projection: name, version }, 'projector listening');
+  advertisedUrl ??= urlOf(config.http.host, server.port);
+  logger.info({ port: server.port, projection: name, version, advertisedUrl }, 'projector listening');
   return live;
+}
+
+/** This member's address for the others: its listening address, or its host name when it listens on all. */
+function urlOf(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' || host === '' ? hostname() : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }

@@ -129,6 +129,7 @@ export async function startSuite(
     ...overrides.get(service),
   });
   const running = new Map<SuiteService, ServiceProcess>();
+  const replicas: ServiceProcess[] = [];
   /** Starts a service; `env` adds settings that stay for later restarts too. */
   const start = async (service: SuiteService, env?: Record<string, string>): Promise<ServiceProcess> => {
     if (env) overrides.set(service, { ...overrides.get(service), ...env });
@@ -276,8 +277,35 @@ export async function startSuite(
       running.delete(service);
       return process?.stop(signal);
     },
+    /**
+     * Starts one more replica of a service on a port of its own (a projector's joins the same
+     * consumer group, which splits the partitions between them); stopped with the suite.
+     */
+    async startReplica(
+      service: SuiteService,
+      extra: Record<string, string> = {},
+    ): Promise<{ process: ServiceProcess; url: string }> {
+      const port = await freePort();
+      const process = startService(service, {
+        ...serviceEnv(service),
+        [PORT_VARIABLE[service]]: String(port),
+        ...extra,
+      });
+      replicas.push(process);
+      const replicaUrl = `http://127.0.0.1:${port}`;
+      await waitFor(
+        `a replica of ${service} to answer`,
+        async () => {
+          if (process.child.exitCode !== null)
+            throw new Error(`the replica of ${service} exited: ${process.output().slice(-2_000)}`);
+          return (await fetch(`${replicaUrl}/healthz`)).ok;
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+      return { process, url: replicaUrl };
+    },
     async close(): Promise<void> {
-      await Promise.all([...running.values()].map((p) => p.stop('SIGTERM')));
+      await Promise.all([...running.values(), ...replicas].map((p) => p.stop('SIGTERM')));
       running.clear();
       await database.drop();
       const mongo = new MongoClient(env.MONGODB_URL ?? '');

@@ -40,6 +40,13 @@ export type Command =
       readonly json: boolean;
     }
   | { readonly command: 'gc'; readonly projections: readonly ProjectionName[]; readonly json: boolean }
+  | {
+      readonly command: 'redrive';
+      readonly projection: ProjectionName;
+      /** `<type>:<id>`, or `all`: every parked aggregate. */
+      readonly aggregate: string;
+      readonly json: boolean;
+    }
   | { readonly command: 'outbox-list'; readonly json: boolean }
   | {
       readonly command: 'outbox-release';
@@ -72,6 +79,9 @@ Commands:
   switch <name> <version>       make a retired or caught-up version live again (a rollback)
   drop <name> <version>         drop a version that is not live, and its consumer group
   gc [<name>|all]               drop every retired and failed version (point-in-time ones stay)
+  redrive <name> <type>:<id>    once the cause of a parking is fixed, re-apply a parked aggregate
+                                and unpark it (in the replica consuming its partition)
+  redrive <name> --all          the same for every parked aggregate of the projection
 
 Outbox commands:
   list                          the rows the relay quarantined (it cannot publish them as they
@@ -136,7 +146,7 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
   const positional: string[] = [];
   const options = new Map<string, string | true>();
   const valued = new Set(['--until', '--max-lag', '--concurrency']);
-  const flags = new Set(['--json', '--drop-previous', '--drop-traceparent', '--help']);
+  const flags = new Set(['--json', '--drop-previous', '--drop-traceparent', '--all', '--help']);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (arg === '-h') {
@@ -242,10 +252,24 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
       allow();
       noMore(1);
       return { command: 'gc', projections: projectionsArg(rest[0] ?? 'all', true), json };
+    case 'redrive': {
+      allow('--all');
+      noMore(2);
+      const [projection = 'order-history'] = projectionsArg(rest[0], false);
+      const all = options.has('--all');
+      const aggregate = rest[1];
+      if (all === (aggregate !== undefined))
+        throw new UsageError('name one parked aggregate (<type>:<id>) or give --all');
+      if (aggregate !== undefined && !/^(customer|product|order):[\x21-\x7e]{1,255}$/.test(aggregate))
+        throw new UsageError(
+          `the aggregate must be <type>:<id> (customer, product or order), got ${aggregate}`,
+        );
+      return { command: 'redrive', projection, aggregate: aggregate ?? 'all', json };
+    }
     default:
       throw new UsageError(
         command === undefined
-          ? 'name a command: list, rebuild, switch, drop, gc'
+          ? 'name a command: list, rebuild, switch, drop, gc, redrive'
           : `unknown command projections ${command}`,
       );
   }

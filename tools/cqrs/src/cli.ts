@@ -2,7 +2,7 @@
 // `cqrs`: the operator's command for the projections' versions (see args.ts for the usage).
 // Results go to stdout, logs (JSON) to stderr, so `--json` output can be piped.
 import { ConfigError } from '@cqrs-shop/config';
-import { fetchOutboxStatus } from '@cqrs-shop/outbox-relay';
+import { fetchOutboxStatus, type OutboxStatus } from '@cqrs-shop/outbox-relay';
 import { createLogger, type Logger } from '@cqrs-shop/logging';
 import { RebuildRefusedError } from '@cqrs-shop/projector';
 import {
@@ -20,13 +20,35 @@ import {
   formatList,
   formatOutbox,
   formatRebuildResult,
+  formatRedrive,
   listProjections,
   rebuildProjections,
+  redriveParked,
   switchVersion,
 } from './commands.js';
 import { loadOutboxConfig, type OutboxConfig, runOutboxCommand } from './outbox.js';
 import { jsonSink, plainSink, terminalSink } from './progress.js';
-import { type CliConfig, loadCliConfig, openShop, type Shop } from './read-models.js';
+import {
+  type CliConfig,
+  loadCliConfig,
+  openShop,
+  PROJECTOR_URL_VARIABLES,
+  type Shop,
+} from './read-models.js';
+
+function unknownOutbox(error: string): Promise<OutboxStatus> {
+  const checkedAt = new Date().toISOString();
+  return Promise.resolve({
+    known: false,
+    error,
+    backlog: null,
+    oldestUnpublishedAt: null,
+    oldestAgeSeconds: null,
+    quarantined: null,
+    countedAt: null,
+    checkedAt,
+  });
+}
 
 const NAME = 'cqrs';
 const print = (text: string) => process.stdout.write(text);
@@ -41,7 +63,9 @@ async function run(
     case 'list': {
       const [listed, outbox] = await Promise.all([
         listProjections(shop, PROJECTION_NAMES),
-        fetchOutboxStatus(shop.relayUrl, 2_000),
+        shop.relayUrl === ''
+          ? unknownOutbox('RELAY_URL is not set: where the outbox relay answers')
+          : fetchOutboxStatus(shop.relayUrl, 2_000),
       ]);
       if (command.json) printJson({ projections: listed, outbox });
       else print(`${formatList(listed)}\n${formatOutbox(outbox)}`);
@@ -105,6 +129,19 @@ async function run(
             : `${command.projection}: version ${dropped.version} not dropped: ${dropped.reason ?? ''}\n`,
         );
       return dropped.dropped ? EXIT.ok : EXIT.refused;
+    }
+    case 'redrive': {
+      const url = shop.projectorUrls[command.projection];
+      if (url === '') {
+        process.stderr.write(
+          `${NAME}: ${PROJECTOR_URL_VARIABLES[command.projection]} is not set: where the ${command.projection} projector answers\n`,
+        );
+        return EXIT.config;
+      }
+      const results = await redriveParked(url, command.aggregate);
+      if (command.json) printJson({ projection: command.projection, results });
+      else print(formatRedrive(command.projection, results));
+      return results.every((result) => result.redriven) ? EXIT.ok : EXIT.refused;
     }
     case 'gc': {
       const collected = await collect(shop, command.projections);

@@ -234,3 +234,43 @@ export async function collect(
     });
   return collected;
 }
+
+/** A redrive as the projector answered it: unparked or why not, and the replica that ran it. */
+export interface RedriveOutcome {
+  readonly aggregateKey: string;
+  readonly redriven: boolean;
+  readonly reason?: string;
+  readonly applied?: number;
+  readonly ranAt?: string;
+}
+
+/**
+ * Asks a projector (any replica: it sends each redrive on to the one consuming the aggregate's
+ * partition) to redrive one parked aggregate, or all of them.
+ */
+export async function redriveParked(projectorUrl: string, aggregate: string): Promise<RedriveOutcome[]> {
+  const answer = await fetch(new URL('/projection/redrive', projectorUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(aggregate === 'all' ? { all: true } : { aggregate }),
+    signal: AbortSignal.timeout(10 * 60_000),
+  });
+  const body = (await answer.json()) as
+    RedriveOutcome | { results: RedriveOutcome[] } | { title?: string; detail?: string };
+  if ('results' in body) return body.results;
+  if ('aggregateKey' in body) return [body];
+  throw new Error(
+    `the projector at ${projectorUrl} answered ${answer.status}: ${body.detail ?? body.title ?? ''}`,
+  );
+}
+
+export function formatRedrive(projection: string, results: readonly RedriveOutcome[]): string {
+  if (results.length === 0) return `${projection}: no aggregate is parked\n`;
+  return results
+    .map((result) =>
+      result.redriven
+        ? `${projection}: ${result.aggregateKey} redriven (${result.applied ?? 0} events applied, at ${result.ranAt ?? '?'})\n`
+        : `${projection}: ${result.aggregateKey} stays parked: ${result.reason ?? 'no reason given'}\n`,
+    )
+    .join('');
+}

@@ -22,13 +22,34 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import type { ProjectionName } from './args.js';
 
-const relaySection = section(
+// No defaults: a deployed CLI has no business guessing addresses (in a checkout,
+// scripts/with-local-stack gives the local services').
+const httpUrl = () => variable.url({ protocols: ['http:', 'https:'], default: '' });
+const endpointsSection = section(
   {
     /** The outbox relay's HTTP endpoint: `projections list` shows the outbox backlog from its `/stats`. */
-    RELAY_URL: variable.url({ protocols: ['http:', 'https:'], default: 'http://127.0.0.1:3010' }),
+    RELAY_URL: httpUrl(),
+    /** The projectors' HTTP endpoints (any replica), which `projections redrive` asks. */
+    ORDER_HISTORY_PROJECTOR_URL: httpUrl(),
+    SEARCH_PROJECTOR_URL: httpUrl(),
+    ANALYTICS_PROJECTOR_URL: httpUrl(),
   },
-  (v) => ({ url: v.RELAY_URL }),
+  (v) => ({
+    relay: v.RELAY_URL,
+    projectors: {
+      'order-history': v.ORDER_HISTORY_PROJECTOR_URL,
+      search: v.SEARCH_PROJECTOR_URL,
+      analytics: v.ANALYTICS_PROJECTOR_URL,
+    } satisfies Record<ProjectionName, string>,
+  }),
 );
+
+/** The variable that says where a projector answers, for messages. */
+export const PROJECTOR_URL_VARIABLES: Record<ProjectionName, string> = {
+  'order-history': 'ORDER_HISTORY_PROJECTOR_URL',
+  search: 'SEARCH_PROJECTOR_URL',
+  analytics: 'ANALYTICS_PROJECTOR_URL',
+};
 
 export function loadCliConfig(env: NodeJS.ProcessEnv) {
   return loadConfig(
@@ -38,7 +59,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv) {
       mongodb: mongodbSection,
       elasticsearch: elasticsearchSection,
       redis: redisSection,
-      relay: relaySection,
+      endpoints: endpointsSection,
     },
     env,
   );
@@ -56,8 +77,10 @@ export interface ProjectionHandle {
 
 export interface Shop {
   readonly kafka: KafkaClients;
-  /** Where the outbox relay answers `/stats`. */
+  /** Where the outbox relay answers `/stats` ('' when not set). */
   readonly relayUrl: string;
+  /** Where each projector answers (any replica of it; '' when not set). */
+  readonly projectorUrls: Readonly<Record<ProjectionName, string>>;
   projection(name: ProjectionName): ProjectionHandle;
   close(): Promise<void>;
 }
@@ -80,7 +103,8 @@ export function openShop(config: CliConfig, logger: Logger): Shop {
   });
   return {
     kafka,
-    relayUrl: config.relay.url,
+    relayUrl: config.endpoints.relay,
+    projectorUrls: config.endpoints.projectors,
     projection(name) {
       switch (name) {
         case 'order-history':

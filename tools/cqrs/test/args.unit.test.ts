@@ -115,4 +115,27 @@ describe('cqrs command line', () => {
     );
     expect(() => parse('outbox', 'purge')).toThrow('unknown command outbox purge');
   });
+
+  it('reads a redrive of one parked aggregate or of all, and refuses neither or both', () => {
+    expect(parse('projections', 'redrive', 'analytics', 'order:42')).toEqual({
+      command: 'redrive',
+      projection: 'analytics',
+      aggregate: 'order:42',
+      json: false,
+    });
+    expect(parse('projections', 'redrive', 'search', '--all', '--json')).toEqual({
+      command: 'redrive',
+      projection: 'search',
+      aggregate: 'all',
+      json: true,
+    });
+    expect(() => parse('projections', 'redrive', 'search')).toThrow('name one parked aggregate');
+    expect(() => parse('projections', 'redrive', 'search', 'order:1', '--all')).toThrow(
+      'name one parked aggregate',
+    );
+    expect(() => parse('projections', 'redrive', 'search', 'basket:1')).toThrow(
+      'the aggregate must be <type>:<id>',
+    );
+    expect(() => parse('projections', 'redrive', 'all', '--all')).toThrow('unknown projection all');
+  });
 });
