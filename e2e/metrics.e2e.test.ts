@@ -178,6 +178,8 @@ describe('/metrics of every service after a known workload (real processes and s
       expect(after[service].matching('shop_projection_lag_seconds', { projection }).length).toBeGreaterThan(
         0,
       );
+      // Measured a moment ago (every second), so the lag series above are known.
+      expect(after[service].sum('shop_projection_lag_age_seconds', { projection })).toBeLessThan(5);
     }
 
     const gateway = 'query-gateway';

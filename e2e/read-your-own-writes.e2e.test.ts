@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { consistencyToken } from '@cqrs-shop/events';
+import { waitFor } from '@cqrs-shop/testing';
+import type { RowDataPacket } from 'mysql2/promise';
 import { suiteForTests } from './support';
 
 type Answer = Record<string, unknown>;
@@ -124,10 +126,63 @@ describe('the query gateway over the whole suite (real processes and stores)', (
     expect(answer.body).toMatchObject({
       type: 'urn:cqrs-shop:problem:not-yet-consistent',
       readModel: 'order-history',
-      unmet: [{ aggregate: `customer:${String(customer.customerId)}`, version: 99, appliedVersion: 1 }],
+      unmet: [
+        {
+          aggregate: `customer:${String(customer.customerId)}`,
+          version: 99,
+          appliedVersion: 1,
+          stage: 'not-committed',
+        },
+      ],
       lag: { events: expect.any(Number) as number },
     });
+    expect(answer.body.detail).toContain('was never committed');
     expect(waited).toBeGreaterThanOrEqual(300);
+  });
+
+  it('says, when a wait times out, whether the change is still in the outbox or in Kafka not yet applied', async () => {
+    const suite = running();
+    const tokenRead = (customerId: string, token: string) =>
+      suite.query<{ unmet: { stage: string }[]; detail: string }>(`/customers/${customerId}/orders`, {
+        'X-Consistency-Token': token,
+        Prefer: 'wait=0.3',
+      });
+
+    // The relay's lock held elsewhere: it answers, but stands by, and the change stays in the outbox.
+    const holder = await suite.database.connection.getConnection();
+    try {
+      await suite.stop('outbox-relay');
+      const [[locked]] = await holder.query<RowDataPacket[]>('SELECT GET_LOCK(?, 5) AS locked', [
+        `cqrs-shop.outbox-relay.${suite.database.name}`.slice(0, 64),
+      ]);
+      expect(locked?.locked).toBe(1);
+      await suite.start('outbox-relay', { RELAY_STANDBY_POLL: '100ms' });
+      const waiting = await command('/customers', { name: 'Ida', email: `ida.${randomUUID()}@example.com` });
+      const unpublished = await tokenRead(String(waiting.customerId), waiting.consistencyToken);
+      expect(unpublished.status).toBe(503);
+      expect(unpublished.body.unmet.map((u) => u.stage)).toEqual(['unpublished']);
+      expect(unpublished.body.detail).toContain('is still in the outbox, not yet published to Kafka');
+    } finally {
+      await holder.query('SELECT RELEASE_ALL_LOCKS()');
+      holder.release();
+    }
+    // Published, but the order-history projector away: in Kafka, not applied.
+    await suite.stop('projector-order-history');
+    try {
+      const late = await command('/customers', { name: 'Joan', email: `joan.${randomUUID()}@example.com` });
+      const published = await waitFor(
+        'the change to be published',
+        async () => {
+          const answer = await tokenRead(String(late.customerId), late.consistencyToken);
+          return answer.body.unmet[0]?.stage === 'published' ? answer : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 100 },
+      );
+      expect(published.status).toBe(503);
+      expect(published.body.detail).toContain('is in Kafka; the projection has not applied it yet');
+    } finally {
+      await suite.start('projector-order-history');
+    }
   });
 
   it('says how fresh an answer without a token is', async () => {

@@ -21,7 +21,8 @@
 //              under the load. Bounded by DRILL_RECOVERY_TIMEOUT_SECONDS.
 //   check      the load paused: the outbox published and every projector caught up, then the
 //              convergence checker (every read model against the write model: nothing lost,
-//              nothing applied twice) and the analytics counters against MySQL's counts exactly;
+//              nothing applied twice; a difference is this round's when no earlier round left it)
+//              and the analytics counters against MySQL's counts exactly;
 //              every service of the suite still the process it was (none exited by itself).
 //   truth      whether any sample taken from 5 s after the kill until the restart claimed the
 //              pipeline fresh (outbox empty and every projection healthy at lag 0) while commands
@@ -97,7 +98,10 @@ interface RoundFigures {
   /** Samples that claimed the pipeline fresh while it could not be (see the header). */
   falselyFresh: number;
   converged: boolean;
+  /** Differences between the write model and the read models after the round, in all. */
   differences: number;
+  /** Of them, those no earlier round had left: what this round cost. */
+  newDifferences: number;
   differencesByReadModel?: Convergence['byReadModel'];
   countersExact: boolean;
   /** Orders placed, paid, shipped, cancelled: as counted by analytics, and in MySQL. */
@@ -218,6 +222,8 @@ async function countersExact(
 interface Convergence {
   converged: boolean;
   differences: number;
+  /** Each difference as `<read model> <aggregate> <field>`. */
+  keys: string[];
   /** Per read model with differences: how many, and the first few. */
   byReadModel?: Record<string, { count: number; first: unknown[] }>;
 }
@@ -229,21 +235,27 @@ function checkConvergence(suite: RunningSuite): Convergence {
       maxBuffer: 64 * 1024 * 1024,
       stdio: 'pipe',
     });
-    return { converged: true, differences: 0 };
+    return { converged: true, differences: 0, keys: [] };
   } catch (error) {
     const stdout = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
     const report = JSON.parse(stdout || '{"differenceCount":-1}') as {
       differenceCount: number;
-      readModels?: { readModel: string; differences: unknown[] }[];
+      readModels?: { readModel: string; differences: { aggregate?: string; field?: string }[] }[];
     };
+    const keys = (report.readModels ?? []).flatMap((r) =>
+      r.differences.map((d) => `${r.readModel} ${d.aggregate ?? ''} ${d.field ?? ''}`),
+    );
     const byReadModel = Object.fromEntries(
       (report.readModels ?? [])
         .filter((r) => r.differences.length > 0)
         .map((r) => [r.readModel, { count: r.differences.length, first: r.differences.slice(0, 3) }]),
     );
-    return { converged: false, differences: report.differenceCount, byReadModel };
+    return { converged: false, differences: report.differenceCount, keys, byReadModel };
   }
 }
+
+/** Every difference the checks have found so far (see drillOnce). */
+const knownDifferences = new Set<string>();
 
 async function drillOnce(
   suite: RunningSuite,
@@ -303,6 +315,9 @@ async function drillOnce(
     () => false,
   );
   const convergence = checkConvergence(suite);
+  // The check covers the whole history: a difference an earlier round left is not this round's.
+  const newDifferences = convergence.keys.filter((key) => !knownDifferences.has(key)).length;
+  for (const key of convergence.keys) knownDifferences.add(key);
   // What the services said, to find out why: in the temporary folder, not the results.
   if (!convergence.converged) {
     const dir = join(tmpdir(), 'cqrs-shop-drill-logs');
@@ -329,6 +344,7 @@ async function drillOnce(
     falselyFresh,
     converged: convergence.converged,
     differences: convergence.differences,
+    newDifferences,
     ...(convergence.byReadModel ? { differencesByReadModel: convergence.byReadModel } : {}),
     countersExact: counters?.exact ?? false,
     counters: counters && { analytics: counters.analytics, written: counters.written },
@@ -385,7 +401,7 @@ async function main(): Promise<void> {
         console.log(
           `${target} #${r}: recovered in ${figures.recoverySeconds ?? 'NOT'} s, ${figures.accepted} accepted, refused ${JSON.stringify(figures.refused)}, ` +
             `backlog shown ${figures.backlogShown}, falsely fresh ${figures.falselyFresh}/${figures.samples}, ` +
-            `caught up ${figures.caughtUp}, converged ${figures.converged} (${figures.differences}${
+            `caught up ${figures.caughtUp}, converged ${figures.converged} (${figures.newDifferences} new of ${figures.differences}${
               figures.differencesByReadModel ? ` ${JSON.stringify(figures.differencesByReadModel)}` : ''
             }), ` +
             `counters exact ${figures.countersExact} ${JSON.stringify(figures.counters)}, exited [${figures.servicesExited.join(', ')}]`,
@@ -419,7 +435,7 @@ async function main(): Promise<void> {
           .join(' ') || '-',
         r.backlogShown,
         `${r.falselyFresh}/${r.samples}`,
-        r.converged ? 'yes' : `NO (${r.differences})`,
+        r.converged ? 'yes' : `NO (${r.newDifferences} new of ${r.differences})`,
         r.countersExact ? 'yes' : 'NO',
         r.servicesExited.join(' ') || '-',
       ]),

@@ -35,6 +35,7 @@ const SHOP_METRICS = {
   shop_projection_apply_duration_seconds: 'histogram',
   shop_projection_lag_events: 'gauge',
   shop_projection_lag_seconds: 'gauge',
+  shop_projection_lag_age_seconds: 'gauge',
   shop_projection_dead_letters_total: 'counter',
   shop_projection_store_errors_total: 'counter',
   shop_projection_store_available: 'gauge',

@@ -4,6 +4,9 @@ import type { ProjectorStatus } from './projector.js';
 
 import type { EventOutcome } from './batch.js';
 
+/** A lag measured longer ago than this is unknown (as `GET /projections` calls it). */
+const LAG_KNOWN_FOR_MS = 5_000;
+
 /**
  * A projector's Prometheus series, labelled with the projection's name. Lag and store health
  * are read from the running projector's status when scraped, so /projection and /metrics agree.
@@ -48,6 +51,11 @@ export class ProjectorMetrics {
     // Present from the start at 0, so that increase() over a window sees the first one too.
     this.deadLetters.inc({ projection }, 0);
     this.storeErrors.inc({ projection }, 0);
+    const startedAt = Date.now();
+    const lagAgeMs = () => {
+      const measured = status()?.lagMeasuredAt;
+      return Date.now() - (measured ? Date.parse(measured) : startedAt);
+    };
     const partitionGauge = (
       name: string,
       help: string,
@@ -60,6 +68,8 @@ export class ProjectorMetrics {
         registers,
         collect() {
           this.reset();
+          // A lag Kafka has not confirmed lately is unknown: no sample, rather than a stale 0.
+          if (lagAgeMs() > LAG_KNOWN_FOR_MS) return;
           for (const lag of status()?.partitions ?? [])
             this.set({ projection, topic: lag.topic, partition: String(lag.partition) }, value(lag));
         },
@@ -74,6 +84,15 @@ export class ProjectorMetrics {
       'While events wait on the partition, how long ago the last applied one happened; 0 when caught up.',
       (lag) => lag.lagSeconds,
     );
+    new Gauge({
+      name: 'shop_projection_lag_age_seconds',
+      help: `How long ago the lag was last measured against Kafka; beyond ${LAG_KNOWN_FOR_MS / 1_000} s the lag series are left out (unknown).`,
+      labelNames: ['projection'],
+      registers,
+      collect() {
+        this.set({ projection }, lagAgeMs() / 1_000);
+      },
+    });
     new Gauge({
       name: 'shop_projection_store_available',
       help: "1 while the read model's store answers, 0 while the projector waits for it.",

@@ -8,4 +8,11 @@ export {
   type ReleaseFix,
   ReleaseRefusedError,
 } from './outbox-quarantine.js';
-export { fetchOutboxStatus, type OutboxStatus, outboxStatusOf, type RelayReport } from './outbox-status.js';
+export {
+  type EventStage,
+  fetchEventStage,
+  fetchOutboxStatus,
+  type OutboxStatus,
+  outboxStatusOf,
+  type RelayReport,
+} from './outbox-status.js';

@@ -1,11 +1,12 @@
 // First: tracing must be set up before the libraries it instruments are loaded.
 import { telemetry } from './telemetry.js';
 import { eventTopics } from '@cqrs-shop/events';
-import { createHttpApp, listen } from '@cqrs-shop/http';
+import { createHttpApp, listen, parseInput } from '@cqrs-shop/http';
 import { createKafkaClients, ensureTopics, eventTopicSpec } from '@cqrs-shop/kafka';
 import { runService, startSweeper } from '@cqrs-shop/lifecycle';
 import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { createPool } from 'mysql2/promise';
+import { z } from 'zod';
 import { loadRelayConfig } from './config.js';
 import { Leadership } from './leadership.js';
 import { OutboxQuarantine } from './outbox-quarantine.js';
@@ -13,6 +14,13 @@ import { OutboxStore } from './outbox-store.js';
 import { RelayMetrics } from './relay-metrics.js';
 import { OutboxRelay } from './relay.js';
 import { RelayStats } from './stats.js';
+
+const stageQuery = z.strictObject({
+  aggregate: z
+    .string()
+    .regex(/^(customer|product|order):[\x21-\x7e]{1,255}$/, 'must be <aggregate type>:<aggregate id>'),
+  version: z.coerce.number().int().min(1).max(2_147_483_647),
+});
 
 void runService({
   name: 'outbox-relay',
@@ -116,6 +124,13 @@ void runService({
       routes: (routes) => {
         routes.get('/stats', (_req, res) => {
           res.json(stats.snapshot());
+        });
+        // Where a committed event is (the gateway asks when a consistency-token read times out).
+        routes.get('/outbox/stage', async (req, res) => {
+          const { aggregate, version } = parseInput(stageQuery, req.query, 'query');
+          const at = aggregate.indexOf(':');
+          const [type, id] = [aggregate.slice(0, at), aggregate.slice(at + 1)];
+          res.json({ aggregate, version, stage: await store.stageOf(type, id, version) });
         });
       },
     });

@@ -79,3 +79,30 @@ export async function fetchOutboxStatus(relayUrl: string, timeoutMs: number): Pr
     return unknownOutbox(checkedAt, `relay: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
+
+/**
+ * Where one committed event is on its way to the projections: still in the outbox, set aside in
+ * its quarantine, or published to Kafka (a published row may since have been deleted); or no
+ * such version of the aggregate was ever committed.
+ */
+export type EventStage = 'unpublished' | 'quarantined' | 'published' | 'not-committed';
+
+/** Asks the relay where an event is; `unknown` when it does not answer in time. */
+export async function fetchEventStage(
+  relayUrl: string,
+  aggregate: string,
+  version: number,
+  timeoutMs: number,
+): Promise<EventStage | 'unknown'> {
+  try {
+    const url = new URL('/outbox/stage', relayUrl);
+    url.searchParams.set('aggregate', aggregate);
+    url.searchParams.set('version', String(version));
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) return 'unknown';
+    const { stage } = (await response.json()) as { stage?: EventStage };
+    return stage ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

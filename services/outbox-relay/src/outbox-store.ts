@@ -1,5 +1,6 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { OUTBOX_COLUMNS } from './outbox-quarantine.js';
+import type { EventStage } from './outbox-status.js';
 
 /** One committed event waiting in the outbox. */
 export interface OutboxRow {
@@ -25,6 +26,13 @@ export interface SendIntent {
   readonly rows: readonly { position: number; topic: string; partition: number }[];
   readonly endOffsets: Readonly<Record<string, string>>;
 }
+
+/** The write model's table of each aggregate type. */
+const AGGREGATE_TABLES: Readonly<Record<string, string>> = {
+  customer: 'customers',
+  product: 'products',
+  order: 'orders',
+};
 
 /** The relay's queries against the write model's outbox tables. */
 export class OutboxStore {
@@ -96,6 +104,37 @@ export class OutboxStore {
     } finally {
       connection.release();
     }
+  }
+
+  /**
+   * Where an aggregate's event is: in the outbox (published or not), in its quarantine, or gone
+   * from both — deleted after being published, since rows leave only then — unless the
+   * aggregate never reached that version.
+   */
+  async stageOf(aggregateType: string, aggregateId: string, version: number): Promise<EventStage> {
+    const [[row]] = await this.pool.query<RowDataPacket[]>(
+      `SELECT published_at IS NOT NULL AS published, 0 AS quarantined FROM outbox
+       WHERE aggregate_type = ? AND aggregate_id = ? AND aggregate_version = ?
+       UNION ALL
+       SELECT 0, 1 FROM outbox_quarantine WHERE aggregate_type = ? AND aggregate_id = ? AND aggregate_version = ?`,
+      [aggregateType, aggregateId, version, aggregateType, aggregateId, version],
+    );
+    if (!row)
+      return (await this.committedVersion(aggregateType, aggregateId)) >= version
+        ? 'published'
+        : 'not-committed';
+    if (Number(row.quarantined) === 1) return 'quarantined';
+    return Number(row.published) === 1 ? 'published' : 'unpublished';
+  }
+
+  /** The aggregate's version in the write model; 0 when there is no such aggregate. */
+  private async committedVersion(aggregateType: string, aggregateId: string): Promise<number> {
+    const table = AGGREGATE_TABLES[aggregateType];
+    if (table === undefined) return 0;
+    const [[row]] = await this.pool.query<RowDataPacket[]>(`SELECT version FROM ${table} WHERE id = ?`, [
+      aggregateId,
+    ]);
+    return Number(row?.version ?? 0);
   }
 
   /** Rows not published yet, and when the oldest of them was written (null when there is none). */

@@ -10,7 +10,7 @@ import { MongoClient } from 'mongodb';
 import { createQueryApi } from './app.js';
 import { loadGatewayConfig } from './config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
-import { fetchOutboxStatus } from '@cqrs-shop/outbox-relay';
+import { fetchEventStage, fetchOutboxStatus } from '@cqrs-shop/outbox-relay';
 import { ProjectionStatusMonitor } from './projection-status.js';
 import { ReaderDirectory } from './read-model-directory.js';
 import { SearchVisibility } from './search-visibility.js';
@@ -80,6 +80,7 @@ void runService({
       logger,
       monitor,
       outbox: () => fetchOutboxStatus(config.gateway.relayUrl, 2_000),
+      eventStage: (aggregate, version) => fetchEventStage(config.gateway.relayUrl, aggregate, version, 1_000),
       directory: new ReaderDirectory({
         mongo,
         mongoDatabase: config.mongodb.database,

@@ -1,3 +1,4 @@
+import type { EventStage } from '@cqrs-shop/outbox-relay';
 import { HttpProblem } from '@cqrs-shop/http';
 import { parseInput } from '@cqrs-shop/http';
 import type { Request, RequestHandler, Response } from 'express';
@@ -26,8 +27,22 @@ export interface QueryHandlerOptions {
   readonly guards: Readonly<Record<ReadModelName, StoreGuard>>;
   readonly monitor: ProjectionStatusMonitor;
   readonly consistency: { readonly waitMs: number; readonly maxWaitMs: number };
+  /**
+   * Where a committed event is on its way (asked of the relay) when a consistency wait times
+   * out, so the answer can say whether it is still in the outbox or in Kafka, not yet applied.
+   */
+  readonly eventStage?: (aggregate: string, version: number) => Promise<EventStage | 'unknown'>;
   readonly metrics?: GatewayMetrics;
 }
+
+/** What each stage of an event's way means for a reader who waits for it. */
+const STAGE_TEXT: Record<EventStage | 'unknown', string> = {
+  unpublished: 'is still in the outbox, not yet published to Kafka',
+  quarantined: 'is held in the outbox quarantine (the relay could not publish it; see cqrs outbox list)',
+  published: 'is in Kafka; the projection has not applied it yet',
+  'not-committed': 'was never committed (no such version of the aggregate exists)',
+  unknown: 'may still be in the outbox (the relay did not answer)',
+};
 
 /** Response headers naming the read model that answered and how far behind its projection is. */
 export const FRESHNESS_HEADERS = {
@@ -49,18 +64,21 @@ function setFreshness(res: Response, readModel: ReadModelName, status: Projectio
 
 function notYetApplied(
   readModel: ReadModelName,
-  unmet: readonly Unmet[],
+  unmet: readonly (Unmet & { stage?: EventStage | 'unknown' })[],
   waitedMs: number,
   status: ProjectionStatus | undefined,
 ): HttpProblem {
   const retryAfter = Math.min(60, Math.max(1, Math.ceil(status?.lagSeconds ?? 1)));
+  const where = unmet
+    .flatMap((u) => (u.stage ? [`${u.aggregate} version ${u.version} ${STAGE_TEXT[u.stage]}`] : []))
+    .join('; ');
   return new HttpProblem({
     code: 'not-yet-consistent',
     status: 503,
     title: 'The read model has not applied the change yet',
     detail:
       `The ${readModel} projection had not applied ${unmet.map((u) => `${u.aggregate} version ${u.version}`).join(', ')} ` +
-      `after ${waitedMs} ms; retry later`,
+      `after ${waitedMs} ms${where === '' ? '' : ` (${where})`}; retry later`,
     extensions: {
       readModel,
       waitedMs,
@@ -104,7 +122,7 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
       if (unmet.length > 0)
         throw notYetApplied(
           route.readModel,
-          unmet,
+          await withStages(unmet, options.eventStage),
           Date.now() - started,
           options.monitor.cached(route.readModel),
         );
@@ -128,4 +146,17 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
       throw error;
     }
   };
+}
+
+/** The unmet points, each with where its event is, when the relay can be asked (a few at most). */
+async function withStages(
+  unmet: readonly Unmet[],
+  eventStage: QueryHandlerOptions['eventStage'],
+): Promise<(Unmet & { stage?: EventStage | 'unknown' })[]> {
+  if (!eventStage) return [...unmet];
+  return Promise.all(
+    unmet.map(async (point, i) =>
+      i < 10 ? { ...point, stage: await eventStage(point.aggregate, point.version) } : point,
+    ),
+  );
 }
