@@ -107,7 +107,11 @@ export class OutboxRelay {
 
   private async takeOver(): Promise<void> {
     const { kafka, store, logger, stats } = this.deps;
-    this.admin = kafka.admin();
+    // One admin client for the life of the process (connecting a connected one does nothing;
+    // one cut off by a broker restart reconnects by itself). The producer is new each term: a
+    // failed send may leave its sequence numbers out of step with the broker's, and an
+    // idempotent producer that resent under them could have a new event taken for a duplicate.
+    this.admin ??= kafka.admin();
     await this.admin.connect();
     this.producer = kafka.producer({
       idempotent: true,
@@ -141,9 +145,11 @@ export class OutboxRelay {
     if (stats.leader) logger.info({ reason }, 'no longer leading');
     stats.leader = false;
     await this.producer?.disconnect().catch(() => undefined);
-    await this.admin?.disconnect().catch(() => undefined);
     this.producer = undefined;
-    this.admin = undefined;
+    if (reason === 'stopping') {
+      await this.admin?.disconnect().catch(() => undefined);
+      this.admin = undefined;
+    }
     await leadership.release();
   }
 
