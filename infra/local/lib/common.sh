@@ -27,6 +27,20 @@ LOG_DIR=$STACK_HOME/logs
 RUN_DIR=$STACK_HOME/run
 ENV_FILE=$STACK_HOME/stack.env
 
+# The data folder of a server that runs as a system user of its own (PostgreSQL and
+# Elasticsearch, when the stack runs as root): in the checkout when that user can reach it;
+# otherwise — a checkout in a folder no other user may enter, such as /root — under
+# /var/lib/cqrs-shop, in a folder named after the stack's home, so it is found again.
+own_user_data() { # server user
+  local inside=$DATA_DIR/$1
+  if ! is_root || ! id "$2" >/dev/null 2>&1 ||
+    setpriv --reuid="$2" --regid="$2" --clear-groups test -x "$STACK_HOME" 2>/dev/null; then
+    echo "$inside"
+    return
+  fi
+  echo "/var/lib/cqrs-shop/$(printf '%s' "$STACK_HOME" | sha256sum | cut -c1-12)/$1"
+}
+
 say() { printf '%s\n' "$*"; }
 warn() { printf '%s\n' "$*" >&2; }
 die() { warn "error: $*"; exit 1; }

@@ -10,7 +10,7 @@ ES_USER=${ELASTICSEARCH_USER:-cqrs-shop-es}
 elasticsearch_port() { echo "${ELASTICSEARCH_PORT:-9200}"; }
 elasticsearch_transport_port() { echo "${ELASTICSEARCH_TRANSPORT_PORT:-9300}"; }
 elasticsearch_dist() { echo "$STACK_CACHE/elasticsearch-$ES_VERSION"; }
-elasticsearch_home() { echo "$DATA_DIR/elasticsearch"; }
+elasticsearch_home() { own_user_data elasticsearch "$ES_USER"; }
 
 elasticsearch_provision() {
   java_home >/dev/null

@@ -8,7 +8,7 @@ PG_USER=${POSTGRES_OS_USER:-cqrs-shop-pg}
 
 postgres_port() { echo "${POSTGRES_PORT:-5432}"; }
 postgres_bin() { find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1; }
-postgres_data() { echo "$DATA_DIR/postgres"; }
+postgres_data() { own_user_data postgres "$PG_USER"; }
 postgres_password() { cat "$STACK_HOME/postgres-password"; }
 
 # Runs a PostgreSQL program as the user that owns the data (root cannot).
@@ -34,7 +34,8 @@ postgres_prepare() {
   [ -f "$data/PG_VERSION" ] && return 0
   mkdir -p "$data"
   local pwfile
-  pwfile=$(mktemp "$STACK_HOME/.pg-init.XXXXXX")
+  # Beside the data, where the PostgreSQL user can read it (see own_user_data).
+  pwfile=$(mktemp "$(dirname "$data")/.pg-init.XXXXXX")
   cp "$password_file" "$pwfile"
   if is_root; then chown -R "$PG_USER:" "$data" "$pwfile"; fi
   chmod 700 "$data"
