@@ -15,4 +15,5 @@ export {
   type OutboxStatus,
   outboxStatusOf,
   type RelayReport,
+  unknownOutbox,
 } from './outbox-status.js';

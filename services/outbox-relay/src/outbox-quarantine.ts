@@ -1,4 +1,5 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { OutboxRow } from './outbox-store.js';
 
 /** The columns an outbox row and a quarantined row share, in one order for moves both ways. */
 export const OUTBOX_COLUMNS = [
@@ -23,15 +24,17 @@ export type QuarantineMove =
   | { readonly position: number; readonly heldBehind: number; readonly reason?: undefined };
 
 /** A quarantined row as `cqrs outbox list` shows it. */
-export interface QuarantinedRow {
-  readonly position: number;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly aggregateType: string;
-  readonly aggregateId: string;
-  readonly aggregateVersion: number;
-  readonly traceparent: string | null;
-  readonly occurredAt: Date;
+export interface QuarantinedRow extends Pick<
+  OutboxRow,
+  | 'position'
+  | 'eventId'
+  | 'eventType'
+  | 'aggregateType'
+  | 'aggregateId'
+  | 'aggregateVersion'
+  | 'traceparent'
+  | 'occurredAt'
+> {
   readonly reason: string;
   /** The quarantined row this one waits behind (same aggregate); null for a row with a reason of its own. */
   readonly heldBehind: number | null;

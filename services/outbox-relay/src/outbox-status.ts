@@ -55,7 +55,12 @@ export function outboxStatusOf(report: RelayReport, checkedAt: string): OutboxSt
   };
 }
 
-function unknownOutbox(checkedAt: string, error: string, countedAt: string | null = null): OutboxStatus {
+/** The outbox as unknown, with the reason (the relay not asked, or not answering). */
+export function unknownOutbox(
+  checkedAt: string,
+  error: string,
+  countedAt: string | null = null,
+): OutboxStatus {
   return {
     known: false,
     error,

@@ -2,7 +2,7 @@
 // `cqrs`: the operator's command for the projections' versions (see args.ts for the usage).
 // Results go to stdout, logs (JSON) to stderr, so `--json` output can be piped.
 import { ConfigError } from '@cqrs-shop/config';
-import { fetchOutboxStatus, type OutboxStatus } from '@cqrs-shop/outbox-relay';
+import { fetchOutboxStatus, unknownOutbox } from '@cqrs-shop/outbox-relay';
 import { createLogger, type Logger } from '@cqrs-shop/logging';
 import { RebuildRefusedError } from '@cqrs-shop/projector';
 import {
@@ -36,20 +36,6 @@ import {
   type Shop,
 } from './read-models.js';
 
-function unknownOutbox(error: string): Promise<OutboxStatus> {
-  const checkedAt = new Date().toISOString();
-  return Promise.resolve({
-    known: false,
-    error,
-    backlog: null,
-    oldestUnpublishedAt: null,
-    oldestAgeSeconds: null,
-    quarantined: null,
-    countedAt: null,
-    checkedAt,
-  });
-}
-
 const NAME = 'cqrs';
 const print = (text: string) => process.stdout.write(text);
 const printJson = (value: unknown) => print(`${JSON.stringify(value, null, 2)}\n`);
@@ -64,7 +50,9 @@ async function run(
       const [listed, outbox] = await Promise.all([
         listProjections(shop, PROJECTION_NAMES),
         shop.relayUrl === ''
-          ? unknownOutbox('RELAY_URL is not set: where the outbox relay answers')
+          ? Promise.resolve(
+              unknownOutbox(new Date().toISOString(), 'RELAY_URL is not set: where the outbox relay answers'),
+            )
           : fetchOutboxStatus(shop.relayUrl, 2_000),
       ]);
       if (command.json) printJson({ projections: listed, outbox });
