@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import type { EventPayloads } from '@cqrs-shop/events';
+import { searchIndices } from '@cqrs-shop/read-models';
 import { dropIndices, testEnvelope, uniqueName } from '@cqrs-shop/testing';
 import { ElasticsearchSearchStore } from '../src/adapters/elasticsearch-search-store';
 import { searchTargets } from '../src/targets';
@@ -111,5 +112,24 @@ describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
     };
     const outcomes = await Promise.all(Array.from({ length: 5 }, () => store.applyEvent(added, payload)));
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
+  });
+
+  it('moves a checkpoint whose document changed only in version (a restart gives a new primary term), not one another member moved', async () => {
+    const [topic, partition] = ['shop.orders.v1', 3];
+    const id = `${topic}:${partition}`;
+    const index = searchIndices(prefix, 1).checkpoints;
+    const move = async (from: number | null, next: number) =>
+      (await store.prepare([])).write([{ topic, partition, from, next }]);
+    expect(await move(null, 10)).toMatchObject({ checkpointed: true });
+
+    // The same position written again from elsewhere: its _seq_no moves on, its value does not.
+    await es.index({ index, id, document: { next: 10 }, refresh: true });
+    expect(await move(10, 20)).toMatchObject({ checkpointed: true });
+    expect((await store.checkpoints([topic])).find((c) => c.partition === partition)?.next).toBe(20);
+
+    // Another member moved it on: the move is refused, and the checkpoint stays where it put it.
+    await es.index({ index, id, document: { next: 25 }, refresh: true });
+    expect(await move(20, 30)).toMatchObject({ checkpointed: false, checkpointMoved: true });
+    expect((await store.checkpoints([topic])).find((c) => c.partition === partition)?.next).toBe(25);
   });
 });

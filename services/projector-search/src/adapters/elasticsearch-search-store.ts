@@ -380,22 +380,36 @@ export class ElasticsearchSearchStore {
         document: { next },
       });
     }
-    const results = await this.bulk(puts);
     let moved = true;
-    puts.forEach(({ id, document }, i) => {
-      const result = results[i];
-      if (!result || result.status === 409) {
-        moved = false;
-        this.checkpointDocs.delete(id);
-      } else if (result.status >= 300)
-        throw new Error(`checkpoint ${id} not written: ${result.error ?? result.status}`);
-      else
-        this.checkpointDocs.set(id, {
-          source: document as { next: number },
-          seqNo: result.seqNo ?? 0,
-          primaryTerm: result.primaryTerm ?? 0,
-        });
-    });
+    for (let attempt = 1; puts.length > 0; attempt++) {
+      const results = await this.bulk(puts);
+      const conflicts: Put[] = [];
+      puts.forEach((put, i) => {
+        const result = results[i];
+        if (!result || result.status === 409) {
+          this.checkpointDocs.delete(put.id);
+          conflicts.push(put);
+        } else if (result.status >= 300)
+          throw new Error(`checkpoint ${put.id} not written: ${result.error ?? result.status}`);
+        else
+          this.checkpointDocs.set(put.id, {
+            source: put.document as { next: number },
+            seqNo: result.seqNo ?? 0,
+            primaryTerm: result.primaryTerm ?? 0,
+          });
+      });
+      // A conflict where the checkpoint still holds the position it is moved from is not another
+      // member's move: only its sequence number or primary term changed (Elasticsearch restarted
+      // and gave the shard a new primary term). Compared by value, it is tried again.
+      puts.length = 0;
+      for (const conflict of conflicts) {
+        const from = moves.find((move) => `${move.topic}:${move.partition}` === conflict.id)?.from;
+        const held = await this.get<{ next: number }>(this.indices.checkpoints, conflict.id);
+        if (attempt < 3 && from !== undefined && from !== null && held?.source.next === from)
+          puts.push({ ...conflict, held });
+        else moved = false;
+      }
+    }
     return moved;
   }
 
