@@ -108,14 +108,7 @@ export class OutboxQuarantine {
        FROM outbox_quarantine ORDER BY position`,
     );
     return rows.map((row) => ({
-      position: Number(row.position),
-      eventId: row.event_id as string,
-      eventType: row.event_type as string,
-      aggregateType: row.aggregate_type as string,
-      aggregateId: row.aggregate_id as string,
-      aggregateVersion: Number(row.aggregate_version),
-      traceparent: row.traceparent as string | null,
-      occurredAt: row.occurred_at as Date,
+      ...eventFieldsOf(row),
       reason: row.reason as string,
       heldBehind: row.held_behind === null ? null : Number(row.held_behind),
       quarantinedAt: row.quarantined_at as Date,
@@ -186,4 +179,20 @@ function prefixed(alias: string): string {
   return OUTBOX_COLUMNS.split(', ')
     .map((column) => `${alias}.${column}`)
     .join(', ');
+}
+
+/** The fields an outbox row and a quarantined row share, from either table's row. */
+export function eventFieldsOf(
+  row: RowDataPacket,
+): Omit<QuarantinedRow, 'reason' | 'heldBehind' | 'quarantinedAt'> {
+  return {
+    position: Number(row.position),
+    eventId: row.event_id as string,
+    eventType: row.event_type as string,
+    aggregateType: row.aggregate_type as string,
+    aggregateId: row.aggregate_id as string,
+    aggregateVersion: Number(row.aggregate_version),
+    traceparent: row.traceparent as string | null,
+    occurredAt: row.occurred_at as Date,
+  };
 }

@@ -1,5 +1,5 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { OUTBOX_COLUMNS } from './outbox-quarantine.js';
+import { eventFieldsOf, OUTBOX_COLUMNS } from './outbox-quarantine.js';
 import type { EventStage } from './outbox-status.js';
 
 /** One committed event waiting in the outbox. */
@@ -53,19 +53,12 @@ export class OutboxStore {
       [limit],
     );
     return rows.map((row) => ({
-      position: Number(row.position),
-      eventId: row.event_id as string,
-      eventType: row.event_type as string,
-      aggregateType: row.aggregate_type as string,
-      aggregateId: row.aggregate_id as string,
-      aggregateVersion: row.aggregate_version as number,
+      ...eventFieldsOf(row),
       schemaFingerprint: row.schema_fingerprint as string,
       payload: row.payload as Buffer,
       commandId: row.command_id as string,
       correlationId: row.correlation_id as string,
       causationId: row.causation_id as string,
-      traceparent: row.traceparent as string | null,
-      occurredAt: row.occurred_at as Date,
       heldBehind: row.held_behind === null ? null : Number(row.held_behind),
     }));
   }

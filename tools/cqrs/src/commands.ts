@@ -122,6 +122,11 @@ export function formatList(projections: readonly ListedProjection[]): string {
       ]);
     }
   }
+  return textTable(rows);
+}
+
+/** Rows as left-aligned columns, two spaces apart, one line each. */
+export function textTable(rows: readonly (readonly string[])[]): string {
   const widths =
     rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return `${rows

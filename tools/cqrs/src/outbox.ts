@@ -4,6 +4,7 @@ import { loadConfig, mysqlSection, runtimeSection } from '@cqrs-shop/config';
 import { OutboxQuarantine, type QuarantinedRow, ReleaseRefusedError } from '@cqrs-shop/outbox-relay';
 import { createPool } from 'mysql2/promise';
 import { type Command, EXIT } from './args.js';
+import { textTable } from './commands.js';
 
 export function loadOutboxConfig(env: NodeJS.ProcessEnv) {
   return loadConfig({ runtime: runtimeSection, mysql: mysqlSection }, env);
@@ -24,16 +25,7 @@ export function formatQuarantine(rows: readonly QuarantinedRow[], now = Date.now
       `${Math.max(0, Math.round((now - row.quarantinedAt.getTime()) / 1_000))} s ago`,
       row.reason,
     ]);
-  const widths =
-    table[0]?.map((_, column) => Math.max(...table.map((cells) => (cells[column] ?? '').length))) ?? [];
-  return `${table
-    .map((cells) =>
-      cells
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
+  return textTable(table);
 }
 
 /** Runs an outbox command; returns the exit status. */
