@@ -5,7 +5,8 @@
 // is answered), BENCH_CUSTOMERS=50, BENCH_PRODUCTS=50, BENCH_MAX_OUTSTANDING=256,
 // BENCH_WARM_UP_SECONDS=20, BENCH_IDLE_SECONDS=5, BENCH_SAMPLE_MS=250, BENCH_POLL_MS=20,
 // BENCH_FRESHNESS_TIMEOUT_MS=10000, BENCH_NODE_OPTIONS (given to every service: --cpu-prof
-// --cpu-prof-dir=<folder> profiles them under the load).
+// --cpu-prof-dir=<folder> profiles them under the load); PROJECTOR_* settings are given to the
+// projectors (e.g. PROJECTOR_FETCH_INTERVAL=0 to measure them without fetch pacing).
 //
 // Method. It starts the whole suite (command service, relay, three projectors, gateway) as
 // `npm start` runs it — the same settings, tracing exported to the local OpenTelemetry collector,
@@ -590,11 +591,14 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const started = performance.now();
   // What `npm start` gives the services (scripts/services sources the stack's settings): tracing
-  // to the local collector and any other OTEL_* setting, LOG_LEVEL's default, the gateway's
+  // to the local collector and any other OTEL_* setting (and PROJECTOR_* ones, to compare), LOG_LEVEL's default, the gateway's
   // default lag refresh (startSuite makes it 200ms for tests) and its links to Zipkin.
   const envForAll = {
     ...Object.fromEntries(
-      Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('OTEL_')),
+      Object.entries(process.env).filter(
+        (entry): entry is [string, string] =>
+          entry[0].startsWith('OTEL_') || entry[0].startsWith('PROJECTOR_'),
+      ),
     ),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     // To see where a service spends its time under the load, e.g. --cpu-prof --cpu-prof-dir=/tmp/profiles.

@@ -20,7 +20,7 @@ import {
   SpanKind,
   spanContextOf,
 } from '@cqrs-shop/telemetry';
-import type { Admin, Batch, Consumer, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Batch, Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import { applyBatch, type ApplyContext, type BatchResult } from './batch-applier.js';
 import { type Decoded, describeRejection } from './batch.js';
 import { DEAD_LETTER_HEADERS, DeadLetterTopic } from './dead-letters.js';
@@ -96,6 +96,14 @@ export interface ProjectorOptions {
    * arrived; nothing waits for a batch to fill. @default 500 (live), 2000 (replay)
    */
   readonly batchSize?: number;
+  /**
+   * The least time from one fetch's answer to the next fetch, while events keep coming: what
+   * arrives meanwhile waits in Kafka and is applied as one batch (one fetch, one store request)
+   * instead of one at a time. An event after a quiet spell of at least this long is applied at
+   * once; one that follows another sooner waits at most this long. 0: fetch again as soon as a
+   * batch is applied. @default 0
+   */
+  readonly fetchIntervalMs?: number;
   /**
    * A replay (a rebuild reading history into a new version) rather than the live projection:
    * marked so in logs and status, and it never runs {@link ProjectorOptions.onFirstApplied}.
@@ -302,44 +310,59 @@ export class Projector {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 6,
       eachBatch: async (payload) => {
-        const { batch } = payload;
-        const key = partitionKey(batch.topic, batch.partition);
-        const isRunning = () => payload.isRunning() && !payload.isStale() && !this.stopping;
-        const heartbeat = () => payload.heartbeat();
-        const cursor = await this.cursor(batch, heartbeat, isRunning);
-        if (!cursor || !this.inPlace(batch, cursor)) return;
-        const size = this.options.batchSize ?? (this.options.replay === true ? 2_000 : 500);
-        for (let from = 0; from < batch.messages.length; from += size) {
-          if (!isRunning()) return;
-          const messages = batch.messages.slice(from, from + size);
-          const last = messages.at(-1);
-          if (!last) return;
-          const next = Number(last.offset) + 1;
-          const { result, move } = await cursor.exclusive(async () => {
-            const move = cursor.moveWith(next, Date.now());
-            return {
-              move,
-              result: await this.applyMessages(batch, messages, move, heartbeat, isRunning),
-            };
-          });
-          if (result.kind === 'stopped') return;
-          if (result.kind === 'checkpoint-moved') {
-            this.cursors.delete(key);
-            const again = await this.cursor(batch, heartbeat, isRunning);
-            if (again) this.inPlace(batch, again);
-            return;
-          }
-          cursor.advanced(next, move, Date.now());
-          payload.resolveOffset(last.offset);
-          this.lag.record(batch.topic, batch.partition, {
-            position: next,
-            end: Number(batch.highWatermark),
-            lastEventAt: this.lastEventAt(messages),
-          });
-          await heartbeat();
-        }
+        const arrived = performance.now();
+        if (!(await this.applyFetched(payload))) return;
+        // Pacing: the next fetch waits (all partitions of this one wait alike) until the interval
+        // since this one's answer has passed — a lone event was applied already, and the events
+        // that follow closely gather into one batch. A batch slower than that waits for nothing.
+        const pause = arrived + (this.options.fetchIntervalMs ?? 0) - performance.now();
+        if (pause > 0 && !this.stopping) await delay(pause);
       },
     });
+  }
+
+  /**
+   * Applies one fetched batch of a partition, in slices of the batch size, moving the partition's
+   * cursor; false when it stopped short (stopping, a lost assignment, a moved checkpoint).
+   */
+  private async applyFetched(payload: EachBatchPayload): Promise<boolean> {
+    const { batch } = payload;
+    const key = partitionKey(batch.topic, batch.partition);
+    const isRunning = () => payload.isRunning() && !payload.isStale() && !this.stopping;
+    const heartbeat = () => payload.heartbeat();
+    const cursor = await this.cursor(batch, heartbeat, isRunning);
+    if (!cursor || !this.inPlace(batch, cursor)) return false;
+    const size = this.options.batchSize ?? (this.options.replay === true ? 2_000 : 500);
+    for (let from = 0; from < batch.messages.length; from += size) {
+      if (!isRunning()) return false;
+      const messages = batch.messages.slice(from, from + size);
+      const last = messages.at(-1);
+      if (!last) return false;
+      const next = Number(last.offset) + 1;
+      const { result, move } = await cursor.exclusive(async () => {
+        const move = cursor.moveWith(next, Date.now());
+        return {
+          move,
+          result: await this.applyMessages(batch, messages, move, heartbeat, isRunning),
+        };
+      });
+      if (result.kind === 'stopped') return false;
+      if (result.kind === 'checkpoint-moved') {
+        this.cursors.delete(key);
+        const again = await this.cursor(batch, heartbeat, isRunning);
+        if (again) this.inPlace(batch, again);
+        return false;
+      }
+      cursor.advanced(next, move, Date.now());
+      payload.resolveOffset(last.offset);
+      this.lag.record(batch.topic, batch.partition, {
+        position: next,
+        end: Number(batch.highWatermark),
+        lastEventAt: this.lastEventAt(messages),
+      });
+      await heartbeat();
+    }
+    return true;
   }
 
   /**

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import {
   createScratchDatabase,
+  deleteTopics,
   repoRoot,
   type ServiceProcess,
   startService,
@@ -90,6 +91,7 @@ export async function writeSide(commandEnv: Record<string, string> = {}) {
     async close(): Promise<void> {
       await Promise.all([command, ...relays].map((service) => service.stop('SIGTERM')));
       await database.drop();
+      await deleteTopics(process.env.KAFKA_BROKERS ?? '', topicPrefix);
     },
   };
 }

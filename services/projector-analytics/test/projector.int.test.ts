@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
 import { createLogger } from '@cqrs-shop/logging';
 import {
@@ -8,7 +9,7 @@ import {
   Projector,
   type ProjectorOptions,
 } from '@cqrs-shop/projector';
-import { readTopics, testEventMessage, uniqueName, waitFor } from '@cqrs-shop/testing';
+import { deleteTopics, readTopics, testEventMessage, uniqueName, waitFor } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
 import { RedisAnalyticsStore } from '../src/adapters/redis-analytics-store';
 import { RedisParkedAggregates } from '../src/adapters/redis-parked-aggregates';
@@ -84,6 +85,7 @@ function analyticsProjector(
   afterAll(async () => {
     await projector.stop();
     await kafka.close();
+    await deleteTopics(brokers.join(','), prefix);
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
@@ -281,4 +283,55 @@ describe('a projector its group has evicted (real Kafka and Redis)', () => {
     expect(projector.status().running).toBe(true);
     await producer.disconnect();
   }, 90_000);
+});
+
+describe('fetch pacing (real Kafka and Redis)', () => {
+  const INTERVAL_MS = 1_500;
+  /** When each batch reached the projection, and how many events it held. */
+  const batches: { at: number; events: number }[] = [];
+  const { kafka, store, ordersTopic } = analyticsProjector(
+    (projection) => ({
+      checkpoints: (topics) => projection.checkpoints(topics),
+      prepare: (aggregates) => {
+        batches.push({ at: performance.now(), events: aggregates.reduce((n, a) => n + a.events.length, 0) });
+        return projection.prepare(aggregates);
+      },
+    }),
+    { fetchIntervalMs: INTERVAL_MS },
+  );
+
+  it('applies an event after a quiet spell at once, and gathers the events that follow closely into few batches', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    const counted = (n: number) =>
+      waitFor(`${n} orders to be counted`, async () => (await store.counters()).ordersPlaced === n, {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+      });
+    await producer.send({ topic: ordersTopic, messages: [placed(randomUUID())] });
+    await counted(1);
+    // The quiet spell under test: longer than the interval, so the next event must not wait.
+    await delay(INTERVAL_MS + 200);
+    const sent = performance.now();
+    await producer.send({ topic: ordersTopic, messages: [placed(randomUUID())] });
+    await counted(2);
+    const lone = batches.at(-1);
+    expect(lone?.events).toBe(1);
+    expect((lone?.at ?? Infinity) - sent).toBeLessThan(INTERVAL_MS);
+
+    // Thirty orders, one every 20 ms, right behind it: they wait out the interval in Kafka and
+    // come in at most one batch per interval (plus the one in hand when sending ended).
+    const before = batches.length;
+    const burstStarted = performance.now();
+    for (let i = 0; i < 30; i++) {
+      await producer.send({ topic: ordersTopic, messages: [placed(randomUUID())] });
+      await delay(20);
+    }
+    const burstMs = performance.now() - burstStarted;
+    await counted(32);
+    const burst = batches.slice(before);
+    expect(burst.reduce((n, b) => n + b.events, 0)).toBe(30);
+    expect(burst.length).toBeLessThanOrEqual(Math.floor(burstMs / INTERVAL_MS) + 2);
+    await producer.disconnect();
+  }, 60_000);
 });
