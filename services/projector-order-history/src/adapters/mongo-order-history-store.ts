@@ -33,7 +33,10 @@ import {
   type AnyBulkWriteOperation,
   type Collection,
   type Db,
+  type Document,
+  type Filter,
   MongoBulkWriteError,
+  type WithId,
   type WriteError,
 } from 'mongodb';
 
@@ -62,46 +65,146 @@ type OperationOutcome = 'written' | 'duplicate' | 'unsure';
 /**
  * FerretDB 1.x holds a PostgreSQL connection for every statement of an update command until the
  * whole command is done, and needs one more for each statement's write: a command of many
- * statements, or several at once, can take every connection of its pool and wait for itself.
- * So updates go at most this many to a request, one request at a time per store (a real MongoDB
- * would take them all at once; inserts are one transaction and go in large requests).
+ * statements, or many at once, can take every connection of its pool and wait for itself. So
+ * updates go at most UPDATES_PER_REQUEST to a request and UPDATE_REQUESTS_AT_ONCE requests at a
+ * time per store — at most 128 connections, within the local stack's pool of 150 (FerretDB does
+ * every statement's read and write in turn, so a few requests at once use both cores: a rebuild
+ * goes about 1.7 times as fast as with one). A real MongoDB would take them all at once; inserts
+ * are one transaction and go in large requests.
  */
 const UPDATES_PER_REQUEST = 16;
+const UPDATE_REQUESTS_AT_ONCE = 4;
 const INSERTS_PER_REQUEST = 1_000;
 
+interface RequestChunk {
+  /** The operations' places in the call. */
+  readonly at: readonly number[];
+  readonly inserting: boolean;
+}
+
+/**
+ * The requests a call's operations go in: runs of one kind (inserts, or the rest), cut to request
+ * size. With `anyOrder` (no document twice in the call), the inserts go first and the updates
+ * after them, so that their runs are as long as they can be.
+ */
+function requestChunks<T extends Document>(
+  operations: readonly AnyBulkWriteOperation<T>[],
+  anyOrder: boolean,
+): RequestChunk[] {
+  const inserting = operations.map((operation) => 'insertOne' in operation);
+  const places = operations.map((_, i) => i);
+  const order = anyOrder
+    ? [...places.filter((i) => inserting[i]), ...places.filter((i) => !inserting[i])]
+    : places;
+  const chunks: { at: number[]; inserting: boolean }[] = [];
+  for (const i of order) {
+    const last = chunks.at(-1);
+    const limit = inserting[i] ? INSERTS_PER_REQUEST : UPDATES_PER_REQUEST;
+    if (last && last.inserting === inserting[i] && last.at.length < limit) last.at.push(i);
+    else chunks.push({ at: [i], inserting: inserting[i] === true });
+  }
+  return chunks;
+}
+
+/**
+ * Writes a call's operations in bounded requests, one call at a time per store (`slot`); with
+ * `updateRequestsAtOnce` above 1 the caller says that no document is in the call twice, and runs
+ * of updates go that many requests at a time. The outcome of each operation, in call order.
+ */
 async function boundedBulkWrite<T extends { _id: string }>(
   collection: Collection<T>,
   operations: readonly AnyBulkWriteOperation<T>[],
   slot: KeyedLock,
+  updateRequestsAtOnce = 1,
 ): Promise<OperationOutcome[]> {
-  const outcomes: OperationOutcome[] = [];
-  for (let from = 0; from < operations.length;) {
-    const inserting = 'insertOne' in (operations[from] ?? {});
-    const limit = inserting ? INSERTS_PER_REQUEST : UPDATES_PER_REQUEST;
-    let to = from;
-    while (to < operations.length && to - from < limit && 'insertOne' in (operations[to] ?? {}) === inserting)
-      to++;
-    const chunk = operations.slice(from, to);
-    await slot.run(['writes'], async () => {
-      let duplicates = new Set<number>();
-      let result: MongoBulkWriteError['result'];
-      try {
-        result = await collection.bulkWrite(chunk, { ordered: false });
-      } catch (error) {
-        const found = duplicateKeyErrors(error);
-        if (!found) throw error;
-        ({ result, indexes: duplicates } = found);
-      }
-      const expected = chunk.length - duplicates.size;
-      const done = inserting ? result.insertedCount : result.matchedCount + result.upsertedCount;
-      chunk.forEach((_, i) =>
-        outcomes.push(duplicates.has(i) ? 'duplicate' : done >= expected ? 'written' : 'unsure'),
-      );
+  const outcomes = new Array<OperationOutcome>(operations.length);
+  const write = async ({ at, inserting }: RequestChunk) => {
+    const chunk = at.map((i) => operations[i] as AnyBulkWriteOperation<T>);
+    let duplicates = new Set<number>();
+    let result: MongoBulkWriteError['result'];
+    try {
+      result = await collection.bulkWrite(chunk, { ordered: false });
+    } catch (error) {
+      const found = duplicateKeyErrors(error);
+      if (!found) throw error;
+      ({ result, indexes: duplicates } = found);
+    }
+    const expected = chunk.length - duplicates.size;
+    const done = inserting ? result.insertedCount : result.matchedCount + result.upsertedCount;
+    at.forEach((place, i) => {
+      outcomes[place] = duplicates.has(i) ? 'duplicate' : done >= expected ? 'written' : 'unsure';
     });
-    from = to;
+  };
+  const chunks = requestChunks(operations, updateRequestsAtOnce > 1);
+  for (let i = 0; i < chunks.length;) {
+    const together = [chunks[i] as RequestChunk];
+    while (
+      !together[0]?.inserting &&
+      together.length < updateRequestsAtOnce &&
+      chunks[i + together.length]?.inserting === false
+    )
+      together.push(chunks[i + together.length] as RequestChunk);
+    await slot.run(['writes'], async () => {
+      const written = await Promise.allSettled(together.map(write));
+      const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+      if (failed) throw failed.reason;
+    });
+    i += together.length;
   }
   return outcomes;
 }
+
+/**
+ * Finds documents by the values of one field. FerretDB 1.x (the local stack's server) uses no
+ * index for `$in` and reads the whole collection for it — about a second at 24,000 orders — while
+ * it does for one value; there each value is looked up on its own, a few at once. MongoDB gets
+ * one `$in`.
+ */
+class ValueLookups {
+  private server: Promise<'ferretdb' | 'mongodb'> | undefined;
+
+  constructor(private readonly db: Db) {}
+
+  async find<T extends Document>(
+    collection: Collection<T>,
+    field: string,
+    values: readonly unknown[],
+    also: Filter<T> = {},
+    projection?: Document,
+  ): Promise<WithId<T>[]> {
+    const unique = [...new Set(values)];
+    if (unique.length === 0) return [];
+    const options = projection ? { projection } : {};
+    if (unique.length === 1 || (await this.serverKind()) === 'mongodb')
+      return collection
+        .find({ ...also, [field]: unique.length === 1 ? unique[0] : { $in: unique } } as Filter<T>, options)
+        .toArray();
+    const found: WithId<T>[] = [];
+    for (let from = 0; from < unique.length; from += LOOKUPS_AT_ONCE) {
+      const some = await Promise.all(
+        unique
+          .slice(from, from + LOOKUPS_AT_ONCE)
+          .map((value) => collection.find({ ...also, [field]: value } as Filter<T>, options).toArray()),
+      );
+      for (const docs of some) found.push(...docs);
+    }
+    return found;
+  }
+
+  private serverKind(): Promise<'ferretdb' | 'mongodb'> {
+    this.server ??= this.db
+      .admin()
+      .command({ buildInfo: 1 })
+      .then((info): 'ferretdb' | 'mongodb' => ('ferretdbVersion' in info ? 'ferretdb' : 'mongodb'))
+      .catch((error: unknown) => {
+        this.server = undefined;
+        throw error;
+      });
+    return this.server;
+  }
+}
+
+const LOOKUPS_AT_ONCE = 16;
 
 /**
  * Runs work on some keys at a time, in call order per key. MongoDB applies each update
@@ -191,8 +294,9 @@ export class MongoOrderHistoryStore {
   readonly customers: Collection<StoredCustomer>;
   private readonly checkpointDocs: Collection<{ _id: string; next: number }>;
   private readonly reader: OrderHistoryReader;
+  private readonly lookups: ValueLookups;
   private readonly orderLocks = new KeyedLock();
-  /** Bulk writes one at a time: see {@link UPDATES_PER_REQUEST}. */
+  /** Bulk writes one call at a time: see {@link UPDATES_PER_REQUEST}. */
   private readonly writeSlot = new KeyedLock();
   private readonly customerCache = new CustomerCache();
   /** Orders found to exist although their batch began with their creation: read them next time. */
@@ -202,7 +306,8 @@ export class MongoOrderHistoryStore {
   /** Every partition's order writes share requests, and so do their checkpoint moves. */
   private readonly orderWrites = new SharedRequests(
     (operations: readonly AnyBulkWriteOperation<StoredOrder>[]) =>
-      boundedBulkWrite(this.orders, operations, this.writeSlot),
+      // An order is in one partition, and a partition has one batch in hand: never twice in a call.
+      boundedBulkWrite(this.orders, operations, this.writeSlot, UPDATE_REQUESTS_AT_ONCE),
     { name: 'mongodb orders bulk write' },
   );
   private readonly checkpointWrites = new SharedRequests(
@@ -217,6 +322,7 @@ export class MongoOrderHistoryStore {
     this.orders = this.reader.orders;
     this.customers = this.reader.customers;
     this.checkpointDocs = db.collection(orderHistoryCollections(version).checkpoints);
+    this.lookups = new ValueLookups(db);
   }
 
   async order(orderId: string): Promise<OrderHistoryDocument | undefined> {
@@ -255,7 +361,7 @@ export class MongoOrderHistoryStore {
     );
     // One request after the other: FerretDB 1.x can deadlock its PostgreSQL pool when many
     // requests wait at once while a collection is being created or dropped.
-    const heldOrders = toRead.length > 0 ? await this.orders.find({ _id: { $in: toRead } }).toArray() : [];
+    const heldOrders = toRead.length > 0 ? await this.lookups.find(this.orders, '_id', toRead) : [];
     await this.loadCustomers(placedCustomers);
     const storedCustomers = await this.readCustomers(customers.map((a) => idOf(a.key)));
     const held = new Map([...known, ...heldOrders.map((doc) => [doc._id, fromStoredOrder(doc)] as const)]);
@@ -338,9 +444,13 @@ export class MongoOrderHistoryStore {
     });
     if (unsure.length === 0) return;
     // Some update matched nothing: another writer moved the order. Find which, to fold them again.
-    const now = await this.orders
-      .find({ _id: { $in: unsure.map((c) => c.next.orderId) } }, { projection: { _id: 1, version: 1 } })
-      .toArray();
+    const now = await this.lookups.find(
+      this.orders,
+      '_id',
+      unsure.map((c) => c.next.orderId),
+      {},
+      { _id: 1, version: 1 },
+    );
     const versions = new Map(now.map((doc) => [doc._id, doc.version]));
     for (const change of unsure)
       if (versions.get(change.next.orderId) === change.next.version)
@@ -370,12 +480,13 @@ export class MongoOrderHistoryStore {
    */
   private async joinCustomers(records: readonly CustomerRecord[]): Promise<void> {
     const byId = new Map(records.map((r) => [r.customerId, r]));
-    const waiting = await this.orders
-      .find(
-        { customerId: { $in: [...byId.keys()] }, customer: null },
-        { projection: { _id: 1, customerId: 1 } },
-      )
-      .toArray();
+    const waiting = await this.lookups.find(
+      this.orders,
+      'customerId',
+      [...byId.keys()],
+      { customer: null },
+      { _id: 1, customerId: 1 },
+    );
     if (waiting.length > 0)
       await this.orderLocks.run(
         waiting.map((o) => o._id),
@@ -465,7 +576,7 @@ export class MongoOrderHistoryStore {
 
   private async readCustomers(ids: readonly string[]): Promise<Map<string, StoredCustomer>> {
     if (ids.length === 0) return new Map();
-    const found = await this.customers.find({ _id: { $in: [...new Set(ids)] } }).toArray();
+    const found = await this.lookups.find(this.customers, '_id', ids);
     return new Map(found.map((c) => [c._id, c]));
   }
 
