@@ -280,7 +280,7 @@ export class Projector {
       // idle consumer and the broker a fetch each time (at 100 ms, a few per cent of a core).
       maxWaitTimeInMs: 500,
       sessionTimeout,
-      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+      heartbeatInterval: this.heartbeatIntervalMs(),
       partitionAssigners: [
         advertisingAssigner(() => {
           const url = this.options.advertisedUrl?.();
@@ -339,13 +339,15 @@ export class Projector {
       const last = messages.at(-1);
       if (!last) return false;
       const next = Number(last.offset) + 1;
-      const { result, move } = await cursor.exclusive(async () => {
-        const move = cursor.moveWith(next, Date.now());
-        return {
-          move,
-          result: await this.applyMessages(batch, messages, move, heartbeat, isRunning),
-        };
-      });
+      const { result, move } = await cursor.exclusive(() =>
+        this.heartbeating(heartbeat, async () => {
+          const move = cursor.moveWith(next, Date.now());
+          return {
+            move,
+            result: await this.applyMessages(batch, messages, move, heartbeat, isRunning),
+          };
+        }),
+      );
       if (result.kind === 'stopped') return false;
       if (result.kind === 'checkpoint-moved') {
         this.cursors.delete(key);
@@ -1001,6 +1003,25 @@ export class Projector {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Runs work that may take long (a large batch on a slow store) while heartbeating every
+   * interval, so that the group does not take the member for dead meanwhile. A refused heartbeat
+   * is left to the next one awaited between batches, which gives kafkajs its error.
+   */
+  private async heartbeating<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => void heartbeat().catch(() => undefined), this.heartbeatIntervalMs());
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** Heartbeats go every tenth of the session timeout. */
+  private heartbeatIntervalMs(): number {
+    return Math.max(500, Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 10));
   }
 
   /** Waits, heartbeating, so the group does not take the partition away meanwhile. */

@@ -12,7 +12,7 @@ import {
 import type { Admin } from 'kafkajs';
 import { assessHistory, fetchHistoryFacts } from './history.js';
 import { Projector } from './projector.js';
-import type { ProjectionTargets } from './types.js';
+import { partitionKey, type ProjectionTargets } from './types.js';
 
 export interface RebuildOptions {
   /** The projection's name: `order-history`, `search`, `analytics`. */
@@ -172,8 +172,9 @@ class RebuildRun {
     const { version, groupId, until } = this.record;
     const log = logger.child({ projection: name, readModelVersion: version, replay: true });
     for (const warning of warnings) log.warn({ warning }, 'history may not stay complete');
-    // A point-in-time build ends at the topics' end as of now: later events happened later.
-    const endsAtStart = until === null ? undefined : await this.ends();
+    // The partitions there are, and where they end now: a point-in-time build ends there (later
+    // events happened later), a rebuild switches once every one of them is nearly caught up.
+    const endsAtStart = await this.ends();
     const target = targets.open(version);
     const projector = new Projector({
       name,
@@ -212,7 +213,8 @@ class RebuildRun {
         // Recorded before it is reported: what others read is never older than what was shown.
         await this.save({ progress });
         this.report('replaying', progress);
-        if (endsAtStart ? this.reached(progress, endsAtStart) : this.caughtUp(progress)) break;
+        if (until !== null ? this.reached(progress, endsAtStart) : this.caughtUp(progress, endsAtStart))
+          break;
       }
     } catch (error) {
       await projector.stop().catch(() => undefined);
@@ -315,7 +317,7 @@ class RebuildRun {
     const ends = new Map<string, number>();
     for (const topic of this.options.topics)
       for (const { partition, high } of await this.admin.fetchTopicOffsets(topic))
-        ends.set(`${topic}:${partition}`, Number(high));
+        ends.set(partitionKey(topic, partition), Number(high));
     return ends;
   }
 
@@ -347,16 +349,23 @@ class RebuildRun {
   }
 
   /** Every partition measured, and the whole at most `maxLagToSwitch` behind. */
-  private caughtUp(progress: RebuildProgress): boolean {
-    const expected = this.options.topics.length;
-    const topicsSeen = new Set(progress.partitions.map((p) => p.topic)).size;
+  /**
+   * Within the lag allowed for the switch, measured on every partition the topics had when the
+   * rebuild started: a partition not measured (not yet assigned, or its position forgotten after
+   * the member joined the group again) is not caught up.
+   */
+  private caughtUp(progress: RebuildProgress, partitionsAtStart: ReadonlyMap<string, number>): boolean {
+    const measured = new Set(progress.partitions.map((p) => partitionKey(p.topic, p.partition)));
     return (
-      topicsSeen === expected && progress.total - progress.applied <= (this.options.maxLagToSwitch ?? 100)
+      [...partitionsAtStart.keys()].every((key) => measured.has(key)) &&
+      progress.total - progress.applied <= (this.options.maxLagToSwitch ?? 100)
     );
   }
 
   private reached(progress: RebuildProgress, ends: Map<string, number>): boolean {
-    const positions = new Map(progress.partitions.map((p) => [`${p.topic}:${p.partition}`, p.position]));
+    const positions = new Map(
+      progress.partitions.map((p) => [partitionKey(p.topic, p.partition), p.position]),
+    );
     return [...ends].every(([key, end]) => (positions.get(key) ?? -1) >= end);
   }
 
