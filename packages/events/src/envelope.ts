@@ -180,9 +180,30 @@ function matching(pattern: RegExp): (raw: string) => string | undefined {
 
 function isIsoInstant(raw: string): boolean {
   if (!ISO_INSTANT.test(raw)) return false;
-  // Date accepts 2025-02-30 (as 2 March); only a real instant writes itself back unchanged.
-  const time = Date.parse(raw);
-  return !Number.isNaN(time) && new Date(time).toISOString() === raw;
+  // A real date and time of day (Date would take 2025-02-30 as 2 March), read from the digits in
+  // place: every event's envelope goes through here, so no Date round trip.
+  const at = (from: number, digits: number) => {
+    let value = 0;
+    for (let i = from; i < from + digits; i++) value = value * 10 + raw.charCodeAt(i) - 48;
+    return value;
+  };
+  const year = at(0, 4);
+  const month = at(5, 2);
+  const day = at(8, 2);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    at(11, 2) <= 23 &&
+    at(14, 2) <= 59 &&
+    at(17, 2) <= 59
+  );
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**

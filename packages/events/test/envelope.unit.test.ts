@@ -64,6 +64,15 @@ describe('envelope headers', () => {
     expect(fromKafkaHeaders(buffers)).toEqual(ENVELOPE);
   });
 
+  it.each([
+    '2024-02-29T23:59:59.999Z',
+    '2000-02-29T00:00:00.000Z',
+    '2025-12-31T23:59:59.000Z',
+    '2025-04-30T12:00:00.000Z',
+  ])('read the real instant %s', (occurredAt) => {
+    expect(fromKafkaHeaders(toKafkaHeaders({ ...ENVELOPE, occurredAt })).occurredAt).toBe(occurredAt);
+  });
+
   it('leave out traceparent when the event was not traced', () => {
     const headers = toKafkaHeaders(UNTRACED);
     expect(headers).not.toHaveProperty('traceparent');
@@ -100,6 +109,15 @@ describe('envelope headers', () => {
     ['occurred-at', '2025-01-31T10:30:00.000+01:00', 'must be a UTC time'],
     ['occurred-at', '2025-01-31T09:30:00Z', 'must be a UTC time'],
     ['occurred-at', '2025-02-30T09:30:00.000Z', 'must be a UTC time'],
+    ['occurred-at', '2025-02-29T09:30:00.000Z', 'must be a UTC time'],
+    ['occurred-at', '1900-02-29T09:30:00.000Z', 'must be a UTC time'],
+    ['occurred-at', '2025-04-31T09:30:00.000Z', 'must be a UTC time'],
+    ['occurred-at', '2025-13-01T09:30:00.000Z', 'must be a UTC time'],
+    ['occurred-at', '2025-00-10T09:30:00.000Z', 'must be a UTC time'],
+    ['occurred-at', '2025-01-00T09:30:00.000Z', 'must be a UTC time'],
+    ['occurred-at', '2025-01-31T24:00:00.000Z', 'must be a UTC time'],
+    ['occurred-at', '2025-01-31T23:60:00.000Z', 'must be a UTC time'],
+    ['occurred-at', '2025-01-31T23:59:60.000Z', 'must be a UTC time'],
     ['command-id', 'two words', 'must be an identifier'],
     ['traceparent', '00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'must be a W3C traceparent'],
     ['traceparent', 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'must be a W3C traceparent'],

@@ -262,14 +262,20 @@ function contributions(snapshot: OrderAnalyticsSnapshot | undefined): CounterDel
 
 /** `after − before`, merged per counter, field and member, without zeros; in first-seen order. */
 function difference(before: readonly CounterDelta[], after: readonly CounterDelta[]): CounterDelta[] {
-  const merged = new Map<string, CounterDelta>();
+  // Sums first, one delta object per key at the end: a rebuild runs this for every event.
+  const merged = new Map<string, { delta: CounterDelta; by: number }>();
   const add = (delta: CounterDelta, sign: 1 | -1) => {
     const key = deltaKey(delta);
-    merged.set(key, { ...delta, by: (merged.get(key)?.by ?? 0) + sign * delta.by });
+    const sum = merged.get(key);
+    if (sum) sum.by += sign * delta.by;
+    else merged.set(key, { delta, by: sign * delta.by });
   };
   for (const delta of before) add(delta, -1);
   for (const delta of after) add(delta, 1);
-  return [...merged.values()].filter((delta) => delta.by !== 0);
+  const deltas: CounterDelta[] = [];
+  for (const { delta, by } of merged.values())
+    if (by !== 0) deltas.push(by === delta.by ? delta : { ...delta, by });
+  return deltas;
 }
 
 function deltaKey(delta: CounterDelta): string {
