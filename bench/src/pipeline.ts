@@ -5,8 +5,9 @@
 // is answered), BENCH_CUSTOMERS=50, BENCH_PRODUCTS=50, BENCH_MAX_OUTSTANDING=256,
 // BENCH_WARM_UP_SECONDS=20, BENCH_IDLE_SECONDS=5, BENCH_SAMPLE_MS=250, BENCH_POLL_MS=20,
 // BENCH_FRESHNESS_TIMEOUT_MS=10000, BENCH_NODE_OPTIONS (given to every service: --cpu-prof
-// --cpu-prof-dir=<folder> profiles them under the load); PROJECTOR_* settings are given to the
-// projectors (e.g. PROJECTOR_FETCH_INTERVAL=0 to measure them without fetch pacing).
+// --cpu-prof-dir=<folder> profiles them under the load); PROJECTOR_* and RELAY_* settings are
+// given to the services (e.g. PROJECTOR_FETCH_INTERVAL=0 or RELAY_PUBLISH_INTERVAL=0 to measure
+// them without pacing).
 //
 // Method. It starts the whole suite (command service, relay, three projectors, gateway) as
 // `npm start` runs it — the same settings, tracing exported to the local OpenTelemetry collector,
@@ -591,7 +592,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const started = performance.now();
   // What `npm start` gives the services (scripts/services sources the stack's settings): tracing
-  // to the local collector and any other OTEL_* setting (and PROJECTOR_* ones, to compare), LOG_LEVEL's default, the gateway's
+  // to the local collector and any other OTEL_* setting (and PROJECTOR_*, RELAY_* ones, to compare), LOG_LEVEL's default, the gateway's
   // default lag refresh (startSuite makes it 200ms for tests) and its links to Zipkin.
   const envForAll = {
     ...Object.fromEntries(
