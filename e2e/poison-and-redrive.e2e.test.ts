@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { analyticsKeys } from '@cqrs-shop/read-models';
 import { readTopics } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
-import { checkConvergence, succeed, suiteForTests } from './support';
+import { checkConvergence, oneCustomerOneProduct, succeed, suiteForTests } from './support';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 
@@ -22,23 +21,7 @@ describe('a poison event in the analytics projection', () => {
 
   it('is dead-lettered with its error and parks its aggregate only; redrive repairs it once the cause is gone', async () => {
     const suite = running();
-    const suffix = randomUUID().slice(0, 8);
-    const customer = await succeed<{ customerId: string }>(suite, '/customers', {
-      name: `Poison ${suffix}`,
-      email: `p.${suffix}@example.com`,
-    });
-    const product = await succeed<{ productId: string }>(suite, '/products', {
-      sku: `PSN-${suffix}`,
-      name: 'Flask',
-      priceCents: 700,
-      currency: 'EUR',
-      stock: 1_000,
-    });
-    const place = () =>
-      succeed<{ orderId: string }>(suite, '/orders', {
-        customerId: customer.customerId,
-        items: [{ productId: product.productId, quantity: 1 }],
-      });
+    const { place } = await oneCustomerOneProduct(suite, 'Poison', 700);
 
     await suite.stop('projector-analytics');
     const poisoned = await place();

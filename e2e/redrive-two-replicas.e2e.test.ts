@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { analyticsKeys } from '@cqrs-shop/read-models';
 import { readTopics, waitFor } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
 import { Partitioners } from 'kafkajs';
-import { checkConvergence, cqrs, succeed, suiteForTests } from './support';
+import { checkConvergence, cqrs, oneCustomerOneProduct, succeed, suiteForTests } from './support';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
 const PARTITIONS = 6;
@@ -43,23 +42,7 @@ describe('a redrive sent to the replica that does not consume the aggregate', ()
 
   it('is run by the replica that does, and neither loses nor double-applies an event', async () => {
     const suite = running();
-    const suffix = randomUUID().slice(0, 8);
-    const customer = await succeed<{ customerId: string }>(suite, '/customers', {
-      name: `Replicas ${suffix}`,
-      email: `r.${suffix}@example.com`,
-    });
-    const product = await succeed<{ productId: string }>(suite, '/products', {
-      sku: `RPL-${suffix}`,
-      name: 'Lantern',
-      priceCents: 500,
-      currency: 'EUR',
-      stock: 10_000,
-    });
-    const place = () =>
-      succeed<{ orderId: string }>(suite, '/orders', {
-        customerId: customer.customerId,
-        items: [{ productId: product.productId, quantity: 1 }],
-      });
+    const { place } = await oneCustomerOneProduct(suite, 'Replicas');
 
     // The poison (as in poison-and-redrive): a stray key where analytics keeps an order's snapshot;
     // one poisoned order in each partition, so that each replica will consume some of them.

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -244,4 +245,34 @@ export async function seedCatalogue(
     }),
   );
   return { customers, products };
+}
+
+/**
+ * One customer and one product of ample stock at `priceCents` (names marked with `label` and a
+ * fresh suffix), and a way to place an order of one unit of it for that customer.
+ */
+export async function oneCustomerOneProduct(
+  suite: RunningSuite,
+  label: string,
+  priceCents = 500,
+): Promise<{ place: () => Promise<{ orderId: string }> }> {
+  const suffix = randomUUID().slice(0, 8);
+  const customer = await succeed<{ customerId: string }>(suite, '/customers', {
+    name: `${label} ${suffix}`,
+    email: `${label.toLowerCase()}.${suffix}@example.com`,
+  });
+  const product = await succeed<{ productId: string }>(suite, '/products', {
+    sku: `${label.slice(0, 3).toUpperCase()}-${suffix}`,
+    name: `${label} item`,
+    priceCents,
+    currency: 'EUR',
+    stock: 100_000,
+  });
+  return {
+    place: () =>
+      succeed<{ orderId: string }>(suite, '/orders', {
+        customerId: customer.customerId,
+        items: [{ productId: product.productId, quantity: 1 }],
+      }),
+  };
 }
