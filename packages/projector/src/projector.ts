@@ -28,6 +28,7 @@ import { LagTracker, type PartitionLag } from './lag.js';
 import type { ProjectorMetrics } from './metrics.js';
 import { ParkedSet } from './parked-set.js';
 import { PartitionCursor } from './partition-cursor.js';
+import { ReadFirstGate } from './read-first-gate.js';
 import {
   type CheckpointMove,
   isRetriable,
@@ -53,6 +54,12 @@ export interface ProjectorOptions {
   /** Its own consumer group: every projection reads every event. */
   readonly groupId: string;
   readonly topics: readonly string[];
+  /**
+   * Of `topics`, those whose events the others are joined with (the customers an order shows):
+   * at start, the others wait until these are in the store up to where they ended then, so that
+   * history is not written first without the join and then once more with it. @default none
+   */
+  readonly readFirst?: readonly string[];
   /** Where poison events and the events parked behind them go, with the reason in a header. */
   readonly deadLetterTopic: string;
   readonly kafka: KafkaClients;
@@ -240,8 +247,10 @@ export class Projector {
   /** The partitions the group gave this member at its last join, by topic. */
   private assignment: Readonly<Record<string, readonly number[]>> = {};
   private readonly untilMs: number | undefined;
+  private readonly readFirst: ReadFirstGate;
 
   constructor(private readonly options: ProjectorOptions) {
+    this.readFirst = new ReadFirstGate(options.readFirst ?? []);
     this.untilMs = options.until === undefined ? undefined : Date.parse(options.until);
     if (this.untilMs !== undefined && Number.isNaN(this.untilMs))
       throw new Error(`until must be an ISO 8601 instant, not ${options.until}`);
@@ -319,6 +328,11 @@ export class Projector {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 6,
       eachBatch: async (payload) => {
+        if (this.readFirst.holds(payload.batch.topic)) {
+          // Fetched again from where it was once resumed: nothing of it has been applied.
+          this.readFirst.hold(payload.pause());
+          return;
+        }
         const arrived = performance.now();
         if (!(await this.applyFetched(payload))) return;
         // Pacing: the next fetch waits (all partitions of this one wait alike) until the interval
@@ -365,6 +379,7 @@ export class Projector {
         return false;
       }
       cursor.advanced(next, move, Date.now());
+      this.firstTopicReached(batch.topic, batch.partition, next);
       payload.resolveOffset(last.offset);
       this.lag.record(batch.topic, batch.partition, {
         position: next,
@@ -461,6 +476,7 @@ export class Projector {
         );
         const checkpoint = stored.find((c) => c.topic === topic && c.partition === partition)?.next;
         const expected = Math.max(checkpoint ?? start, start);
+        this.readFirst.expect(topic, partition, expected, Number(high));
         if (at <= expected) continue;
         behind.push({ topic, partition, offset: String(expected) });
         this.lag.record(topic, partition, {
@@ -470,6 +486,11 @@ export class Projector {
           recoveringUntil: Number(high),
         });
       }
+    if (!this.readFirst.open)
+      logger.info(
+        { partitions: this.readFirst.awaited() },
+        'taking in the topics that others are joined with before the others',
+      );
     if (behind.length === 0) return;
     logger.warn(
       { partitions: behind.map((p) => `${p.topic}/${p.partition}@${p.offset}`) },
@@ -930,6 +951,9 @@ export class Projector {
         this.lag.measure(admin).catch((error: unknown) => {
           this.options.logger.debug({ err: error }, 'lag not measured');
         }),
+        this.readFirstProgress().catch((error: unknown) => {
+          this.options.logger.debug({ err: error }, 'checkpoints of the topics read first not read');
+        }),
       ])
         .then(() => undefined)
         .finally(() => {
@@ -942,6 +966,18 @@ export class Projector {
     };
     this.lagTimer = setTimeout(run, 0);
     this.lagTimer.unref();
+  }
+
+  /** Other members' progress on the topics read first, from the store, while the gate is closed. */
+  private async readFirstProgress(): Promise<void> {
+    if (this.readFirst.open) return;
+    for (const { topic, partition, next } of await this.options.projection.checkpoints(this.readFirst.topics))
+      this.firstTopicReached(topic, partition, next);
+  }
+
+  private firstTopicReached(topic: string, partition: number, next: number): void {
+    if (this.readFirst.reached(topic, partition, next))
+      this.options.logger.info('the topics read first are in; taking in the others');
   }
 
   status(): ProjectorStatus {

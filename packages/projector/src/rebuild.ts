@@ -18,6 +18,8 @@ export interface RebuildOptions {
   /** The projection's name: `order-history`, `search`, `analytics`. */
   readonly name: string;
   readonly topics: readonly string[];
+  /** Of `topics`, those taken in before the others (see ProjectorOptions.readFirst). */
+  readonly readFirst?: readonly string[];
   readonly deadLetterTopic: string;
   readonly kafka: KafkaClients;
   readonly targets: ProjectionTargets;
@@ -180,6 +182,7 @@ class RebuildRun {
       name,
       groupId,
       topics,
+      ...(this.options.readFirst ? { readFirst: this.options.readFirst } : {}),
       deadLetterTopic,
       kafka,
       logger: log,

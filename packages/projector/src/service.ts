@@ -238,6 +238,8 @@ export interface ProjectorServiceOptions {
   readonly name: string;
   /** The aggregate types whose topics it reads. */
   readonly reads: readonly AggregateType[];
+  /** Of those, the ones the others are joined with: taken in first (see ProjectorOptions.readFirst). */
+  readonly readsFirst?: readonly AggregateType[];
   /** Its versions, in its store. */
   readonly targets: ProjectionTargets;
   /** Work that must happen once per real event; never run by replays (see ProjectorOptions). */
@@ -290,6 +292,7 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
     projector: {
       name,
       topics: options.reads.map((type) => topics[type]),
+      readFirst: (options.readsFirst ?? []).map((type) => topics[type]),
       deadLetterTopic: deadLetterTopicFor(name, config.kafka.topicPrefix),
       kafka,
       logger,

@@ -5,8 +5,15 @@ import { MongoOrderHistoryStore } from './adapters/mongo-order-history-store.js'
 import { MongoParkedAggregates } from './adapters/mongo-parked-aggregates.js';
 import { orderHistoryProjection } from './order-history-projection.js';
 
-/** The order-history projection: its name and the aggregate types whose topics it reads. */
-export const ORDER_HISTORY_PROJECTION = { name: 'order-history', reads: ['customer', 'order'] } as const;
+/**
+ * The order-history projection: its name, the aggregate types whose topics it reads, and of
+ * those the ones its documents are joined with (taken in first when it takes in history).
+ */
+export const ORDER_HISTORY_PROJECTION = {
+  name: 'order-history',
+  reads: ['customer', 'order'],
+  readsFirst: ['customer'],
+} as const;
 
 /** The versions of the order-history read model in one MongoDB database. */
 export function orderHistoryTargets(db: Db): ProjectionTargets {

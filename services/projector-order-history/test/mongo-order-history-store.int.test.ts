@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPayloads } from '@cqrs-shop/events';
-import { testEnvelope, uniqueName } from '@cqrs-shop/testing';
+import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
+import { createLogger } from '@cqrs-shop/logging';
+import { Projector } from '@cqrs-shop/projector';
+import { deleteTopics, testEnvelope, testEventMessage, uniqueName, waitFor } from '@cqrs-shop/testing';
 import { MongoClient } from 'mongodb';
 import { MongoOrderHistoryStore } from '../src/adapters/mongo-order-history-store';
+import { MongoParkedAggregates } from '../src/adapters/mongo-parked-aggregates';
+import { orderHistoryProjection } from '../src/order-history-projection';
 import { orderHistoryTargets } from '../src/targets';
 
 const PRODUCT = '5b0e9a42-0000-4000-8000-00000000000b';
@@ -144,4 +149,101 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
     expect(outcome).toMatchObject({ kind: 'missing-predecessor' });
     expect(await store.order(orderId)).toBeUndefined();
   });
+});
+
+describe('a projector taking in history (real Kafka and MongoDB wire protocol server)', () => {
+  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
+  const prefix = `${uniqueName('test')}.`;
+  const customersTopic = `${prefix}shop.customers.v1`;
+  const ordersTopic = `${prefix}shop.orders.v1`;
+  const logger = createLogger({ service: 'test', level: 'silent' });
+  const kafka = createKafkaClients(
+    { brokers, clientId: 'projector-test', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000, retries: 5 },
+    logger,
+  );
+  const client = new MongoClient(process.env.MONGODB_URL ?? '');
+  const db = client.db(uniqueName('test_order_history'));
+  const store = new MongoOrderHistoryStore(db, 1);
+  /** How many customers the store had written whenever a batch of orders was prepared. */
+  const customersWrittenAtOrders: number[] = [];
+  let customersWritten = 0;
+  const orderHistory = orderHistoryProjection(store);
+  const projector = new Projector({
+    name: 'order-history',
+    groupId: uniqueName('order-history'),
+    topics: [customersTopic, ordersTopic],
+    readFirst: [customersTopic],
+    deadLetterTopic: `${prefix}shop.dead-letter.order-history.v1`,
+    kafka,
+    logger,
+    projection: {
+      checkpoints: (topics) => orderHistory.checkpoints(topics),
+      prepare: async (aggregates) => {
+        const customers = aggregates.filter((a) => a.key.startsWith('customer:')).length;
+        if (aggregates.some((a) => a.key.startsWith('order:')))
+          customersWrittenAtOrders.push(customersWritten);
+        const prepared = await orderHistory.prepare(aggregates);
+        return {
+          folds: prepared.folds,
+          write: async (checkpoints) => {
+            const outcome = await prepared.write(checkpoints);
+            customersWritten += customers - outcome.unwritten.size;
+            return outcome;
+          },
+        };
+      },
+    },
+    parked: new MongoParkedAggregates(db, 1),
+  });
+
+  afterAll(async () => {
+    await projector.stop();
+    await kafka.close();
+    await deleteTopics(brokers.join(','), prefix);
+    await db.dropDatabase();
+    await client.close();
+  });
+
+  it('takes in the customers before the orders, so that every order is written joined with its customer', async () => {
+    await orderHistoryTargets(db).catalog.create(1);
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [
+      { topic: customersTopic, partitions: 3 },
+      { topic: ordersTopic, partitions: 3 },
+    ]);
+    await admin.disconnect();
+    const customerIds = Array.from({ length: 12 }, () => randomUUID());
+    const orderIds = customerIds.map(() => randomUUID());
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: customersTopic,
+      messages: customerIds.map((customerId, i) =>
+        testEventMessage('CustomerRegistered', customerId, 1, {
+          customerId,
+          name: `Customer ${i}`,
+          email: `customer${i}@example.com`,
+          givenName: null,
+          familyName: null,
+        }),
+      ),
+    });
+    await producer.send({
+      topic: ordersTopic,
+      messages: orderIds.map((orderId, i) =>
+        testEventMessage('OrderPlaced', orderId, 1, placedPayload(orderId, customerIds[i] ?? '')),
+      ),
+    });
+    await producer.disconnect();
+
+    await projector.start();
+    await waitFor('every order to be written', async () => (await store.orders.countDocuments({})) === 12, {
+      timeoutMs: 30_000,
+    });
+    expect(customersWrittenAtOrders.length).toBeGreaterThan(0);
+    expect(customersWrittenAtOrders.every((written) => written === 12)).toBe(true);
+    const orders = await Promise.all(orderIds.map((orderId) => store.order(orderId)));
+    expect(orders.map((order) => order?.customer?.name)).toEqual(customerIds.map((_, i) => `Customer ${i}`));
+  }, 60_000);
 });

@@ -5,8 +5,15 @@ import { ElasticsearchParkedAggregates } from './adapters/elasticsearch-parked-a
 import { ElasticsearchSearchStore } from './adapters/elasticsearch-search-store.js';
 import { searchProjection } from './search-projection.js';
 
-/** The search projection: its name and the aggregate types whose topics it reads. */
-export const SEARCH_PROJECTION = { name: 'search', reads: ['customer', 'product', 'order'] } as const;
+/**
+ * The search projection: its name, the aggregate types whose topics it reads, and of those the
+ * ones its documents are joined with (taken in first when it takes in history).
+ */
+export const SEARCH_PROJECTION = {
+  name: 'search',
+  reads: ['customer', 'product', 'order'],
+  readsFirst: ['customer'],
+} as const;
 
 /** The versions of the search read model: indices under one prefix. */
 export function searchTargets(es: Client, indexPrefix: string): ProjectionTargets {

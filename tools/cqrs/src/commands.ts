@@ -176,6 +176,7 @@ export async function rebuildProjections(
       return rebuildProjection({
         name,
         topics: handle.topics,
+        readFirst: handle.readFirst,
         deadLetterTopic: handle.deadLetterTopic,
         kafka: shop.kafka,
         targets: handle.targets,

@@ -71,6 +71,8 @@ export type CliConfig = ReturnType<typeof loadCliConfig>;
 export interface ProjectionHandle {
   readonly name: ProjectionName;
   readonly topics: readonly string[];
+  /** Of its topics, those a replay takes in before the others (see ProjectorOptions.readFirst). */
+  readonly readFirst: readonly string[];
   readonly deadLetterTopic: string;
   readonly targets: ProjectionTargets;
 }
@@ -93,11 +95,16 @@ export function openShop(config: CliConfig, logger: Logger): Shop {
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   const topics = eventTopics(config.kafka.topicPrefix);
   const handle = (
-    definition: { name: ProjectionName; reads: readonly AggregateType[] },
+    definition: {
+      name: ProjectionName;
+      reads: readonly AggregateType[];
+      readsFirst?: readonly AggregateType[];
+    },
     targets: ProjectionTargets,
   ): ProjectionHandle => ({
     name: definition.name,
     topics: definition.reads.map((type) => topics[type]),
+    readFirst: (definition.readsFirst ?? []).map((type) => topics[type]),
     deadLetterTopic: deadLetterTopicFor(definition.name, config.kafka.topicPrefix),
     targets,
   });
