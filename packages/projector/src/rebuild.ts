@@ -86,6 +86,9 @@ export function groupForVersion(liveGroupId: string, version: number): string {
 
 const now = () => new Date().toISOString();
 
+/** How often a replay's positions are looked at for its end. */
+const CATCH_UP_TICK_MS = 100;
+
 /** The version a rebuild continues, if one was left unfinished with the same `until`. */
 function unfinished(records: readonly TargetRecord[], until: string | null): TargetRecord | undefined {
   return records.find(
@@ -198,9 +201,13 @@ class RebuildRun {
     // The first sample: the rate is measured from here.
     let progress = this.progress(projector);
     this.report('replaying', progress);
+    const reportEveryMs = this.options.progressIntervalMs ?? 1_000;
+    let reportedAt = Date.now();
     try {
       for (;;) {
-        await delay(this.options.progressIntervalMs ?? 1_000, undefined, { signal }).catch(() => undefined);
+        // The positions are in memory: the end is noticed within a tick, progress is recorded and
+        // reported once per interval.
+        await delay(Math.min(CATCH_UP_TICK_MS, reportEveryMs), undefined, { signal }).catch(() => undefined);
         progress = this.progress(projector);
         if (signal?.aborted) {
           await projector.stop();
@@ -213,11 +220,15 @@ class RebuildRun {
           this.report('stopped', progress);
           return this.result('stopped', progress, started, null, null, false, warnings);
         }
-        // Recorded before it is reported: what others read is never older than what was shown.
-        await this.save({ progress });
-        this.report('replaying', progress);
-        if (until !== null ? this.reached(progress, endsAtStart) : this.caughtUp(progress, endsAtStart))
-          break;
+        const done =
+          until !== null ? this.reached(progress, endsAtStart) : this.caughtUp(progress, endsAtStart);
+        if (done || Date.now() - reportedAt >= reportEveryMs) {
+          // Recorded before it is reported: what others read is never older than what was shown.
+          await this.save({ progress });
+          this.report('replaying', progress);
+          reportedAt = Date.now();
+        }
+        if (done) break;
       }
     } catch (error) {
       await projector.stop().catch(() => undefined);
@@ -351,7 +362,6 @@ class RebuildRun {
     };
   }
 
-  /** Every partition measured, and the whole at most `maxLagToSwitch` behind. */
   /**
    * Within the lag allowed for the switch, measured on every partition the topics had when the
    * rebuild started: a partition not measured (not yet assigned, or its position forgotten after
