@@ -6,7 +6,7 @@
 // BENCH_WARM_UP_SECONDS=20, BENCH_IDLE_SECONDS=5, BENCH_SAMPLE_MS=250, BENCH_POLL_MS=20,
 // BENCH_FRESHNESS_TIMEOUT_MS=10000, BENCH_NODE_OPTIONS (given to every service: --cpu-prof
 // --cpu-prof-dir=<folder> profiles them under the load); PROJECTOR_* and RELAY_* settings are
-// given to the services (e.g. PROJECTOR_FETCH_INTERVAL=0 or RELAY_PUBLISH_INTERVAL=0 to measure
+// given to the services (e.g. PROJECTOR_FETCH_INTERVAL=0 or RELAY_BATCH_INTERVAL=0 to measure
 // them without pacing).
 //
 // Method. It starts the whole suite (command service, relay, three projectors, gateway) as
@@ -596,9 +596,8 @@ async function main(): Promise<void> {
   // default lag refresh (startSuite makes it 200ms for tests) and its links to Zipkin.
   const envForAll = {
     ...Object.fromEntries(
-      Object.entries(process.env).filter(
-        (entry): entry is [string, string] =>
-          entry[0].startsWith('OTEL_') || entry[0].startsWith('PROJECTOR_'),
+      Object.entries(process.env).filter((entry): entry is [string, string] =>
+        ['OTEL_', 'PROJECTOR_', 'RELAY_'].some((prefix) => entry[0].startsWith(prefix)),
       ),
     ),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',

@@ -20,6 +20,13 @@ const relaySection = section(
     RELAY_BATCH_MAX_BYTES: variable.integer({ min: 1_024, max: 100_000_000, default: 900_000 }),
     /** Longest pause between polls of an empty outbox; pauses grow from 1 ms to this while idle. @default 100ms */
     RELAY_IDLE_MAX: variable.duration({ default: 100, max: 10_000 }),
+    /**
+     * Least time from one batch's pick to the next poll while rows keep coming: rows committed
+     * meanwhile go as one batch (one read, one send, one mark) instead of one batch per command.
+     * A row after a quiet spell is picked at once; one committed right after a pick waits at most
+     * this long. 0 polls again as soon as a batch is published. @default 50ms
+     */
+    RELAY_BATCH_INTERVAL: variable.duration({ default: 50, max: 10_000 }),
     /** How often a standby replica tries to become the active one. @default 1s */
     RELAY_STANDBY_POLL: variable.duration({ default: 1_000, max: 60_000 }),
     /** Partitions of each event topic when the relay creates it. @default 6 */
@@ -33,6 +40,7 @@ const relaySection = section(
     batchSize: v.RELAY_BATCH_SIZE,
     batchMaxBytes: v.RELAY_BATCH_MAX_BYTES,
     idleMaxMs: v.RELAY_IDLE_MAX,
+    batchIntervalMs: v.RELAY_BATCH_INTERVAL,
     standbyPollMs: v.RELAY_STANDBY_POLL,
     topicPartitions: v.TOPIC_PARTITIONS,
     keepPublishedMs: v.RELAY_KEEP_PUBLISHED,

@@ -33,6 +33,8 @@ export interface RelaySettings {
   readonly batchSize: number;
   readonly batchMaxBytes: number;
   readonly idleMaxMs: number;
+  /** Least time from one batch's pick to the next poll while rows keep coming. @default 0 */
+  readonly batchIntervalMs?: number;
   readonly standbyPollMs: number;
 }
 
@@ -88,9 +90,12 @@ export class OutboxRelay {
           await this.stepDown('lost the relay lock');
           continue;
         }
+        const polledAt = performance.now();
         const published = await this.publishBatch();
         if (published > 0) {
           idleMs = 1;
+          const pause = polledAt + (settings.batchIntervalMs ?? 0) - performance.now();
+          if (pause > 0) await delay(pause, undefined, { signal }).catch(() => undefined);
         } else {
           await delay(idleMs, undefined, { signal }).catch(() => undefined);
           idleMs = Math.min(idleMs * 2, settings.idleMaxMs);

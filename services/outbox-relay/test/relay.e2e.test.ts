@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type ConsumedMessage, readTopics, repoRoot, waitFor } from '@cqrs-shop/testing';
 import { Type } from 'avsc';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -273,6 +274,42 @@ describe('outbox relay (real command service and relay processes, MariaDB and Ka
     const releasedFirst = messages.find((m) => m.key === a && m.headers['aggregate-version'] === '1');
     expect(releasedFirst?.headers.traceparent).toBeUndefined();
     expect(await positionOf(a, 1)).toBe(a1);
+  });
+
+  it('publishes a row after a quiet spell at once, and gathers the rows committed closely after it into few batches', async () => {
+    const INTERVAL_MS = 1_500;
+    const catalogue = await seedCatalogue(side, 1);
+    const relay = await side.startRelay({ RELAY_BATCH_INTERVAL: `${INTERVAL_MS}ms` });
+    await side.drained();
+    const batches = async () =>
+      ((await (await fetch(`${relay.url}/stats`)).json()) as { batches: number }).batches;
+    const order = () =>
+      side.post('/orders', {
+        customerId: catalogue.customerId,
+        items: [{ productId: catalogue.products[0], quantity: 1 }],
+      });
+    const published = () => side.drained(30_000, 20);
+
+    // The quiet spell under test: longer than the interval, so the next order must not wait.
+    await delay(INTERVAL_MS + 200);
+    const committed = performance.now();
+    expect((await order()).status).toBe(201);
+    await published();
+    expect(performance.now() - committed).toBeLessThan(INTERVAL_MS);
+
+    // Thirty orders, one every 20 ms, right behind it: they wait out the interval in the outbox
+    // and go in at most one batch per interval (plus the one in hand when the orders ended).
+    const before = await batches();
+    const burstStarted = performance.now();
+    for (let i = 0; i < 30; i++) {
+      expect((await order()).status).toBe(201);
+      await delay(20);
+    }
+    const burstMs = performance.now() - burstStarted;
+    await published();
+    expect((await batches()) - before).toBeLessThanOrEqual(Math.floor(burstMs / INTERVAL_MS) + 2);
+    const { messages, eventIds } = await readEverything(side);
+    expectOrderedAndComplete(messages, eventIds);
   });
 
   it('deletes published outbox rows, expired idempotency keys and audit rows once past their retention', async () => {

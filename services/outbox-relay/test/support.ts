@@ -76,7 +76,7 @@ export async function writeSide(commandEnv: Record<string, string> = {}) {
       return rows;
     },
     /** Waits until the outbox has no unpublished row. */
-    async drained(timeoutMs = 60_000): Promise<void> {
+    async drained(timeoutMs = 60_000, intervalMs = 100): Promise<void> {
       await waitFor(
         'the outbox to be published',
         async () => {
@@ -85,7 +85,7 @@ export async function writeSide(commandEnv: Record<string, string> = {}) {
           );
           return Number(row?.n) === 0;
         },
-        { timeoutMs, intervalMs: 100 },
+        { timeoutMs, intervalMs },
       );
     },
     async close(): Promise<void> {
