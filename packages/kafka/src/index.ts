@@ -310,6 +310,86 @@ export async function readToEnd(
   }
 }
 
+/** Offsets `from` (inclusive) to `end` (exclusive) of one partition. */
+interface PartitionRange {
+  readonly topic: string;
+  readonly partition: number;
+  readonly from: bigint;
+  readonly end: bigint;
+}
+
+/** Each partition's first and next offset, by `topic:partition`. */
+async function partitionBounds(
+  clients: KafkaClients,
+  topics: readonly string[],
+): Promise<Map<string, { low: bigint; high: bigint }>> {
+  const admin = clients.admin();
+  await admin.connect();
+  try {
+    const bounds = new Map<string, { low: bigint; high: bigint }>();
+    for (const topic of new Set(topics))
+      for (const { partition, low, high } of await admin.fetchTopicOffsets(topic))
+        bounds.set(`${topic}:${partition}`, { low: BigInt(low), high: BigInt(high) });
+    return bounds;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Reads ranges of partitions (one range per partition) with one consumer of a group of its own,
+ * which starts every partition at its end: only the seeks read anything. The messages `keep`
+ * accepts, per range in the order given.
+ */
+async function readRanges(
+  clients: KafkaClients,
+  ranges: readonly PartitionRange[],
+  keep: (message: KafkaMessage) => boolean,
+  timeoutMs: number,
+): Promise<KafkaMessage[][]> {
+  const kept = ranges.map((): KafkaMessage[] => []);
+  const open = new Map(
+    ranges.flatMap((range, i) => (range.from < range.end ? [[`${range.topic}:${range.partition}`, i]] : [])),
+  );
+  if (open.size === 0) return kept;
+  const consumer = clients.consumer({ groupId: `read-partition.${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    const topics = new Set([...open.values()].map((i) => (ranges[i] as PartitionRange).topic));
+    await consumer.subscribe({ topics: [...topics], fromBeginning: false });
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`reading ${[...open.keys()].join(', ')} took longer than ${timeoutMs} ms`));
+      }, timeoutMs);
+      void consumer.run({
+        autoCommit: false,
+        eachMessage: ({ topic, partition, message }) => {
+          const key = `${topic}:${partition}`;
+          const i = open.get(key);
+          const range = i === undefined ? undefined : ranges[i];
+          if (i === undefined || !range) return Promise.resolve();
+          const offset = BigInt(message.offset);
+          if (offset < range.end && offset >= range.from && keep(message)) kept[i]?.push(message);
+          if (offset + 1n >= range.end) open.delete(key);
+          if (open.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+    for (const i of open.values()) {
+      const range = ranges[i] as PartitionRange;
+      consumer.seek({ topic: range.topic, partition: range.partition, offset: String(range.from) });
+    }
+    await done;
+    return kept;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 /**
  * Reads one partition of a topic from `fromOffset` to the end it had when called, and returns
  * the messages `keep` accepts. For what is known to live in one partition (an aggregate's
@@ -322,46 +402,36 @@ export async function readPartition(
   timeoutMs = 60_000,
 ): Promise<KafkaMessage[]> {
   const { topic, partition, fromOffset } = source;
-  const admin = clients.admin();
-  await admin.connect();
-  let end: bigint;
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    end = BigInt(offsets.find((p) => p.partition === partition)?.high ?? '0');
-  } finally {
-    await admin.disconnect();
-  }
-  const kept: KafkaMessage[] = [];
-  if (BigInt(fromOffset) >= end) return kept;
-  // A group of its own, which starts every partition at its end: only the seek below reads anything.
-  const consumer = clients.consumer({ groupId: `read-partition.${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: false });
-    const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`reading ${topic} partition ${partition} took longer than ${timeoutMs} ms`));
-      }, timeoutMs);
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: ({ partition: from, message }) => {
-          if (from !== partition) return Promise.resolve();
-          const offset = BigInt(message.offset);
-          if (offset < end && offset >= BigInt(fromOffset) && keep(message)) kept.push(message);
-          if (offset + 1n >= end) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
-    });
-    consumer.seek({ topic, partition, offset: String(fromOffset) });
-    await done;
-    return kept;
-  } finally {
-    await consumer.disconnect();
-  }
+  const end = (await partitionBounds(clients, [topic])).get(`${topic}:${partition}`)?.high ?? 0n;
+  const [kept] = await readRanges(
+    clients,
+    [{ topic, partition, from: BigInt(fromOffset), end }],
+    keep,
+    timeoutMs,
+  );
+  return kept ?? [];
+}
+
+/**
+ * Reads the last `count` messages (fewer if it holds fewer) of each partition given, as they
+ * were when called, and returns the messages `keep` accepts, per partition in the order given.
+ */
+export async function readPartitionTails(
+  clients: KafkaClients,
+  tails: readonly { readonly topic: string; readonly partition: number; readonly count: number }[],
+  keep: (message: KafkaMessage) => boolean,
+  timeoutMs = 60_000,
+): Promise<KafkaMessage[][]> {
+  const bounds = await partitionBounds(
+    clients,
+    tails.map((t) => t.topic),
+  );
+  const ranges = tails.map(({ topic, partition, count }): PartitionRange => {
+    const { low, high } = bounds.get(`${topic}:${partition}`) ?? { low: 0n, high: 0n };
+    const from = high - BigInt(count);
+    return { topic, partition, from: from > low ? from : low, end: high };
+  });
+  return readRanges(clients, ranges, keep, timeoutMs);
 }
 
 export { advertisingAssigner, type GroupMember, groupMembers } from './group.js';

@@ -21,10 +21,9 @@ export interface OutboxRow {
   readonly heldBehind: number | null;
 }
 
-/** The batch being sent: each row's topic and partition, and the partitions' end offsets before. */
+/** The batch being sent: each row's topic and partition. */
 export interface SendIntent {
   readonly rows: readonly { position: number; topic: string; partition: number }[];
-  readonly endOffsets: Readonly<Record<string, string>>;
 }
 
 /** The write model's table of each aggregate type. */
@@ -68,6 +67,16 @@ export class OutboxStore {
       'UPDATE outbox_relay_intent SET batch = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = 1',
       [JSON.stringify(intent)],
     );
+  }
+
+  /** The event ids of outbox rows, by position. */
+  async eventIds(positions: readonly number[]): Promise<Map<number, string>> {
+    if (positions.length === 0) return new Map();
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT position, event_id FROM outbox WHERE position IN (?)',
+      [positions],
+    );
+    return new Map(rows.map((row) => [Number(row.position), row.event_id as string]));
   }
 
   async intent(): Promise<SendIntent | undefined> {

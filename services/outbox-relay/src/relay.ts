@@ -8,7 +8,7 @@ import {
   isEventType,
   toKafkaHeaders,
 } from '@cqrs-shop/events';
-import type { KafkaClients } from '@cqrs-shop/kafka';
+import { type KafkaClients, readPartitionTails } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
 import {
   contextOf,
@@ -19,7 +19,7 @@ import {
   startSpan,
   traceparentOf,
 } from '@cqrs-shop/telemetry';
-import { type Admin, type Message, Partitioners, type Producer } from 'kafkajs';
+import { type Message, Partitioners, type Producer } from 'kafkajs';
 import { type BatchPlan, messageBytes, planBatch, type Prepared } from './batch-plan.js';
 import type { Leadership } from './leadership.js';
 import type { OutboxQuarantine, QuarantineMove } from './outbox-quarantine.js';
@@ -45,14 +45,14 @@ const partitionOf = Partitioners.DefaultPartitioner();
  *
  * Order: one leader at a time, one batch at a time, rows in commit order, key = aggregate id,
  * so each aggregate's events reach its partition in version order. Delivery: a batch is marked
- * published only after Kafka acknowledged it (acks=all, idempotent producer). If the leader
- * dies between the two, the next one compares the partitions' end offsets with those recorded
- * before the send: a partition's share of a batch is appended all at once or not at all, so it
- * re-sends exactly the rows Kafka lacks and a partition never sees an aggregate go backwards.
+ * published only after Kafka acknowledged it (acks=all, idempotent producer). Before the send,
+ * the batch's rows and partitions are recorded; if the leader dies before marking them, the next
+ * one looks for their event ids at the ends of those partitions and marks what it finds: it
+ * re-sends exactly the rows Kafka lacks (a partition's share of a batch is appended all at once
+ * or not at all, so a partition never sees an aggregate go backwards).
  */
 export class OutboxRelay {
   private producer: Producer | undefined;
-  private admin: Admin | undefined;
   private readonly topics: Readonly<Record<string, string>>;
   /** RELAY_BATCH_MAX_BYTES, halved for good each time the broker refuses a batch as too large. */
   private batchMaxBytes: number;
@@ -112,12 +112,9 @@ export class OutboxRelay {
 
   private async takeOver(): Promise<void> {
     const { kafka, store, logger, stats } = this.deps;
-    // One admin client for the life of the process (connecting a connected one does nothing;
-    // one cut off by a broker restart reconnects by itself). The producer is new each term: a
-    // failed send may leave its sequence numbers out of step with the broker's, and an
-    // idempotent producer that resent under them could have a new event taken for a duplicate.
-    this.admin ??= kafka.admin();
-    await this.admin.connect();
+    // The producer is new each term: a failed send may leave its sequence numbers out of step
+    // with the broker's, and an idempotent producer that resent under them could have a new
+    // event taken for a duplicate.
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -130,14 +127,28 @@ export class OutboxRelay {
     logger.info({ lock: this.deps.leadership.lockName }, 'leading: publishing the outbox');
   }
 
-  /** Marks published the rows of an interrupted batch that Kafka has; the rest will be sent again. */
+  /**
+   * Marks published the rows of an interrupted batch that Kafka has; the rest will be sent again.
+   * Nothing else was sent to their partitions since (this relay sent the batch last, and the
+   * next leader recovers before it sends), so they are among the last messages there; twice as
+   * many are read, to spare a guess. Going by event id, a message someone else appended cannot
+   * pass for a row: a row is marked only when it is there.
+   */
   private async recover(intent: SendIntent): Promise<void> {
-    const admin = this.requireAdmin();
-    const after = await this.endOffsets(admin, [...new Set(intent.rows.map((row) => row.topic))]);
-    const received = intent.rows.filter((row) => {
-      const key = `${row.topic}:${row.partition}`;
-      return BigInt(after[key] ?? '0') > BigInt(intent.endOffsets[key] ?? '0');
+    const eventIds = await this.deps.store.eventIds(intent.rows.map((row) => row.position));
+    const counts = new Map<string, { topic: string; partition: number; count: number }>();
+    for (const { topic, partition } of intent.rows) {
+      const key = `${topic}:${partition}`;
+      const tail = counts.get(key) ?? { topic, partition, count: 0 };
+      counts.set(key, { ...tail, count: tail.count + 2 });
+    }
+    const inKafka = new Set<string>();
+    await readPartitionTails(this.deps.kafka, [...counts.values()], (message) => {
+      const eventId = message.headers?.[ENVELOPE_HEADERS.eventId]?.toString();
+      if (eventId !== undefined) inKafka.add(eventId);
+      return false;
     });
+    const received = intent.rows.filter((row) => inKafka.has(eventIds.get(row.position) ?? ''));
     await this.deps.store.markPublished(received.map((row) => row.position));
     this.deps.logger.warn(
       { inBatch: intent.rows.length, alreadyInKafka: received.length },
@@ -151,25 +162,7 @@ export class OutboxRelay {
     stats.leader = false;
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
-    if (reason === 'stopping') {
-      await this.admin?.disconnect().catch(() => undefined);
-      this.admin = undefined;
-    }
     await leadership.release();
-  }
-
-  private requireAdmin(): Admin {
-    if (!this.admin) throw new Error('the relay is not leading');
-    return this.admin;
-  }
-
-  private async endOffsets(admin: Admin, topics: readonly string[]): Promise<Record<string, string>> {
-    const offsets: Record<string, string> = {};
-    for (const topic of topics) {
-      for (const partition of await admin.fetchTopicOffsets(topic))
-        offsets[`${topic}:${partition.partition}`] = partition.high;
-    }
-    return offsets;
   }
 
   /**
@@ -309,7 +302,6 @@ export class OutboxRelay {
           topic,
           partition: message.partition ?? 0,
         })),
-        endOffsets: await this.endOffsets(this.requireAdmin(), [...byTopic.keys()]),
       });
       await producer.sendBatch({
         acks: -1,
