@@ -15,7 +15,7 @@ import {
   unreachable,
 } from './events.js';
 import { type OrderStatus, statusAfter } from './order-lifecycle.js';
-import { type ApplyResult, admit, heldState } from './sequence.js';
+import { type ApplyResult, admit, heldState, isRejection } from './sequence.js';
 
 /** What analytics needs of one order line. */
 export interface AnalyticsLine {
@@ -104,6 +104,23 @@ export function applyOrderToAnalytics<T extends OrderEventType>(
   envelope: EnvelopeOf<T>,
   payload: EventPayloads[T],
 ): ApplyResult<AnalyticsChange> {
+  const next = nextOrderSnapshot(snapshot, envelope, payload);
+  if (next === undefined || isRejection(next)) return next;
+  return { snapshot: next, deltas: difference(contributions(snapshot), contributions(next)) };
+}
+
+/**
+ * The order's analytics snapshot after an event, without the increments: folding a batch's
+ * events of one order needs only the last snapshot, whose increments {@link analyticsDeltas}
+ * gives at once.
+ *
+ * @returns as {@link applyOrderToAnalytics}, the snapshot alone
+ */
+export function nextOrderSnapshot<T extends OrderEventType>(
+  snapshot: OrderAnalyticsSnapshot | undefined,
+  envelope: EnvelopeOf<T>,
+  payload: EventPayloads[T],
+): ApplyResult<OrderAnalyticsSnapshot> {
   const event = typedEvent<OrderEventType>(envelope, payload);
   const admission = admit(snapshot?.version, envelope, {
     creates: event.type === 'OrderPlaced',
@@ -145,7 +162,7 @@ export function applyOrderToAnalytics<T extends OrderEventType>(
     default:
       return unreachable(event, 'order event');
   }
-  return { snapshot: next, deltas: difference(contributions(snapshot), contributions(next)) };
+  return next;
 }
 
 /** How the top-products list names a product: its SKU and name, and the version they reflect. */

@@ -35,6 +35,7 @@ export {
   analyticsDeltas,
   applyDeltas,
   applyOrderToAnalytics,
+  nextOrderSnapshot,
   applyProductToAnalytics,
   hourBucket,
   recomputeCounters,

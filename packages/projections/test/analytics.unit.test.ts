@@ -5,11 +5,13 @@ import {
   type OrderAnalyticsSnapshot,
   type OrderEventType,
   type ProductLabel,
+  analyticsDeltas,
   applyDeltas,
   applyOrderToAnalytics,
   applyProductToAnalytics,
   hourBucket,
   isRejection,
+  nextOrderSnapshot,
   recomputeCounters,
   topProductsByUnits,
 } from '@cqrs-shop/projections';
@@ -298,6 +300,29 @@ describe('counters kept by increments', () => {
       expect(sum(Object.values(counters.ordersPerHour))).toBe(lifecycles.length);
     },
   );
+});
+
+describe('a batch of one order folded at once', () => {
+  it('reaches the same snapshot and counters as its events applied one at a time', () => {
+    const random = seededRandom(7);
+    for (const lifecycle of randomLifecycles(random, 100)) {
+      const events = deliveries(random, [lifecycle]);
+      let oneByOne: OrderAnalyticsSnapshot | undefined;
+      let counters = recomputeCounters([]);
+      let folded: OrderAnalyticsSnapshot | undefined;
+      for (const { envelope, payload } of events) {
+        const change = applyOrderToAnalytics(oneByOne, envelope, payload);
+        if (change !== undefined && !isRejection(change)) {
+          oneByOne = change.snapshot;
+          counters = applyDeltas(counters, change.deltas);
+        }
+        const next = nextOrderSnapshot(folded, envelope, payload);
+        if (next !== undefined && !isRejection(next)) folded = next;
+      }
+      expect(folded).toEqual(oneByOne);
+      expect(applyDeltas(recomputeCounters([]), analyticsDeltas(undefined, folded))).toEqual(counters);
+    }
+  });
 });
 
 describe('product labels for the top-products list', () => {

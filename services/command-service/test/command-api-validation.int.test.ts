@@ -410,6 +410,71 @@ const BOUNDARY_REJECTIONS: readonly InvalidInput[] = [
     fields: ['(header If-Match)'],
   },
   {
+    name: 'an X-Correlation-Id longer than its column (128 characters)',
+    path: () => '/customers',
+    request: () => json(validCustomer, { 'X-Correlation-Id': 'c'.repeat(129) }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['(header X-Correlation-Id)'],
+  },
+  // Text that a store downstream cannot hold (PostgreSQL refuses NUL) or that is no text at all.
+  {
+    name: 'a customer name with a NUL character',
+    path: () => '/customers',
+    request: () => json({ ...validCustomer, name: 'Ann\u0000Example' }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['name'],
+  },
+  {
+    name: 'a given name with a control character (BEL)',
+    path: () => '/customers',
+    request: () => json({ givenName: 'Ann\u0007', familyName: 'Example', email: validCustomer.email }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['givenName'],
+  },
+  {
+    name: 'a family name with a lone surrogate',
+    path: () => '/customers',
+    request: () => json({ givenName: 'Ann', familyName: 'Ex\ud800ample', email: validCustomer.email }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['familyName'],
+  },
+  {
+    name: 'an e-mail address with a NUL character',
+    path: () => '/customers',
+    request: () => json({ ...validCustomer, email: 'ann\u0000@example.com' }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['email'],
+  },
+  {
+    name: 'an e-mail address with a lone surrogate',
+    path: () => '/customers',
+    request: () => json({ ...validCustomer, email: 'ann\udc00@example.com' }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['email'],
+  },
+  {
+    name: 'a product name with a C1 control character',
+    path: () => '/products',
+    request: () => json({ ...validProduct, name: 'Key\u0085board' }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['name'],
+  },
+  {
+    name: 'a product description with a NUL character',
+    path: () => '/products',
+    request: () => json({ ...validProduct, description: 'Line one\nline\u0000two' }),
+    status: 400,
+    code: 'invalid-request',
+    fields: ['description'],
+  },
+  {
     name: 'an Idempotency-Key longer than 200 characters',
     path: () => '/customers',
     request: () => json(validCustomer, { 'Idempotency-Key': 'k'.repeat(201) }),
@@ -514,6 +579,24 @@ describe('command API: invalid input (real MariaDB)', () => {
       await expectNothingWritten(before);
     },
   );
+
+  it('takes text in any script, emoji (surrogate pairs) included, and line breaks and tabs in a description', async () => {
+    const customer = await api.send<{ customerId: string }>(
+      '/customers',
+      json({ givenName: 'Zoë', familyName: '王 🙂', email: 'zoe@example.com' }),
+    );
+    expect(customer.status).toBe(201);
+    const product = await api.send<{ productId: string }>(
+      '/products',
+      json({
+        ...validProduct,
+        sku: 'KB-2',
+        name: 'Clavier « AZERTY »',
+        description: 'Line one\n\tline two\r\n',
+      }),
+    );
+    expect(product.status).toBe(201);
+  });
 
   it('rejects a body one byte over the limit with 413 payload-too-large, and reads one at the limit', async () => {
     const padded = (bytes: number) => {

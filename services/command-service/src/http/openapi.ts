@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import { COMMAND_ROUTES } from './routes.js';
-import { emptyBody, problemResponse } from './schemas.js';
+import { COMMAND_HEADER_LIMITS, emptyBody, HEADER_VALUE, problemResponse } from './schemas.js';
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
+
+const headerSchema = (name: keyof typeof COMMAND_HEADER_LIMITS) => ({
+  type: 'string',
+  minLength: 1,
+  maxLength: COMMAND_HEADER_LIMITS[name],
+  pattern: HEADER_VALUE.source,
+});
 
 const problem = (description: string) => ({
   description,
@@ -23,14 +30,14 @@ export function commandApiDocument(version: string): Record<string, unknown> {
         in: 'header',
         required: false,
         description: 'Retries with the same key and body get the first response and cause no second effect.',
-        schema: { type: 'string', maxLength: 200 },
+        schema: headerSchema('Idempotency-Key'),
       },
       {
         name: 'X-Correlation-Id',
         in: 'header',
         required: false,
         description: 'Carried into every event of the command; defaults to the command id.',
-        schema: { type: 'string', maxLength: 200 },
+        schema: headerSchema('X-Correlation-Id'),
       },
     ];
     if (route.existing) {

@@ -181,7 +181,6 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
   }),
 ];
 
-const HEADER_VALUE = /^[\x21-\x7e]{1,200}$/;
 /** The fields every `traceparent` version has (W3C Trace Context, "Versioning"): what the outbox keeps. */
 const TRACEPARENT_LENGTH = 55;
 
@@ -191,10 +190,12 @@ function invalidHeader(name: string, message: string): HttpProblem {
   });
 }
 
-function optionalHeader(req: Request, name: string): string | null {
+function optionalHeader(req: Request, name: keyof typeof schemas.COMMAND_HEADER_LIMITS): string | null {
   const value = req.get(name);
   if (value === undefined) return null;
-  if (!HEADER_VALUE.test(value)) throw invalidHeader(name, 'must be 1 to 200 visible ASCII characters');
+  const limit = schemas.COMMAND_HEADER_LIMITS[name];
+  if (!schemas.HEADER_VALUE.test(value) || value.length > limit)
+    throw invalidHeader(name, `must be 1 to ${limit} visible ASCII characters`);
   return value;
 }
 

@@ -8,7 +8,20 @@ import { DEFAULT_SALES_CHANNEL, MAX_CENTS, SALES_CHANNELS } from '../domain/inde
  */
 const id = z.uuid({ error: 'must be a UUID' });
 const cents = z.int({ error: 'must be a whole number of cents' }).min(0).max(MAX_CENTS);
-const name = z.string().trim().min(1, 'must not be blank').max(200);
+
+// Text the stores downstream cannot all hold, refused here rather than found three hops later
+// (PostgreSQL, under the local MongoDB stand-in, refuses NUL; a lone surrogate is no character
+// at all): control characters (C0, DEL, C1) and halves of surrogate pairs on their own. Written
+// on UTF-16 code units, so that the OpenAPI document carries the same pattern.
+/* eslint-disable no-control-regex -- control characters are what these match */
+const SINGLE_LINE = /^(?:[^\u0000-\u001f\u007f-\u009f\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+/** The same, with tab and line breaks allowed. */
+const MULTI_LINE =
+  /^(?:[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+/* eslint-enable no-control-regex */
+const NOT_TEXT = 'must not contain control characters or unpaired surrogates';
+
+const name = z.string().trim().min(1, 'must not be blank').max(200).regex(SINGLE_LINE, NOT_TEXT);
 
 const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -44,7 +57,7 @@ export const addProductBody = z.strictObject({
     .max(64)
     .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits, dot, underscore and hyphen'),
   name,
-  description: z.string().max(5_000).optional(),
+  description: z.string().max(5_000).regex(MULTI_LINE, NOT_TEXT).optional(),
   priceCents: cents,
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
   stock: z.int({ error: 'must be a whole number' }).min(0).max(1_000_000_000),
@@ -74,6 +87,19 @@ export const placeOrderBody = z.strictObject({
 });
 
 export const emptyBody = z.strictObject({});
+
+/**
+ * Free-form request headers kept with a command, and the most characters each may have: what
+ * its column holds (a longer one used to fail the command with a server error).
+ */
+export const COMMAND_HEADER_LIMITS = {
+  'Idempotency-Key': 200,
+  'X-Correlation-Id': 128,
+  'X-Actor': 200,
+} as const;
+
+/** What such a header may hold: visible ASCII. */
+export const HEADER_VALUE = /^[\x21-\x7e]+$/;
 
 export const idParam = id;
 

@@ -13,12 +13,11 @@ import { applyOne, foldsInOrder } from '@cqrs-shop/projector';
 import {
   type AnalyticsCounters,
   analyticsDeltas,
-  applyOrderToAnalytics,
+  nextOrderSnapshot,
   applyProductToAnalytics,
   type CounterDelta,
   type EnvelopeOf,
   foldEvents,
-  isRejection,
   type OrderAnalyticsSnapshot,
   type OrderEventType,
   type ProductEventType,
@@ -228,10 +227,9 @@ export class RedisAnalyticsStore {
     orders.forEach((aggregate, i) => {
       const raw = snapshots[i];
       const held = raw ? (JSON.parse(raw) as OrderAnalyticsSnapshot) : undefined;
-      const fold = foldEvents(held, aggregate.events as OrderEvent[], (snapshot, event) => {
-        const change = applyOrderToAnalytics(snapshot, event.envelope, event.payload);
-        return change === undefined || isRejection(change) ? change : change.snapshot;
-      });
+      const fold = foldEvents(held, aggregate.events as OrderEvent[], (snapshot, event) =>
+        nextOrderSnapshot(snapshot, event.envelope, event.payload),
+      );
       folds.set(aggregate.key, fold);
       if (fold.state !== held && fold.state)
         orderChanges.push({
