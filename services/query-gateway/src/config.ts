@@ -19,8 +19,15 @@ const gatewaySection = section(
     GATEWAY_CONSISTENCY_MAX_WAIT: variable.duration({ default: 10_000, max: 60_000 }),
     /** Time one store call may take before the route answers 503. @default 1s */
     GATEWAY_STORE_TIMEOUT: variable.duration({ default: 1_000, max: 60_000 }),
-    /** After a store call failed, how long routes on that store fail at once. @default 1s */
+    /** After store calls failed three times in a row, how long routes on that store fail at once. @default 1s */
     GATEWAY_STORE_COOLDOWN: variable.duration({ default: 1_000, max: 60_000 }),
+    /**
+     * Calls to one store at the same time; the others wait their turn. More lets a store use
+     * more cores for cheap reads, and makes an expensive one wait longer for the store. @default 16
+     */
+    GATEWAY_STORE_CONCURRENCY: variable.integer({ min: 1, max: 10_000, default: 16 }),
+    /** Calls waiting their turn per store; one more answers 503 store-busy at once. @default 512 */
+    GATEWAY_STORE_QUEUE: variable.integer({ min: 0, max: 100_000, default: 512 }),
     /** The currency of `GET /stats/sales` when the request names none. @default EUR */
     GATEWAY_DEFAULT_CURRENCY: variable.string({ default: 'EUR' }),
     /** Base URLs of the projectors' HTTP endpoints, for lag and `GET /projections`. */
@@ -45,6 +52,8 @@ const gatewaySection = section(
     consistencyMaxWaitMs: v.GATEWAY_CONSISTENCY_MAX_WAIT,
     storeTimeoutMs: v.GATEWAY_STORE_TIMEOUT,
     storeCooldownMs: v.GATEWAY_STORE_COOLDOWN,
+    storeConcurrency: v.GATEWAY_STORE_CONCURRENCY,
+    storeQueue: v.GATEWAY_STORE_QUEUE,
     defaultCurrency: v.GATEWAY_DEFAULT_CURRENCY,
     projectors: {
       'order-history': v.ORDER_HISTORY_PROJECTOR_URL,

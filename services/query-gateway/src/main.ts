@@ -29,7 +29,7 @@ void runService({
   async start({ config, logger, lifecycle }) {
     // Registered first, so closed last: spans of the shutdown itself are still sent.
     lifecycle.onStop('telemetry', telemetry.shutdown);
-    const { storeTimeoutMs, storeCooldownMs } = config.gateway;
+    const { storeTimeoutMs } = config.gateway;
     // No store is awaited at start: the gateway serves what it can and reconnects on its own.
     const mongo = new MongoClient(config.mongodb.url, {
       serverSelectionTimeoutMS: storeTimeoutMs,
@@ -70,10 +70,16 @@ void runService({
     });
 
     const search = new SearchReader(es, config.elasticsearch.indexPrefix, 'live');
+    const storeLimits = {
+      timeoutMs: storeTimeoutMs,
+      cooldownMs: config.gateway.storeCooldownMs,
+      concurrency: config.gateway.storeConcurrency,
+      queue: config.gateway.storeQueue,
+    };
     const guards = {
-      'order-history': new StoreGuard('order-history', storeTimeoutMs, storeCooldownMs),
-      search: new StoreGuard('search', storeTimeoutMs, storeCooldownMs, isElasticsearchOutage),
-      analytics: new StoreGuard('analytics', storeTimeoutMs, storeCooldownMs),
+      'order-history': new StoreGuard('order-history', storeLimits),
+      search: new StoreGuard('search', storeLimits, isElasticsearchOutage),
+      analytics: new StoreGuard('analytics', storeLimits),
     };
     const metricsRegistry = createMetricsRegistry();
     const app = createQueryApi({

@@ -97,7 +97,7 @@ export function queryApiDocument(version: string): Record<string, unknown> {
               : 'No such read-model version (`read-model-version-not-found`)',
           ),
           '503': problem(
-            `The read model has not applied the changes of the consistency tokens in time (\`not-yet-consistent\`), or its store is not answering (\`store-unavailable\`); see Retry-After`,
+            `The read model has not applied the changes of the consistency tokens in time (\`not-yet-consistent\`), its store is not answering (\`store-unavailable\`), or it has too many reads waiting (\`store-busy\`); see Retry-After`,
           ),
         },
       },
