@@ -2,20 +2,9 @@ import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { analyticsKeys } from '@cqrs-shop/read-models';
 import { readTopics } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { checkConvergence, oneCustomerOneProduct, succeed, suiteForTests } from './support';
+import { checkConvergence, oneCustomerOneProduct, partitionOfOrder, succeed, suiteForTests } from './support';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
-
-/** The partition of the orders topic an order's events go to, as the relay's partitioner picks it. */
-async function orderPartitioner(topic: string): Promise<(orderId: string) => number> {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  const { topics } = await admin.fetchTopicMetadata({ topics: [topic] }).finally(() => admin.disconnect());
-  const partitionMetadata = (topics[0]?.partitions ?? []).map((p) => ({ ...p, partitionErrorCode: 0 }));
-  const partitioner = Partitioners.DefaultPartitioner();
-  return (orderId) => partitioner({ topic, partitionMetadata, message: { key: orderId, value: null } });
-}
 
 // The poison: a stray key of the wrong type where the analytics projector keeps one order's
 // snapshot (a leftover of an old version, an operator's slip). Every apply of that order fails
@@ -40,10 +29,9 @@ describe('a poison event in the analytics projection', () => {
     const strayKey = analyticsKeys(suite.names.keyPrefix, 1).order(poisoned.orderId);
     await redis.hset(strayKey, 'left', 'over');
     // Other orders, at least two of them on the poisoned order's partition (behind its poison).
-    const partitionOf = await orderPartitioner(eventTopics(suite.names.topicPrefix).order);
-    const poisonedPartition = partitionOf(poisoned.orderId);
+    const poisonedPartition = partitionOfOrder(poisoned.orderId);
     const others: Awaited<ReturnType<typeof place>>[] = [];
-    const neighbours = () => others.filter((o) => partitionOf(o.orderId) === poisonedPartition).length;
+    const neighbours = () => others.filter((o) => partitionOfOrder(o.orderId) === poisonedPartition).length;
     while ((others.length < 24 || neighbours() < 2) && others.length < 200) others.push(await place());
     const paid = await succeed(suite, `/orders/${poisoned.orderId}/pay`);
     await suite.start('projector-analytics');

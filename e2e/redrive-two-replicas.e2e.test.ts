@@ -2,24 +2,17 @@ import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { analyticsKeys } from '@cqrs-shop/read-models';
 import { readTopics, waitFor } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
-import { Partitioners } from 'kafkajs';
-import { checkConvergence, cqrs, oneCustomerOneProduct, succeed, suiteForTests } from './support';
+import {
+  checkConvergence,
+  cqrs,
+  oneCustomerOneProduct,
+  partitionOfOrder,
+  succeed,
+  suiteForTests,
+  TOPIC_PARTITIONS,
+} from './support';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
-const PARTITIONS = 6;
-/** The orders topic's partition of an order, as the relay's partitioner picks it. */
-const partitionOfOrder = (orderId: string) =>
-  Partitioners.DefaultPartitioner()({
-    topic: 'orders',
-    partitionMetadata: Array.from({ length: PARTITIONS }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      replicas: [0],
-      isr: [0],
-      partitionErrorCode: 0,
-    })),
-    message: { key: orderId, value: null },
-  });
 
 interface Lag {
   running: boolean;
@@ -51,7 +44,7 @@ describe('a redrive sent to the replica that does not consume the aggregate', ()
     const strayKeys: string[] = [];
     const healthy: string[] = [];
     const covered = new Set<number>();
-    while (covered.size < PARTITIONS) {
+    while (covered.size < TOPIC_PARTITIONS) {
       const { orderId } = await place();
       const partition = partitionOfOrder(orderId);
       if (covered.has(partition)) {
@@ -79,7 +72,7 @@ describe('a redrive sent to the replica that does not consume the aggregate', ()
         const [a, b] = [await lagOf(first), await lagOf(second.url)];
         const mine = a.assignment[ordersTopic] ?? [];
         const theirs = b.assignment[ordersTopic] ?? [];
-        return mine.length > 0 && theirs.length > 0 && mine.length + theirs.length === PARTITIONS
+        return mine.length > 0 && theirs.length > 0 && mine.length + theirs.length === TOPIC_PARTITIONS
           ? { first: mine, second: theirs }
           : undefined;
       },

@@ -4,6 +4,26 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { repoRoot, type RunningSuite, startSuite } from '@cqrs-shop/testing';
+import { Partitioners } from 'kafkajs';
+
+/** Partitions of each event topic the relay creates in the tests' suites (its default). */
+export const TOPIC_PARTITIONS = 6;
+const partitioner = Partitioners.DefaultPartitioner();
+
+/** The orders topic's partition of an order, as the relay's partitioner picks it. */
+export function partitionOfOrder(orderId: string): number {
+  return partitioner({
+    topic: 'orders',
+    partitionMetadata: Array.from({ length: TOPIC_PARTITIONS }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      partitionErrorCode: 0,
+    })),
+    message: { key: orderId, value: null },
+  });
+}
 
 interface Difference {
   readonly kind: string;
