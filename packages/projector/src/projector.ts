@@ -164,6 +164,11 @@ export interface ProjectorStatus {
   readonly partitions: readonly PartitionLag[];
   /** The partitions this member consumes, by topic, as the group assigned them at its last join. */
   readonly assignment: Readonly<Record<string, readonly number[]>>;
+  /**
+   * The partitions of the topics read first (see {@link ProjectorOptions.readFirst}) not in the
+   * store yet, as `topic/partition`: while any is listed, the other topics wait.
+   */
+  readonly readingFirst: readonly string[];
 }
 
 /** What a redrive did: `redriven` when the aggregate was unparked. */
@@ -995,6 +1000,7 @@ export class Projector {
       lagMeasuredAt: this.lag.measuredAt?.toISOString() ?? null,
       partitions: this.lag.partitions(),
       assignment: this.assignment,
+      readingFirst: this.readFirst.awaited(),
     };
   }
 

@@ -186,6 +186,7 @@ export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): 
       lagMeasuredAt: null,
       partitions: [],
       assignment: {},
+      readingFirst: [],
     }),
     version: live.version ?? null,
   });

@@ -167,6 +167,8 @@ describe('a projector taking in history (real Kafka and MongoDB wire protocol se
   /** How many customers the store had written whenever a batch of orders was prepared. */
   const customersWrittenAtOrders: number[] = [];
   let customersWritten = 0;
+  /** What the projector said it waited for when the first customers were prepared. */
+  let readingFirstAtCustomers: readonly string[] | undefined;
   const orderHistory = orderHistoryProjection(store);
   const projector = new Projector({
     name: 'order-history',
@@ -180,6 +182,7 @@ describe('a projector taking in history (real Kafka and MongoDB wire protocol se
       checkpoints: (topics) => orderHistory.checkpoints(topics),
       prepare: async (aggregates) => {
         const customers = aggregates.filter((a) => a.key.startsWith('customer:')).length;
+        if (customers > 0) readingFirstAtCustomers ??= projector.status().readingFirst;
         if (aggregates.some((a) => a.key.startsWith('order:')))
           customersWrittenAtOrders.push(customersWritten);
         const prepared = await orderHistory.prepare(aggregates);
@@ -241,6 +244,11 @@ describe('a projector taking in history (real Kafka and MongoDB wire protocol se
     await waitFor('every order to be written', async () => (await store.orders.countDocuments({})) === 12, {
       timeoutMs: 30_000,
     });
+    expect(readingFirstAtCustomers?.length).toBeGreaterThan(0);
+    expect(readingFirstAtCustomers?.every((partition) => partition.startsWith(`${customersTopic}/`))).toBe(
+      true,
+    );
+    expect(projector.status().readingFirst).toEqual([]);
     expect(customersWrittenAtOrders.length).toBeGreaterThan(0);
     expect(customersWrittenAtOrders.every((written) => written === 12)).toBe(true);
     const orders = await Promise.all(orderIds.map((orderId) => store.order(orderId)));
