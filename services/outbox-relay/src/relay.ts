@@ -136,18 +136,17 @@ export class OutboxRelay {
    */
   private async recover(intent: SendIntent): Promise<void> {
     const eventIds = await this.deps.store.eventIds(intent.rows.map((row) => row.position));
-    const counts = new Map<string, { topic: string; partition: number; count: number }>();
+    const tails = new Map<string, { topic: string; partition: number; count: number }>();
     for (const { topic, partition } of intent.rows) {
       const key = `${topic}:${partition}`;
-      const tail = counts.get(key) ?? { topic, partition, count: 0 };
-      counts.set(key, { ...tail, count: tail.count + 2 });
+      const tail = tails.get(key) ?? { topic, partition, count: 0 };
+      tail.count += 2;
+      tails.set(key, tail);
     }
-    const inKafka = new Set<string>();
-    await readPartitionTails(this.deps.kafka, [...counts.values()], (message) => {
-      const eventId = message.headers?.[ENVELOPE_HEADERS.eventId]?.toString();
-      if (eventId !== undefined) inKafka.add(eventId);
-      return false;
-    });
+    const read = await readPartitionTails(this.deps.kafka, [...tails.values()], () => true);
+    const inKafka = new Set(
+      read.flat().map((message) => message.headers?.[ENVELOPE_HEADERS.eventId]?.toString()),
+    );
     const received = intent.rows.filter((row) => inKafka.has(eventIds.get(row.position) ?? ''));
     await this.deps.store.markPublished(received.map((row) => row.position));
     this.deps.logger.warn(
