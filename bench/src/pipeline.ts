@@ -61,10 +61,8 @@
 // It prints a table per rate, then one across the rates (medians of the runs when BENCH_RUNS > 1),
 // the highest rate at which every read model was fresh, and writes
 // bench/results/pipeline-<time>.json with every run's figures and the machine.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { repoRoot, type RunningSuite, stackEnv, startSuite, uniqueName, waitFor } from '@cqrs-shop/testing';
+import { type RunningSuite, uniqueName, waitFor } from '@cqrs-shop/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import {
   type CpuUse,
@@ -73,6 +71,7 @@ import {
   pipelineProcessGroups,
   type ProcessGroups,
 } from './machine.js';
+import { prepareBenchmark, startSuiteAsNpmStartDoes, writeResults } from './kit/suite.js';
 import { type Latency, median, medianOf, round, summarize, table } from './stats.js';
 
 const RATES = (process.env.BENCH_RATES ?? '25,50,100,200').split(',').map(Number);
@@ -586,40 +585,10 @@ async function main(): Promise<void> {
     throw new Error(
       'BENCH_RATES, BENCH_SECONDS and BENCH_RUNS must be positive, BENCH_LIFECYCLE from 0 to 1',
     );
-  // The services run on this Node (startService); `npm start` runs them on the toolchain's.
-  const { engines } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
-    engines: { node: string };
-  };
-  if (Number(process.versions.node.split('.')[0]) < Number(/\d+/.exec(engines.node)?.[0]))
-    throw new Error(
-      `Node ${process.version} would run the services; npm start runs them on Node ${engines.node}. ` +
-        'Put its toolchain on PATH first: source scripts/toolchain.sh && ensure_toolchain',
-    );
-  Object.assign(process.env, stackEnv());
+  prepareBenchmark();
   const machine = describeMachine();
   const started = performance.now();
-  // What `npm start` gives the services (scripts/services sources the stack's settings): tracing
-  // to the local collector and any other OTEL_* setting (and PROJECTOR_*, RELAY_* ones, to compare), LOG_LEVEL's default, the gateway's
-  // default lag refresh (startSuite makes it 200ms for tests) and its links to Zipkin.
-  const envForAll = {
-    ...Object.fromEntries(
-      Object.entries(process.env).filter((entry): entry is [string, string] =>
-        ['OTEL_', 'PROJECTOR_', 'RELAY_'].some((prefix) => entry[0].startsWith(prefix)),
-      ),
-    ),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    // To see where a service spends its time under the load, e.g. --cpu-prof --cpu-prof-dir=/tmp/profiles.
-    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-  };
-  const gatewayEnv = {
-    GATEWAY_LAG_REFRESH: process.env.GATEWAY_LAG_REFRESH ?? '1s',
-    ...(process.env.ZIPKIN_URL
-      ? {
-          TRACE_SEARCH_URL_TEMPLATE: `${process.env.ZIPKIN_URL}/zipkin/?annotationQuery=command.id%3D{commandId}&lookback=7d&limit=10`,
-        }
-      : {}),
-  };
-  const suite = await startSuite({ envForAll, env: { 'query-gateway': gatewayEnv } });
+  const { suite, settings } = await startSuiteAsNpmStartDoes();
   try {
     const shop = await seed(suite);
     await caughtUp(suite);
@@ -695,7 +664,7 @@ async function main(): Promise<void> {
         searchPollMs: SEARCH_POLL_MS,
         freshnessTimeoutMs: FRESHNESS_TIMEOUT_MS,
         freshWithinMs: FRESH_WITHIN_MS,
-        serviceEnv: { all: envForAll, 'query-gateway': gatewayEnv },
+        serviceEnv: settings,
       },
       machine: {
         ...machine,
@@ -716,13 +685,7 @@ async function main(): Promise<void> {
       medians,
       runs,
     };
-    const stamp = results.date.replace(/[:.]/g, '-');
-    mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
-    writeFileSync(
-      join(repoRoot, `bench/results/pipeline-${stamp}.json`),
-      `${JSON.stringify(results, null, 2)}\n`,
-    );
-    console.log(`results written to bench/results/pipeline-${stamp}.json`);
+    writeResults('pipeline', results.date, results);
   } catch (error) {
     for (const service of [
       'command-service',
