@@ -5,7 +5,8 @@
 // Per size: BENCH_ORDERS_PER_CUSTOMER=10, BENCH_PRODUCTS=1000, over BENCH_DAYS=90 days, drawn
 // from BENCH_SEED=1 (kit/history.ts). Clients: BENCH_CLIENTS=1,16,64; BENCH_ROUNDS=3 rounds of
 // BENCH_ROUND_SECONDS=4 s per side, route and client count; BENCH_OVERLOAD_SECONDS=20 of 64
-// clients on each gateway route at the end.
+// clients on each gateway route at the end. BENCH_ROUTES=/orders/{id},/stats/sales measures
+// only those routes.
 //
 // Method. For each size it starts the whole suite as `npm start` runs it (kit/suite.ts), on stores
 // and topics of its own, and the CRUD baseline as a process of its own on the suite's MySQL
@@ -71,7 +72,16 @@ const nth = <T>(items: readonly T[], n: number): T =>
 const FAMILY_NAMES = ['Moretti', 'Nyberg', 'Santos', 'Weber', 'Kaur', 'Laurent'];
 const PRODUCT_WORDS = ['Brass', 'Lantern', 'Nordic', 'Teapot', 'Jute', 'Harbor'];
 
+/** BENCH_ROUTES: names of the routes to measure, comma-separated (e.g. `/orders/{id}`); all when unset. */
+const ROUTES = process.env.BENCH_ROUTES?.split(',').map((name) => name.trim());
+
 function routesOf(history: ShopHistory): Route[] {
+  return allRoutes(history).filter(
+    (route) => !ROUTES || ROUTES.some((name) => route.name.endsWith(` ${name}`)),
+  );
+}
+
+function allRoutes(history: ShopHistory): Route[] {
   const orderIds = history.orders.map((o) => o.id);
   const customerIds = [...new Set(history.orders.map((o) => history.customers[o.customer]?.id ?? ''))];
   return [
