@@ -88,10 +88,18 @@ describe('one trace from a command to every projection (real services, collector
       return parent ? [parent, ...ancestors(parent)] : [];
     };
     const root = ancestors(command).at(-1);
-    expect({ kind: root?.kind, service: root?.localEndpoint?.serviceName, parent: root?.parentId }).toEqual({
+    expect({
+      kind: root?.kind,
+      service: root?.localEndpoint?.serviceName,
+      parent: root?.parentId,
+      name: root?.name,
+      route: root?.tags?.['http.route'],
+    }).toEqual({
       kind: 'SERVER',
       service: 'command-service',
       parent: undefined,
+      name: 'post /orders',
+      route: '/orders',
     });
     expect(command.tags).toMatchObject({
       'command.id': commandId,

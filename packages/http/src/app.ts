@@ -1,5 +1,5 @@
 import { currentLogContext, currentLogFields, type Logger, withLogContext } from '@cqrs-shop/logging';
-import { Histogram, LATENCY_BUCKETS, type MetricsRegistry } from '@cqrs-shop/telemetry';
+import { Histogram, LATENCY_BUCKETS, type MetricsRegistry, nameHttpRoute } from '@cqrs-shop/telemetry';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 import { withTimeout } from './timeout.js';
@@ -45,11 +45,33 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/readyz', readinessHandler(options.readiness ?? [], options.readinessTimeoutMs ?? 2_000));
   app.use(requireJsonBody);
   app.use(express.json({ limit: options.bodyLimitBytes, strict: true, type: JSON_TYPES }));
-  options.routes?.(app);
+  options.routes?.(withNamedRoutes(app));
   app.use((req) => {
     throw HttpProblem.generic('not-found', `No resource at ${req.method} ${req.path}`);
   });
   app.use(problemHandler(options.logger));
+  return app;
+}
+
+const ROUTE_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/**
+ * The app, its routes registered so that each first names the request after its path (the trace's
+ * server span becomes `GET /orders/:orderId`; see nameHttpRoute).
+ */
+function withNamedRoutes(app: Express): Express {
+  for (const method of ROUTE_METHODS) {
+    const register = app[method].bind(app) as (path: unknown, ...handlers: unknown[]) => Express;
+    app[method] = ((path: unknown, ...handlers: unknown[]) => {
+      // `app.get(name)` with nothing more reads a setting.
+      if (handlers.length === 0 || typeof path !== 'string') return register(path, ...handlers);
+      const naming: RequestHandler = (_req, _res, next) => {
+        nameHttpRoute(path);
+        next();
+      };
+      return register(path, naming, ...handlers);
+    }) as Express[typeof method];
+  }
   return app;
 }
 

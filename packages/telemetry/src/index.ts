@@ -17,6 +17,7 @@ export {
   inSpan,
   type Link,
   markFailed,
+  nameHttpRoute,
   ROOT_CONTEXT,
   type Span,
   SPAN_ATTRIBUTES,

@@ -5,7 +5,6 @@ import type { IncomingMessage, RequestOptions } from 'node:http';
 import { ConfigError, type Environment } from '@cqrs-shop/config';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
@@ -166,7 +165,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         ignoreOutgoingRequestHook: (request: RequestOptions) =>
           UNTRACED_PATHS.has(pathOf(request.path ?? '')),
       }),
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+      // No express instrumentation: it wraps every layer of every request, for spans that say
+      // little beyond the route, which @cqrs-shop/http puts on the server span itself
+      // (nameHttpRoute). Without it a cached read cost the gateway about a fifth less CPU.
       new MySQL2Instrumentation(),
       new MongoDBInstrumentation({ dbStatementSerializer: mongoStatementShape }),
       new IORedisInstrumentation({ dbStatementSerializer: redisStatement }),

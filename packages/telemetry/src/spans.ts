@@ -10,7 +10,7 @@ import {
   trace,
   type Tracer,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { getRPCMetadata, RPCType, W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /** Span attribute names of the suite's own, beside the OpenTelemetry semantic conventions. */
 export const SPAN_ATTRIBUTES = {
@@ -50,6 +50,16 @@ export function withContext<T>(of: Context, work: () => T): T {
 /** The span of the work in hand, if any is being traced. */
 export function activeSpan(): Span | undefined {
   return trace.getActiveSpan();
+}
+
+/**
+ * Names the HTTP request in hand after the route that serves it (`/orders/:orderId`): its server
+ * span becomes `GET /orders/:orderId` with `http.route`, as the express instrumentation would make
+ * it, without that instrumentation's cost on every request.
+ */
+export function nameHttpRoute(route: string): void {
+  const metadata = getRPCMetadata(context.active());
+  if (metadata?.type === RPCType.HTTP) metadata.route = route;
 }
 
 /** The suite's spans: commands, the outbox, publishing and projecting. */
