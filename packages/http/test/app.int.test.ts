@@ -43,6 +43,9 @@ describe('createHttpApp (real HTTP on loopback)', () => {
             extensions: { available: 2 },
           });
         });
+        routes.get('/things/:id', (req, res) => {
+          res.json({ id: req.params.id });
+        });
         routes.get('/boom', () => {
           throw new Error('secret internal detail');
         });
@@ -128,5 +131,20 @@ describe('createHttpApp (real HTTP on loopback)', () => {
     expect(text).not.toContain('secret internal detail');
     expect(text).not.toContain('at ');
     expect(logLines.some((line) => line.includes('secret internal detail'))).toBe(true);
+  });
+
+  it('logs commands and failed requests at info, answered reads only at debug', async () => {
+    const before = logLines.length;
+    const logged = (path: string) =>
+      logLines
+        .slice(before)
+        .map((line) => JSON.parse(line) as { msg?: string; path?: string; method?: string; status?: number })
+        .filter((entry) => entry.msg === 'request' && entry.path === path);
+    expect((await fetch(`${base}/things/t-1`)).status).toBe(200);
+    expect((await post('/echo', '{"a":1}')).status).toBe(201);
+    expect((await fetch(`${base}/nothing-here`)).status).toBe(404);
+    expect(logged('/things/t-1')).toEqual([]);
+    expect(logged('/echo')).toMatchObject([{ method: 'POST', status: 201 }]);
+    expect(logged('/nothing-here')).toMatchObject([{ method: 'GET', status: 404 }]);
   });
 });
