@@ -7,7 +7,13 @@ export {
   LATENCY_BUCKETS,
   type MetricsRegistry,
 } from './metrics.js';
-export { packageVersion, startTelemetry, type Telemetry, type TelemetryOptions } from './sdk.js';
+export {
+  packageVersion,
+  ReadsSampler,
+  startTelemetry,
+  type Telemetry,
+  type TelemetryOptions,
+} from './sdk.js';
 export { loadTelemetrySettings, telemetrySection, type TelemetrySettings } from './settings.js';
 export {
   activeContext,

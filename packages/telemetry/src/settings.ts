@@ -11,6 +11,9 @@ const SAMPLERS = [
 
 export type SamplerName = (typeof SAMPLERS)[number];
 
+/** A ratio from 0 to 1: `0`, `0.25`, `1`. */
+const RATIO = /^(0(\.\d+)?|1(\.0+)?)$/;
+
 /** `key=value` pairs separated by commas, values percent-encoded, as the OpenTelemetry spec writes them. */
 const RESOURCE_ATTRIBUTE = /^[^=,\s]+=[^=,]*$/;
 
@@ -34,6 +37,11 @@ export const telemetrySection = section(
     OTEL_TRACES_SAMPLER: variable.oneOf(SAMPLERS, { default: 'parentbased_always_on' }),
     /** The ratio of the `*traceidratio` samplers, from 0 to 1. @default 1 */
     OTEL_TRACES_SAMPLER_ARG: variable.string({ default: '1' }),
+    /**
+     * The share of reads (HTTP GET and HEAD requests that start a trace) that are traced, from 0
+     * to 1; every other trace is kept as OTEL_TRACES_SAMPLER says. @default 0.1
+     */
+    TRACE_READS_RATIO: variable.string({ default: '0.1' }),
   },
   (v) => {
     const endpoint =
@@ -47,12 +55,15 @@ export const telemetrySection = section(
       resourceAttributes: parseResourceAttributes(v.OTEL_RESOURCE_ATTRIBUTES),
       sampler: v.OTEL_TRACES_SAMPLER,
       samplerRatio: Number(v.OTEL_TRACES_SAMPLER_ARG),
+      readsRatio: Number(v.TRACE_READS_RATIO),
     };
   },
   (v) => [
-    ...(/^(0(\.\d+)?|1(\.0+)?)$/.test(v.OTEL_TRACES_SAMPLER_ARG.trim())
-      ? []
-      : [{ variable: 'OTEL_TRACES_SAMPLER_ARG', message: 'must be a ratio from 0 to 1, such as 0.25' }]),
+    ...(['OTEL_TRACES_SAMPLER_ARG', 'TRACE_READS_RATIO'] as const).flatMap((variable) =>
+      RATIO.test(v[variable].trim())
+        ? []
+        : [{ variable, message: 'must be a ratio from 0 to 1, such as 0.25' }],
+    ),
     ...(v.OTEL_RESOURCE_ATTRIBUTES === '' ||
     v.OTEL_RESOURCE_ATTRIBUTES.split(',').every((pair) => RESOURCE_ATTRIBUTE.test(pair.trim()))
       ? []

@@ -31,11 +31,13 @@ describe('tracing settings', () => {
     const { telemetry } = loadTelemetrySettings({
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.25',
+      TRACE_READS_RATIO: '0.05',
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod, team=shop%20core',
     });
     expect(telemetry).toMatchObject({
       sampler: 'parentbased_traceidratio',
       samplerRatio: 0.25,
+      readsRatio: 0.05,
       resourceAttributes: { 'deployment.environment.name': 'prod', team: 'shop core' },
     });
   });
@@ -44,6 +46,7 @@ describe('tracing settings', () => {
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', 'must be a URL starting with http:// or https://'],
     ['OTEL_TRACES_SAMPLER', 'sometimes', 'must be one of'],
     ['OTEL_TRACES_SAMPLER_ARG', '1.5', 'must be a ratio from 0 to 1'],
+    ['TRACE_READS_RATIO', '10%', 'must be a ratio from 0 to 1'],
     ['OTEL_RESOURCE_ATTRIBUTES', 'prod', 'must be key=value pairs'],
     ['OTEL_EXPORTER_OTLP_TIMEOUT', 'soon', 'must be a duration'],
   ])('refuse %s=%s with a message naming the variable', (variable, value, message) => {
