@@ -3,6 +3,7 @@
 // for figures), on the same HTTP stack as the gateway and in the same response shapes, so that
 // `bench:vs-crud` compares the two ways of reading and nothing else. It is a yardstick for the
 // benchmark, not part of the suite.
+import type { EventPayloads } from '@cqrs-shop/events';
 import { createHttpApp, HttpProblem, parseInput } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
 import type { Express, Request, RequestHandler } from 'express';
@@ -90,14 +91,7 @@ function orderOf(row: OrderRow) {
     orderId: row.id,
     customerId: row.customer_id,
     customer: row.name === null ? null : { name: row.name, email: row.email ?? '' },
-    lines: [] as {
-      productId: string;
-      sku: string;
-      productName: string;
-      quantity: number;
-      unitPriceCents: number;
-      lineTotalCents: number;
-    }[],
+    lines: [] as EventPayloads['OrderPlaced']['lines'],
     totalCents: Number(row.total_cents),
     currency: row.currency,
     channel: row.channel,
