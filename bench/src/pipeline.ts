@@ -63,7 +63,6 @@
 // bench/results/pipeline-<time>.json with every run's figures and the machine.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningSuite, uniqueName, waitFor } from '@cqrs-shop/testing';
-import type { RowDataPacket } from 'mysql2/promise';
 import {
   type CpuUse,
   describeMachine,
@@ -71,6 +70,7 @@ import {
   pipelineProcessGroups,
   type ProcessGroups,
 } from './machine.js';
+import { serverVersions } from './kit/servers.js';
 import { prepareBenchmark, startSuiteAsNpmStartDoes, writeResults } from './kit/suite.js';
 import { type Latency, median, medianOf, round, summarize, table } from './stats.js';
 
@@ -639,13 +639,6 @@ async function main(): Promise<void> {
     });
     printSummary(RUNS > 1 ? `median of ${RUNS} runs, all rates` : 'all rates', medians);
 
-    const [[database]] = await suite.database.connection.query<RowDataPacket[]>(
-      'SELECT VERSION() AS version',
-    );
-    const elasticsearch = await fetch(`${process.env.ELASTICSEARCH_URL ?? ''}/_nodes/_local/version`)
-      .then(async (answer) => (await answer.json()) as { nodes?: Record<string, { version?: string }> })
-      .then((body) => Object.values(body.nodes ?? {})[0]?.version)
-      .catch(() => undefined);
     const results = {
       benchmark: 'pipeline',
       date: new Date().toISOString(),
@@ -669,8 +662,7 @@ async function main(): Promise<void> {
       machine: {
         ...machine,
         loadAverageAtEnd: describeMachine().loadAverage,
-        database: String(database?.version),
-        elasticsearch: elasticsearch ?? 'unknown',
+        servers: await serverVersions(suite),
       },
       processGroups: groups,
       note:

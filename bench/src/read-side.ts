@@ -15,7 +15,7 @@
 // generator and whatever else runs share the machine.
 //
 // Part 1, throughput: per route family, BENCH_CONCURRENCY clients in a closed loop (each sends
-// its next request when the previous answer is in) for BENCH_SECONDS, after a 1 s warm-up.
+// its next request when the previous answer is in; kit/load.ts) for BENCH_SECONDS, after a 1 s warm-up.
 // Latency is of the 200 answers; other statuses and network errors count as non-200.
 //   orders           GET /orders/{id} of a random seeded order
 //   customer-orders  GET /customers/{id}/orders?limit=20 of a random customer
@@ -66,12 +66,12 @@
 // A projection that cannot keep up with BENCH_RATE shows as a lag at the end, growing freshness
 // figures and timeouts, not as a steady state; a lower BENCH_RATE then gives the steady state.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot, stackEnv, startSuite, type RunningSuite } from '@cqrs-shop/testing';
-import type { RowDataPacket } from 'mysql2/promise';
+import { closedLoop, keepAliveAgent } from './kit/load.js';
+import { serverVersions } from './kit/servers.js';
 import { cpuBusySince, type CpuByProcess, cpuTimes, measureCpu } from './machine.js';
 import { type Latency, median, medianLatency, round, summarize, table } from './stats.js';
 
@@ -370,48 +370,38 @@ function routeFamilies(data: DataSet): { name: string; path: (i: number) => stri
   ];
 }
 
-/** Part 1 for one route family: CONCURRENCY clients in a closed loop for SECONDS. */
-async function closedLoop(
+/** Part 1 for one route family: CONCURRENCY clients in a closed loop for SECONDS (kit/load.ts). */
+async function routeLoad(
   suite: Suite,
   family: { name: string; path: (i: number) => string },
 ): Promise<RouteFigures> {
-  let sequence = 0;
-  const loop = async (durationMs: number) => {
-    const latencies: number[] = [];
-    const non200ByStatus: Record<string, number> = {};
-    let requests = 0;
-    const started = performance.now();
-    const deadline = started + durationMs;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (performance.now() < deadline) {
-          const path = family.path(sequence++);
-          const t0 = performance.now();
-          const status = await suite.query(path).then(
-            (answer) => answer.status,
-            () => 0,
-          );
-          requests++;
-          if (status === 200) latencies.push(performance.now() - t0);
-          else non200ByStatus[status] = (non200ByStatus[status] ?? 0) + 1;
-        }
-      }),
-    );
-    return { latencies, non200ByStatus, requests, seconds: (performance.now() - started) / 1_000 };
-  };
-  await loop(WARM_UP_MS);
-  const cpu = cpuTimes();
-  const { latencies, non200ByStatus, requests, seconds } = await loop(SECONDS * 1_000);
-  const machineCpuBusyPercent = cpuBusySince(cpu);
-  return {
-    family: family.name,
-    requests,
-    non200: requests - latencies.length,
-    non200ByStatus,
-    okPerSecond: round(latencies.length / seconds),
-    latencyMs: rounded(latencies),
-    machineCpuBusyPercent,
-  };
+  const agent = keepAliveAgent(CONCURRENCY);
+  try {
+    const load = (seconds: number) =>
+      closedLoop({
+        agent,
+        baseUrl: suite.url('query-gateway'),
+        path: family.path,
+        clients: CONCURRENCY,
+        seconds,
+      });
+    await load(WARM_UP_MS / 1_000);
+    const cpu = cpuTimes();
+    const figures = await load(SECONDS);
+    const machineCpuBusyPercent = cpuBusySince(cpu);
+    const non200 = Object.values(figures.notOkByStatus).reduce((sum, n) => sum + n, 0);
+    return {
+      family: family.name,
+      requests: figures.requests,
+      non200,
+      non200ByStatus: figures.notOkByStatus,
+      okPerSecond: figures.okPerSecond,
+      latencyMs: figures.latencyMs,
+      machineCpuBusyPercent,
+    };
+  } finally {
+    agent.destroy();
+  }
 }
 
 /** When a change was seen: ms from the command's response to the answer that showed it. */
@@ -937,88 +927,6 @@ function medianCommands(all: readonly CommandFigures[]): CommandFigures {
   };
 }
 
-/** Sends `request` over TCP and collects the answer until `complete` says it is whole. */
-function tcpExchange(
-  url: string,
-  defaultPort: number,
-  request: Buffer,
-  complete: (answer: Buffer) => boolean,
-): Promise<Buffer> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port || defaultPort) });
-    const chunks: Buffer[] = [];
-    socket.setTimeout(2_000, () => socket.destroy(new Error('timed out')));
-    socket.on('connect', () => socket.write(request));
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      const answer = Buffer.concat(chunks);
-      if (complete(answer)) {
-        resolve(answer);
-        socket.destroy();
-      }
-    });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      reject(new Error('connection closed'));
-    });
-  });
-}
-
-async function redisVersion(url: string): Promise<string> {
-  const answer = await tcpExchange(url, 6379, Buffer.from('INFO server\r\n'), (a) =>
-    /redis_version:[^\r]*\r\n/.test(a.toString()),
-  );
-  return /redis_version:([^\r]*)/.exec(answer.toString())?.[1] ?? 'unknown';
-}
-
-/** `buildInfo` over the MongoDB wire protocol (one OP_MSG), without a driver. */
-async function mongoVersion(url: string): Promise<string> {
-  const int32 = (n: number) => {
-    const buffer = Buffer.alloc(4);
-    buffer.writeInt32LE(n);
-    return buffer;
-  };
-  const cstring = (s: string) => Buffer.from(`${s}\0`, 'utf8');
-  const elements = Buffer.concat([
-    Buffer.from([0x10]),
-    cstring('buildInfo'),
-    int32(1),
-    Buffer.from([0x02]),
-    cstring('$db'),
-    int32(6),
-    cstring('admin'),
-  ]);
-  const document = Buffer.concat([int32(elements.length + 5), elements, Buffer.from([0])]);
-  const body = Buffer.concat([int32(0), Buffer.from([0]), document]);
-  const message = Buffer.concat([int32(16 + body.length), int32(1), int32(0), int32(2013), body]);
-  const answer = await tcpExchange(url, 27017, message, (a) => a.length >= 4 && a.length >= a.readInt32LE(0));
-  const text = answer.toString('latin1');
-  const stringField = (name: string) => {
-    const at = text.indexOf(`\x02${name}\0`);
-    if (at < 0) return undefined;
-    const start = at + name.length + 2;
-    return answer.toString('utf8', start + 4, start + 4 + answer.readInt32LE(start) - 1);
-  };
-  const version = stringField('version') ?? 'unknown';
-  const ferretdb = stringField('ferretdbVersion');
-  return ferretdb ? `FerretDB ${ferretdb} (reports MongoDB ${version})` : version;
-}
-
-async function elasticsearchVersion(url: string): Promise<string> {
-  const response = await fetch(`${url.replace(/\/$/, '')}/_nodes/_local/version`);
-  const body = (await response.json()) as { nodes?: Record<string, { version?: string }> };
-  return Object.values(body.nodes ?? {})[0]?.version ?? 'unknown';
-}
-
-async function versionOr(what: () => Promise<string>): Promise<string> {
-  try {
-    return await what();
-  } catch (error) {
-    return `unknown (${error instanceof Error ? error.message : String(error)})`;
-  }
-}
-
 async function main(): Promise<void> {
   Object.assign(process.env, stackEnv());
   const benchStarted = performance.now();
@@ -1043,7 +951,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= RUNS; run++) {
       const routes: RouteFigures[] = [];
       const throughputCpu = measureCpu(suite);
-      for (const family of families) routes.push(await closedLoop(suite, family));
+      for (const family of families) routes.push(await routeLoad(suite, family));
       const throughput = throughputCpu();
       const control = (await freshness(suite, dataSet, false)).commands;
       const { freshnessCpu, ...part2 } = await freshness(suite, dataSet, true);
@@ -1058,7 +966,6 @@ async function main(): Promise<void> {
         'analytics (exact) the token check with Prefer: wait=0 (see the header of bench/src/read-side.ts)',
     );
 
-    const [[server]] = await suite.database.connection.query<RowDataPacket[]>('SELECT VERSION() AS version');
     const results = {
       benchmark: 'read-side',
       date: new Date().toISOString(),
@@ -1078,11 +985,7 @@ async function main(): Promise<void> {
         cpuModel: cpus()[0]?.model ?? 'unknown',
         memoryGiB: round(totalmem() / 2 ** 30),
         node: process.version,
-        database: String(server?.version),
-        mongodb: await versionOr(() => mongoVersion(process.env.MONGODB_URL ?? '')),
-        elasticsearch: await versionOr(() => elasticsearchVersion(process.env.ELASTICSEARCH_URL ?? '')),
-        redis: await versionOr(() => redisVersion(process.env.REDIS_URL ?? '')),
-        kafka: 'not queried',
+        servers: await serverVersions(suite),
       },
       seeding: { secondsUntilCaughtUp: round(seededSeconds), problems },
       note:

@@ -33,6 +33,7 @@ import { join } from 'node:path';
 import { repoRoot, type RunningSuite } from '@cqrs-shop/testing';
 import { DAY, Dice, HOUR, ShopHistory, STATUSES } from './kit/history.js';
 import { closedLoop, keepAliveAgent, type LoadFigures } from './kit/load.js';
+import { serverVersions, type ServerVersions } from './kit/servers.js';
 import { prepareBenchmark, startSuiteAsNpmStartDoes, writeResults } from './kit/suite.js';
 import { produceEvents } from './kit/topics.js';
 import { insertWriteModel } from './kit/write-model.js';
@@ -354,6 +355,7 @@ interface SizeResult {
   readonly customers: number;
   readonly products: number;
   readonly seedSeconds: number;
+  readonly servers: ServerVersions;
   readonly routes: RouteFigures[];
   readonly overload: Overload[];
 }
@@ -393,6 +395,7 @@ async function measureSize(orders: number): Promise<SizeResult> {
       customers: history.customers.length,
       products: history.products.length,
       seedSeconds: seconds,
+      servers: await serverVersions(suite),
       routes,
       overload: overloads,
     };
