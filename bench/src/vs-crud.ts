@@ -6,7 +6,9 @@
 // from BENCH_SEED=1 (kit/history.ts). Clients: BENCH_CLIENTS=1,16,64; BENCH_ROUNDS=3 rounds of
 // BENCH_ROUND_SECONDS=4 s per side, route and client count; BENCH_OVERLOAD_SECONDS=20 of 64
 // clients on each gateway route at the end. BENCH_ROUTES=/orders/{id},/stats/sales measures
-// only those routes.
+// only those routes. BENCH_REQUEST_TIMEOUT_MS=10000: a read taking longer counts as a timeout,
+// not an answer, and the baseline's SQL statements are stopped after as long (at a million orders
+// a CRUD aggregate takes minutes).
 //
 // Method. For each size it starts the whole suite as `npm start` runs it (kit/suite.ts), on stores
 // and topics of its own, and the CRUD baseline as a process of its own on the suite's MySQL
@@ -51,6 +53,8 @@ const CLIENTS = numbers('BENCH_CLIENTS', '1,16,64');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 4);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 20);
+/** A read that takes longer counts as a timeout, not an answer (the CRUD figures at 1M orders). */
+const REQUEST_TIMEOUT_MS = Number(process.env.BENCH_REQUEST_TIMEOUT_MS ?? 10_000);
 const WARM_UP_SECONDS = 1;
 const OVERLOAD_CLIENTS = 64;
 /** Orders and customers whose answers are compared before measuring. */
@@ -114,7 +118,11 @@ interface Baseline {
 
 async function startBaseline(suite: RunningSuite): Promise<Baseline> {
   const child = spawn(process.execPath, [join(repoRoot, 'bench/dist/crud-baseline/main.js')], {
-    env: { PATH: process.env.PATH, ...suite.database.env },
+    env: {
+      PATH: process.env.PATH,
+      ...suite.database.env,
+      CRUD_STATEMENT_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -251,7 +259,8 @@ interface RouteFigures {
   readonly gateway: SideFigures;
   readonly crud: SideFigures;
   /** Gateway reads/s over the baseline's. */
-  readonly ratio: number;
+  /** Null when the baseline answered nothing in time. */
+  readonly ratio: number | null;
 }
 
 async function measureRound(
@@ -261,7 +270,8 @@ async function measureRound(
   const cpu = measureCpuUse(groups);
   const figures = await load();
   const used = cpu();
-  const reads = Math.max(1, figures.okPerSecond * figures.seconds);
+  // No answer in time: no figure per answer (NaN, written as null).
+  const reads = figures.okPerSecond * figures.seconds || NaN;
   const byGroup = { ...used.byGroup, bench: used.bench };
   const total = Object.values(byGroup).reduce((sum, ms) => sum + ms, 0);
   return {
@@ -304,7 +314,14 @@ async function compareRoute(
   const rounds: Record<Side, Round[]> = { gateway: [], crud: [] };
   try {
     const run = (side: Side, seconds: number) =>
-      closedLoop({ agent, baseUrl: urls[side], path: route.path, clients, seconds });
+      closedLoop({
+        agent,
+        baseUrl: urls[side],
+        path: route.path,
+        clients,
+        seconds,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
     for (let i = 0; i < ROUNDS; i++) {
       const order: Side[] = i % 2 === 0 ? ['gateway', 'crud'] : ['crud', 'gateway'];
       for (const side of order) {
@@ -322,7 +339,7 @@ async function compareRoute(
     clients,
     gateway,
     crud,
-    ratio: round(gateway.okPerSecond / Math.max(0.1, crud.okPerSecond), 2),
+    ratio: crud.okPerSecond > 0 ? round(gateway.okPerSecond / crud.okPerSecond, 2) : null,
   };
 }
 
@@ -343,6 +360,7 @@ async function overload(url: string, route: Route): Promise<Overload> {
       path: route.path,
       clients: OVERLOAD_CLIENTS,
       seconds: OVERLOAD_SECONDS,
+      timeoutMs: REQUEST_TIMEOUT_MS,
     });
     return { route: route.name, ...figures };
   } finally {
@@ -379,7 +397,7 @@ async function measureSize(orders: number): Promise<SizeResult> {
         routes.push(figures);
         console.log(
           `  ${route.name} × ${clients}: gateway ${figures.gateway.okPerSecond}/s (p50 ${figures.gateway.latencyMs.p50} ms), ` +
-            `CRUD ${figures.crud.okPerSecond}/s (p50 ${figures.crud.latencyMs.p50} ms): ${figures.ratio}×`,
+            `CRUD ${figures.crud.okPerSecond}/s (p50 ${figures.crud.latencyMs.p50} ms): ${ratioText(figures.ratio)}`,
         );
       }
     const overloads: Overload[] = [];
@@ -405,6 +423,9 @@ async function measureSize(orders: number): Promise<SizeResult> {
   }
 }
 
+const ratioText = (ratio: number | null) =>
+  ratio === null ? `CRUD none in ${REQUEST_TIMEOUT_MS / 1_000} s` : `${ratio}×`;
+
 function printSize(result: SizeResult): void {
   console.log(
     `\n${result.orders.toLocaleString('en-US')} orders, ${result.customers.toLocaleString('en-US')} customers, ` +
@@ -424,7 +445,7 @@ function printSize(result: SizeResult): void {
         r.crud.latencyMs.p50,
         r.crud.latencyMs.p99,
         r.crud.cpuMsPerRead,
-        `${r.ratio}×`,
+        ratioText(r.ratio),
       ]),
     ),
   );
@@ -451,12 +472,19 @@ function printSize(result: SizeResult): void {
 
 async function main(): Promise<void> {
   if (
-    [...SIZES, ...CLIENTS, ROUNDS, ROUND_SECONDS, OVERLOAD_SECONDS, PRODUCTS, ORDERS_PER_CUSTOMER].some(
-      (n) => !(n > 0),
-    )
+    [
+      ...SIZES,
+      ...CLIENTS,
+      ROUNDS,
+      ROUND_SECONDS,
+      OVERLOAD_SECONDS,
+      REQUEST_TIMEOUT_MS,
+      PRODUCTS,
+      ORDERS_PER_CUSTOMER,
+    ].some((n) => !(n > 0))
   )
     throw new Error(
-      'BENCH_SIZES, BENCH_CLIENTS, BENCH_ROUNDS, BENCH_ROUND_SECONDS, BENCH_OVERLOAD_SECONDS, BENCH_PRODUCTS and BENCH_ORDERS_PER_CUSTOMER must be positive',
+      'BENCH_SIZES, BENCH_CLIENTS, BENCH_ROUNDS, BENCH_ROUND_SECONDS, BENCH_OVERLOAD_SECONDS, BENCH_REQUEST_TIMEOUT_MS, BENCH_PRODUCTS and BENCH_ORDERS_PER_CUSTOMER must be positive',
     );
   if (!(DAYS >= 7)) throw new Error(`BENCH_DAYS must be at least 7, got ${DAYS}`);
   prepareBenchmark();
@@ -479,6 +507,7 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       roundSeconds: ROUND_SECONDS,
       overloadSeconds: OVERLOAD_SECONDS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
       tracing: {
         sampler: process.env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
         ratio: process.env.OTEL_TRACES_SAMPLER_ARG ?? '1',

@@ -11,13 +11,13 @@ export interface LoadFigures {
   readonly okPerSecond: number;
   /** Of the answers 200, in ms. */
   readonly latencyMs: Latency;
-  /** Answers other than 200, by status (0: no answer). */
+  /** Answers other than 200, by status (0: no answer; `timeout`: none within the time limit). */
   readonly notOkByStatus: Record<string, number>;
   readonly seconds: number;
 }
 
-/** One GET; gives its status once the whole body has been read. */
-function get(agent: Agent, url: URL): Promise<number> {
+/** One GET; gives its status once the whole body has been read, or `timeout` after `timeoutMs`. */
+function get(agent: Agent, url: URL, timeoutMs: number): Promise<number | 'timeout'> {
   return new Promise((resolve) => {
     const req = request(url, { agent, method: 'GET' }, (res) => {
       res.resume();
@@ -30,6 +30,10 @@ function get(agent: Agent, url: URL): Promise<number> {
     });
     req.on('error', () => {
       resolve(0);
+    });
+    req.setTimeout(timeoutMs, () => {
+      resolve('timeout');
+      req.destroy();
     });
     req.end();
   });
@@ -49,6 +53,12 @@ export async function closedLoop(options: {
   readonly path: (n: number) => string;
   readonly clients: number;
   readonly seconds: number;
+  /**
+   * The longest a request may take; one taking longer is counted as `timeout` and dropped (its
+   * connection closed), so that a round ends soon after its time even when answers take minutes.
+   * @default 30000
+   */
+  readonly timeoutMs?: number;
 }): Promise<LoadFigures> {
   const latencies: number[] = [];
   const notOkByStatus: Record<string, number> = {};
@@ -60,7 +70,7 @@ export async function closedLoop(options: {
       while (performance.now() < deadline) {
         const url = new URL(options.path(sent++), options.baseUrl);
         const t0 = performance.now();
-        const status = await get(options.agent, url);
+        const status = await get(options.agent, url, options.timeoutMs ?? 30_000);
         if (status === 200) latencies.push(performance.now() - t0);
         else notOkByStatus[status] = (notOkByStatus[status] ?? 0) + 1;
       }
