@@ -19,6 +19,7 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
+  SamplingDecision,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
 import {
@@ -65,11 +66,11 @@ export interface Telemetry {
 }
 
 /**
- * Keeps a share of the traces that reads start (`readsRatio`), and every other trace as the
- * configured sampler says. A gateway answers thousands of reads a second, each cheap: traced
- * all, their spans cost more than the reads (at 100 %, exporting them took the collector and
- * Zipkin as much CPU as the gateway's own work), while commands, rarer and the interesting part
- * of a trace, stay traced by the usual rule. A read that continues a caller's trace follows it.
+ * Keeps traces as the configured sampler says, and of the traces that reads start at most a share
+ * (`readsRatio`). A gateway answers thousands of reads a second, each cheap: traced all, their
+ * spans cost more than the reads (at 100 %, exporting them took the collector and Zipkin as much
+ * CPU as the gateway's own work), while commands, rarer and the interesting part of a trace, stay
+ * traced by the usual rule. A read that continues a caller's trace follows it.
  */
 export class ReadsSampler implements Sampler {
   private readonly reads: Sampler;
@@ -87,7 +88,10 @@ export class ReadsSampler implements Sampler {
       kind === SpanKind.SERVER &&
       trace.getSpanContext(parentContext) === undefined &&
       READ_METHODS.has(String(attributes[ATTR_HTTP_REQUEST_METHOD]));
-    return (startsRead ? this.reads : this.others).shouldSample(...args);
+    const configured = this.others.shouldSample(...args);
+    // Both decide by the trace id: a read is kept at the lower of the two ratios.
+    if (!startsRead || configured.decision !== SamplingDecision.RECORD_AND_SAMPLED) return configured;
+    return this.reads.shouldSample(...args);
   }
 
   toString(): string {

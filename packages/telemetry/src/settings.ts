@@ -38,8 +38,8 @@ export const telemetrySection = section(
     /** The ratio of the `*traceidratio` samplers, from 0 to 1. @default 1 */
     OTEL_TRACES_SAMPLER_ARG: variable.string({ default: '1' }),
     /**
-     * The share of reads (HTTP GET and HEAD requests that start a trace) that are traced, from 0
-     * to 1; every other trace is kept as OTEL_TRACES_SAMPLER says. @default 0.1
+     * The most of the reads (HTTP GET and HEAD requests that start a trace) that are traced, from
+     * 0 to 1, within what OTEL_TRACES_SAMPLER keeps; every other trace is kept as it says. @default 0.1
      */
     TRACE_READS_RATIO: variable.string({ default: '0.1' }),
   },

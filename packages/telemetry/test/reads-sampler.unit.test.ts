@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { ReadsSampler } from '@cqrs-shop/telemetry';
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
-import { AlwaysOnSampler, ParentBasedSampler, SamplingDecision } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace';
 
 /** 400 trace ids spread as random ones are (fixed, so the counts below never change). */
 const traceIds = Array.from({ length: 400 }, (_, i) =>
@@ -41,6 +47,14 @@ describe('the reads sampler', () => {
     expect(kept(sampler, SpanKind.SERVER, 'HEAD')).toBeLessThan(60);
     expect(kept(new ReadsSampler(0, others), SpanKind.SERVER, 'GET')).toBe(0);
     expect(kept(new ReadsSampler(1, others), SpanKind.SERVER, 'GET')).toBe(400);
+  });
+
+  it('keeps no more reads than the configured sampler would', () => {
+    expect(kept(new ReadsSampler(1, new AlwaysOffSampler()), SpanKind.SERVER, 'GET')).toBe(0);
+    const tenth = new TraceIdRatioBasedSampler(0.1);
+    expect(kept(new ReadsSampler(0.5, tenth), SpanKind.SERVER, 'GET')).toBe(
+      kept(new ReadsSampler(1, tenth), SpanKind.SERVER, 'GET'),
+    );
   });
 
   it('leaves commands, a read continuing a sampled trace and outgoing requests to the configured sampler', () => {
