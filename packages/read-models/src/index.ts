@@ -9,14 +9,24 @@ export {
   analyticsKeys,
   analyticsTargetKeys,
   orderHistoryCollections,
+  orderViewKeys,
   searchAliases,
   searchIndices,
   searchTargetsIndex,
 } from './layout.js';
-export type { AnalyticsKeys } from './layout.js';
+export type { AnalyticsKeys, OrderViewKeys } from './layout.js';
 export type { AppliedVersion, AppliedVersions } from './applied-version.js';
 export { OrderHistoryReader, fromStoredOrder } from './order-history-reader.js';
+export {
+  OrderViewsReader,
+  customerOrderMember,
+  orderViewEntry,
+  orderViewRank,
+  renderOrder,
+} from './order-views.js';
+export type { CustomerOrdersViewPage } from './order-views.js';
 export type {
+  CustomerOrdersJsonPage,
   CustomerOrdersPage,
   CustomerOrdersPosition,
   StoredCustomer,
@@ -41,5 +51,6 @@ export type {
   TargetState,
 } from './targets.js';
 export { OrderHistoryTargets } from './catalogs/order-history-targets.js';
+export type { OrderViewStore } from './catalogs/order-history-targets.js';
 export { SEARCH_CUSTOMERS_MAPPING, SearchTargets } from './catalogs/search-targets.js';
 export { AnalyticsTargets } from './catalogs/analytics-targets.js';

@@ -98,3 +98,31 @@ export function analyticsTargetKeys(keyPrefix: string) {
     targets: `${keyPrefix}{analytics}:targets`,
   } as const;
 }
+
+/**
+ * Redis keys of one version of the order-history read model's views: every order as the
+ * gateway serves it, rendered once by the projector, so that reading one order or a page of a
+ * customer's orders costs a key lookup instead of a document query. Every key carries the
+ * `{order-history}` hash tag, so that one script may touch them all on a Redis Cluster too.
+ */
+export function orderViewKeys(keyPrefix: string, version: number) {
+  const key = (name: string) => `${keyPrefix}{order-history}:v${version}:${name}`;
+  return {
+    /** String: `<rank>|<order JSON>` (see `orderViewEntry`). */
+    order: (orderId: string) => key(`order:${orderId}`),
+    /** Sorted set, all scores 0: `<placedAt>|<orderId>` of each of a customer's orders. */
+    customerOrders: (customerId: string) => key(`customer-orders:${customerId}`),
+    /** Hash: `topic:partition` → the next offset whose view is written, after the views it covers. */
+    checkpoints: key('checkpoints'),
+    /**
+     * String, present while the views hold every order the documents hold (up to the batch in
+     * hand): set by the projector once its view checkpoints caught up with the documents', gone
+     * with everything else when Redis loses its data. Reads use the views only while it is there.
+     */
+    complete: key('complete'),
+    /** Matches every key of this version (for dropping it). */
+    pattern: key('*'),
+  } as const;
+}
+
+export type OrderViewKeys = ReturnType<typeof orderViewKeys>;

@@ -3,6 +3,7 @@ import type { CustomerRecord, OrderHistoryDocument } from '@cqrs-shop/projection
 import type { Collection, Db, Filter } from 'mongodb';
 import type { AppliedVersion, AppliedVersions } from './applied-version.js';
 import { orderHistoryCollections } from './layout.js';
+import { type OrderViewsReader, renderOrder } from './order-views.js';
 
 /** An order document as stored: the order id is the document's `_id`. */
 export type StoredOrder = Omit<OrderHistoryDocument, 'orderId'> & { _id: string };
@@ -24,11 +25,21 @@ export interface CustomerOrdersPage {
   readonly next: CustomerOrdersPosition | null;
 }
 
+/** A page of a customer's orders as the gateway serves it: the items' JSON array, and where it ends. */
+export interface CustomerOrdersJsonPage {
+  readonly itemsJson: string;
+  readonly next: CustomerOrdersPosition | null;
+}
+
 export function fromStoredOrder({ _id, ...rest }: StoredOrder): OrderHistoryDocument {
   return { orderId: _id, ...rest };
 }
 
-/** Reads one version of the order-history read model in MongoDB. */
+/**
+ * Reads one version of the order-history read model: its documents in MongoDB and, when given,
+ * its views in Redis. The JSON reads come from the views while they are complete, and from the
+ * documents otherwise or for an order a view is missing for.
+ */
 export class OrderHistoryReader implements AppliedVersions {
   readonly orders: Collection<StoredOrder>;
   readonly customers: Collection<StoredCustomer>;
@@ -36,6 +47,7 @@ export class OrderHistoryReader implements AppliedVersions {
   constructor(
     db: Db,
     readonly version: number,
+    private readonly views?: OrderViewsReader,
   ) {
     const names = orderHistoryCollections(version);
     this.orders = db.collection<StoredOrder>(names.orders);
@@ -45,6 +57,30 @@ export class OrderHistoryReader implements AppliedVersions {
   async order(orderId: string): Promise<OrderHistoryDocument | undefined> {
     const stored = await this.orders.findOne({ _id: orderId });
     return stored ? fromStoredOrder(stored) : undefined;
+  }
+
+  /** The order as the gateway serves it; undefined when there is no such order. */
+  async orderJson(orderId: string): Promise<string | undefined> {
+    if (this.views && (await this.views.complete())) {
+      const json = await this.views.orderJson(orderId);
+      if (json !== undefined) return json;
+    }
+    const order = await this.order(orderId);
+    return order && renderOrder(order);
+  }
+
+  /** A page of {@link customerOrders} as the gateway serves it. */
+  async customerOrdersJson(
+    customerId: string,
+    limit: number,
+    after?: CustomerOrdersPosition,
+  ): Promise<CustomerOrdersJsonPage> {
+    if (this.views && (await this.views.complete())) {
+      const page = await this.views.customerOrders(customerId, limit, after);
+      if (page) return { itemsJson: `[${page.items.join(',')}]`, next: page.next };
+    }
+    const page = await this.customerOrders(customerId, limit, after);
+    return { itemsJson: `[${page.items.map(renderOrder).join(',')}]`, next: page.next };
   }
 
   /**
@@ -82,6 +118,11 @@ export class OrderHistoryReader implements AppliedVersions {
   async appliedVersion(aggregateType: AggregateType, aggregateId: string): Promise<AppliedVersion> {
     switch (aggregateType) {
       case 'order': {
+        // What the JSON reads answer from: the view, or the document when there is none.
+        if (this.views && (await this.views.complete())) {
+          const viewed = await this.views.orderVersion(aggregateId);
+          if (viewed !== undefined) return viewed;
+        }
         const found = await this.orders.findOne({ _id: aggregateId }, { projection: { version: 1 } });
         return found?.version ?? 0;
       }

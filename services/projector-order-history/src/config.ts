@@ -4,6 +4,7 @@ import {
   kafkaSection,
   loadConfig,
   mongodbSection,
+  redisSection,
   runtimeSection,
 } from '@cqrs-shop/config';
 import { projectorSection } from '@cqrs-shop/projector';
@@ -15,6 +16,8 @@ export function loadOrderHistoryConfig(env: Environment) {
       http: httpSection('ORDER_HISTORY_PORT', 3011),
       kafka: kafkaSection,
       mongodb: mongodbSection,
+      // The order views, beside the documents: what the gateway reads an order or a page from.
+      redis: redisSection,
       projector: projectorSection('cqrs-shop.projector-order-history.v1'),
     },
     env,

@@ -2,6 +2,7 @@
 import { telemetry } from './telemetry.js';
 import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
+import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { loadOrderHistoryConfig } from './config.js';
 import { ORDER_HISTORY_PROJECTION, orderHistoryTargets } from './targets.js';
@@ -15,14 +16,19 @@ void runService({
     const client = new MongoClient(config.mongodb.url, { serverSelectionTimeoutMS: 5_000 });
     await client.connect();
     lifecycle.onStop('mongodb', () => client.close());
+    const redis = new Redis(config.redis.url, { lazyConnect: true });
+    await redis.connect();
+    lifecycle.onStop('redis', async () => {
+      await redis.quit();
+    });
     const db = client.db(config.mongodb.database);
     await startProjectorService({
       ...ORDER_HISTORY_PROJECTION,
-      targets: orderHistoryTargets(db),
+      targets: orderHistoryTargets(db, { redis, keyPrefix: config.redis.keyPrefix }),
       readiness: {
-        name: 'mongodb',
+        name: 'mongodb and redis',
         check: async () => {
-          await db.command({ ping: 1 });
+          await Promise.all([db.command({ ping: 1 }), redis.ping()]);
         },
       },
       config,

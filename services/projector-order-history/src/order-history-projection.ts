@@ -1,4 +1,4 @@
-import { type Projection, storeProjection } from '@cqrs-shop/projector';
+import { isRetriable, type Projection, storeProjection } from '@cqrs-shop/projector';
 import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import type { MongoOrderHistoryStore } from './adapters/mongo-order-history-store.js';
 
@@ -10,7 +10,11 @@ import type { MongoOrderHistoryStore } from './adapters/mongo-order-history-stor
 export function orderHistoryProjection(store: MongoOrderHistoryStore): Projection {
   return storeProjection(
     store,
-    'MongoDB',
-    (error) => error instanceof MongoNetworkError || error instanceof MongoServerSelectionError,
+    'MongoDB or Redis',
+    (error) =>
+      error instanceof MongoNetworkError ||
+      error instanceof MongoServerSelectionError ||
+      // Redis, for the order views: away, or not taking writes for now.
+      isRetriable(error),
   );
 }

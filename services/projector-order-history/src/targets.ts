@@ -1,8 +1,9 @@
 import type { ProjectionTargets } from '@cqrs-shop/projector';
-import { OrderHistoryTargets } from '@cqrs-shop/read-models';
+import { OrderHistoryTargets, type OrderViewStore } from '@cqrs-shop/read-models';
 import type { Db } from 'mongodb';
 import { MongoOrderHistoryStore } from './adapters/mongo-order-history-store.js';
 import { MongoParkedAggregates } from './adapters/mongo-parked-aggregates.js';
+import { RedisOrderViews } from './adapters/redis-order-views.js';
 import { orderHistoryProjection } from './order-history-projection.js';
 
 /**
@@ -15,12 +16,21 @@ export const ORDER_HISTORY_PROJECTION = {
   readsFirst: ['customer'],
 } as const;
 
-/** The versions of the order-history read model in one MongoDB database. */
-export function orderHistoryTargets(db: Db): ProjectionTargets {
+/**
+ * The versions of the order-history read model in one MongoDB database, each with its order
+ * views in Redis when `views` says where.
+ */
+export function orderHistoryTargets(db: Db, views?: OrderViewStore): ProjectionTargets {
   return {
-    catalog: new OrderHistoryTargets(db),
+    catalog: new OrderHistoryTargets(db, views),
     open: (version) => ({
-      projection: orderHistoryProjection(new MongoOrderHistoryStore(db, version)),
+      projection: orderHistoryProjection(
+        new MongoOrderHistoryStore(
+          db,
+          version,
+          views && new RedisOrderViews(views.redis, views.keyPrefix, version),
+        ),
+      ),
       parked: new MongoParkedAggregates(db, version),
     }),
   };

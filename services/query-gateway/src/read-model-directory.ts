@@ -6,6 +6,7 @@ import {
   describeTargets,
   OrderHistoryReader,
   OrderHistoryTargets,
+  OrderViewsReader,
   SearchReader,
   SearchTargets,
   type TargetCatalog,
@@ -76,7 +77,7 @@ export class ReaderDirectory {
   ) {
     const db = () => stores.mongo.db(stores.mongoDatabase);
     this.catalogs = {
-      'order-history': new OrderHistoryTargets(db()),
+      'order-history': new OrderHistoryTargets(db(), { redis: stores.redis, keyPrefix: stores.keyPrefix }),
       search: new SearchTargets(stores.es, stores.indexPrefix),
       analytics: new AnalyticsTargets(stores.redis, stores.keyPrefix),
     };
@@ -139,7 +140,8 @@ export class ReaderDirectory {
       'order-history': this.reader(
         'order-history',
         versions['order-history'],
-        (v) => new OrderHistoryReader(mongo.db(mongoDatabase), v),
+        // Orders and pages are served from the views in Redis while they are complete.
+        (v) => new OrderHistoryReader(mongo.db(mongoDatabase), v, new OrderViewsReader(redis, keyPrefix, v)),
       ),
       search: this.reader('search', versions.search, (v) => new SearchReader(es, indexPrefix, v)),
       analytics: this.reader(

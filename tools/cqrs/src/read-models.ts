@@ -115,7 +115,13 @@ export function openShop(config: CliConfig, logger: Logger): Shop {
     projection(name) {
       switch (name) {
         case 'order-history':
-          return handle(ORDER_HISTORY_PROJECTION, orderHistoryTargets(mongo.db(config.mongodb.database)));
+          return handle(
+            ORDER_HISTORY_PROJECTION,
+            orderHistoryTargets(mongo.db(config.mongodb.database), {
+              redis,
+              keyPrefix: config.redis.keyPrefix,
+            }),
+          );
         case 'search':
           return handle(SEARCH_PROJECTION, searchTargets(es, config.elasticsearch.indexPrefix));
         case 'analytics':

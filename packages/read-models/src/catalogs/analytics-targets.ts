@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { analyticsKeys, analyticsTargetKeys } from '../layout.js';
 import { assertVersion, type TargetCatalog, type TargetRecord } from '../targets.js';
+import { unlinkMatching } from './redis-keys.js';
 
 /** Moves the pointer only if it still holds the expected version ('' for none). */
 const SWITCH_SCRIPT = `
@@ -66,14 +67,8 @@ export class AnalyticsTargets implements TargetCatalog {
     assertVersion(version);
     if ((await this.liveVersion()) === version)
       throw new Error(`analytics version ${version} is live and cannot be dropped`);
-    const { pattern } = analyticsKeys(this.keyPrefix, version);
-    // SCAN, not KEYS: a version holds a key per order, and the server must go on serving.
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-      if (keys.length > 0) await this.redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    // A version holds a key per order.
+    await unlinkMatching(this.redis, analyticsKeys(this.keyPrefix, version).pattern);
     await this.redis.hdel(this.keys.targets, String(version));
   }
 }

@@ -1,5 +1,7 @@
+import type { Redis } from 'ioredis';
 import { type Db, MongoServerError } from 'mongodb';
-import { ORDER_HISTORY_TARGETS_COLLECTION, orderHistoryCollections } from '../layout.js';
+import { ORDER_HISTORY_TARGETS_COLLECTION, orderHistoryCollections, orderViewKeys } from '../layout.js';
+import { unlinkMatching } from './redis-keys.js';
 import { assertVersion, type TargetCatalog, type TargetRecord } from '../targets.js';
 
 /** The pointer (`_id: "live"`) or one version's record (`_id: "v<N>"`). */
@@ -14,9 +16,21 @@ const DUPLICATE_KEY = 11_000;
 const LIVE_ID = 'live';
 const recordId = (version: number) => `v${version}`;
 
-/** Order-history versions: one document per version and the pointer document, in one collection. */
+/** Where a version's order views live in Redis. */
+export interface OrderViewStore {
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+}
+
+/**
+ * Order-history versions: one document per version and the pointer document, in one
+ * collection. With `views`, dropping a version deletes its order views in Redis too.
+ */
 export class OrderHistoryTargets implements TargetCatalog {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly views?: OrderViewStore,
+  ) {}
 
   private get collection() {
     return this.db.collection<StoredTarget>(ORDER_HISTORY_TARGETS_COLLECTION);
@@ -90,6 +104,9 @@ export class OrderHistoryTargets implements TargetCatalog {
       await this.db.dropCollection(name).catch((error: unknown) => {
         if (!(error instanceof MongoServerError && error.codeName === 'NamespaceNotFound')) throw error;
       });
+    // A version holds a view per order.
+    if (this.views)
+      await unlinkMatching(this.views.redis, orderViewKeys(this.views.keyPrefix, version).pattern);
     await this.collection.deleteOne({ _id: recordId(version) });
   }
 }

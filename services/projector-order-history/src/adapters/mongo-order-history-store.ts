@@ -29,6 +29,7 @@ import {
   type StoredCustomer,
   type StoredOrder,
 } from '@cqrs-shop/read-models';
+import type { RedisOrderViews, ViewCheckpointMove } from './redis-order-views.js';
 import {
   type AnyBulkWriteOperation,
   type Collection,
@@ -255,6 +256,11 @@ interface Plan {
   readonly customers: CustomerChange[];
   /** Customers stored but not joined into their orders yet (a crash came between). */
   readonly unjoined: CustomerRecord[];
+  /**
+   * Every order of the batch as it stands after it, changed or not: its view is written again
+   * (a view lost with Redis comes back with the replay, which changes no document).
+   */
+  readonly views: OrderHistoryDocument[];
 }
 
 const toRecord = (stored: StoredCustomer): CustomerRecord => ({
@@ -316,8 +322,21 @@ export class MongoOrderHistoryStore {
     { name: 'mongodb checkpoints bulk write' },
   );
 
-  /** Writes version `version` of the read model; its indexes are made by its catalog. */
-  constructor(db: Db, version: number) {
+  /** What each of the two stores held per partition when last read or moved (with views only). */
+  private readonly held = { documents: new Map<string, number>(), views: new Map<string, number>() };
+  /** Whether the views are known to be complete (see `orderViewKeys().complete`). */
+  private viewsComplete = false;
+
+  /**
+   * Writes version `version` of the read model; its indexes are made by its catalog. With
+   * `views`, every order's view is written in Redis too, after its document and before the
+   * checkpoints, which both stores keep: the lower of the two is where a replay starts.
+   */
+  constructor(
+    db: Db,
+    version: number,
+    private readonly views?: RedisOrderViews,
+  ) {
     this.reader = new OrderHistoryReader(db, version);
     this.orders = this.reader.orders;
     this.customers = this.reader.customers;
@@ -330,12 +349,48 @@ export class MongoOrderHistoryStore {
   }
 
   async checkpoints(topics: readonly string[]): Promise<Checkpoint[]> {
-    const stored = await this.checkpointDocs.find({}).toArray();
-    return stored.flatMap(({ _id, next }) => {
-      const at = _id.lastIndexOf(':');
-      const topic = _id.slice(0, at);
-      return topics.includes(topic) ? [{ topic, partition: Number(_id.slice(at + 1)), next }] : [];
+    const documents = await this.documentCheckpoints();
+    let lower = documents;
+    if (this.views) {
+      const views = await this.views.checkpoints();
+      this.held.documents = documents;
+      this.held.views = views;
+      await this.noteViewsComplete(documents, views);
+      // A partition either store has no checkpoint for is read from its start.
+      lower = new Map(
+        [...documents].flatMap(([field, next]) => {
+          const viewed = views.get(field);
+          return viewed === undefined ? [] : [[field, Math.min(next, viewed)] as const];
+        }),
+      );
+    }
+    return [...lower].flatMap(([field, next]) => {
+      const at = field.lastIndexOf(':');
+      const topic = field.slice(0, at);
+      return topics.includes(topic) ? [{ topic, partition: Number(field.slice(at + 1)), next }] : [];
     });
+  }
+
+  private async documentCheckpoints(): Promise<Map<string, number>> {
+    const stored = await this.checkpointDocs.find({}).toArray();
+    return new Map(stored.map(({ _id, next }) => [_id, next]));
+  }
+
+  /**
+   * Marks the views complete once they hold what the documents hold: every partition's view
+   * checkpoint at or past its document checkpoint (vacuously for a new version).
+   */
+  private async noteViewsComplete(
+    documents: ReadonlyMap<string, number>,
+    views: ReadonlyMap<string, number>,
+  ): Promise<void> {
+    if (!this.views) return;
+    const caughtUp = [...documents].every(([field, next]) => (views.get(field) ?? -1) >= next);
+    this.viewsComplete = caughtUp && (await this.views.isComplete());
+    if (caughtUp && !this.viewsComplete) {
+      await this.views.markComplete();
+      this.viewsComplete = true;
+    }
   }
 
   async prepare(aggregates: readonly AggregateEvents[]): Promise<PreparedBatch> {
@@ -368,7 +423,7 @@ export class MongoOrderHistoryStore {
     // Documents written before their customer was known (rare): their customer is needed too.
     await this.loadCustomers([...held.values()].filter((d) => d.customer === null).map((d) => d.customerId));
 
-    const plan: Plan = { orders: [], customers: [], unjoined: [] };
+    const plan: Plan = { orders: [], customers: [], unjoined: [], views: [] };
     const folds = new Map<string, AggregateFold>();
     for (const aggregate of customers) {
       const stored = storedCustomers.get(idOf(aggregate.key));
@@ -393,6 +448,7 @@ export class MongoOrderHistoryStore {
       const customer = next.customer === null ? this.customerCache.get(next.customerId) : undefined;
       if (customer) next = withCustomer(next, customer);
       if (next !== before) plan.orders.push({ key: aggregate.key, held: before, next });
+      plan.views.push(next);
     }
     return {
       folds: foldsInOrder(aggregates, folds),
@@ -409,10 +465,16 @@ export class MongoOrderHistoryStore {
       );
     if (plan.customers.length > 0) await this.writeCustomers(plan.customers);
     const joined = [...plan.customers.map((c) => c.next), ...plan.unjoined];
-    if (joined.length > 0) await this.joinCustomers(joined);
+    const joinedOrders = joined.length > 0 ? await this.joinCustomers(joined) : [];
     // Written without their customer: it may have been stored and joined between the read and the write.
     const late = plan.orders.filter((c) => c.next.customer === null && !unwritten.has(c.key));
-    if (late.length > 0) await this.joinLate(late.map((c) => c.next));
+    const lateJoined = late.length > 0 ? await this.joinLate(late.map((c) => c.next)) : [];
+    if (this.views) {
+      const written = plan.views.filter((order) => !unwritten.has(`order:${order.orderId}`));
+      await this.writeViews([...written, ...lateJoined], joinedOrders);
+    }
+    // Only now, views included: the gateway honours a customer's token once it is marked joined.
+    if (joined.length > 0) await this.markJoined(joined);
     if (unwritten.size > 0) return { unwritten, checkpointed: false, checkpointMoved: false };
     if (!(await this.moveCheckpoints(checkpoints)))
       return { unwritten, checkpointed: false, checkpointMoved: true };
@@ -475,10 +537,26 @@ export class MongoOrderHistoryStore {
   }
 
   /**
-   * Completes the orders that arrived before their customers, then marks each customer joined at
-   * its version: the gateway honours a customer's consistency token only once it is.
+   * Writes the orders' views, each as given, except those joined with their customer by another
+   * request meanwhile (`joinedIds`), read again; the views keep the highest rank of each.
    */
-  private async joinCustomers(records: readonly CustomerRecord[]): Promise<void> {
+  private async writeViews(
+    orders: readonly OrderHistoryDocument[],
+    joinedIds: readonly string[],
+  ): Promise<void> {
+    if (!this.views) return;
+    const rejoined =
+      joinedIds.length > 0 ? await this.lookups.find(this.orders, '_id', joinedIds) : [];
+    const latest = new Map(orders.map((order) => [order.orderId, order]));
+    for (const stored of rejoined) latest.set(stored._id, fromStoredOrder(stored));
+    await this.views.write([...latest.values()]);
+  }
+
+  /**
+   * Completes the orders that arrived before their customers; the ids of those it completed.
+   * Their customers are marked joined afterwards (see `markJoined`).
+   */
+  private async joinCustomers(records: readonly CustomerRecord[]): Promise<string[]> {
     const byId = new Map(records.map((r) => [r.customerId, r]));
     const waiting = await this.lookups.find(
       this.orders,
@@ -509,6 +587,11 @@ export class MongoOrderHistoryStore {
             this.writeSlot,
           ),
       );
+    return waiting.map((o) => o._id);
+  }
+
+  /** Marks each customer joined at its version: the gateway honours its token only then. */
+  private async markJoined(records: readonly CustomerRecord[]): Promise<void> {
     await boundedBulkWrite(
       this.customers,
       records.map((r) => ({
@@ -521,10 +604,11 @@ export class MongoOrderHistoryStore {
     );
   }
 
-  private async joinLate(orders: readonly OrderHistoryDocument[]): Promise<void> {
+  /** Joins orders written without their customer, if it is stored now; the orders as joined. */
+  private async joinLate(orders: readonly OrderHistoryDocument[]): Promise<OrderHistoryDocument[]> {
     const found = await this.readCustomers(orders.map((o) => o.customerId));
     const joinable = orders.filter((o) => found.has(o.customerId));
-    if (joinable.length === 0) return;
+    if (joinable.length === 0) return [];
     await this.orderLocks.run(
       joinable.map((o) => o.orderId),
       () =>
@@ -542,13 +626,59 @@ export class MongoOrderHistoryStore {
           this.writeSlot,
         ),
     );
+    return joinable.flatMap((o) => {
+      const customer = found.get(o.customerId);
+      return customer ? [withCustomer(o, toRecord(customer))] : [];
+    });
   }
 
   /**
-   * Moves the checkpoints, in one write, where the store still holds the expected ones; false
-   * when one of them had moved elsewhere (that one is left as it was).
+   * Moves the checkpoints of the documents and, with views, of the views. Each store moves from
+   * what it holds, which may be past the runtime's `from` (the lower of the two) after one of
+   * them lost data; a store already at or past the move's `next` stays. False when a store held
+   * something else than it was known to: the runtime reads the checkpoints again.
    */
   private async moveCheckpoints(moves: readonly CheckpointMove[]): Promise<boolean> {
+    if (!this.views) return this.moveDocumentCheckpoints(moves);
+    const fieldOf = ({ topic, partition }: CheckpointMove) => `${topic}:${partition}`;
+    const plan = (held: Map<string, number>) => {
+      const planned: CheckpointMove[] = [];
+      for (const move of moves) {
+        const known = held.has(fieldOf(move)) ? (held.get(fieldOf(move)) ?? null) : move.from;
+        // Behind what the runtime was told: it lost data since, and the runtime must know.
+        if (known === null ? move.from !== null : move.from !== null && known < move.from) return undefined;
+        if (known === null || known < move.next) planned.push({ ...move, from: known });
+      }
+      return planned;
+    };
+    const documentMoves = plan(this.held.documents);
+    const viewMoves = plan(this.held.views);
+    if (!documentMoves || !viewMoves) return false;
+    if (!(await this.moveDocumentCheckpoints(documentMoves))) {
+      this.held.documents.clear();
+      return false;
+    }
+    for (const move of documentMoves) this.held.documents.set(fieldOf(move), move.next);
+    const moved = await this.views.moveCheckpoints(
+      viewMoves.map((move): ViewCheckpointMove => ({ field: fieldOf(move), from: move.from, next: move.next })),
+    );
+    if (moved.includes(false)) {
+      // Redis lost the views (or another writer moved them): read both again.
+      this.held.views.clear();
+      this.viewsComplete = false;
+      return false;
+    }
+    for (const move of viewMoves) this.held.views.set(fieldOf(move), move.next);
+    if (!this.viewsComplete) await this.noteViewsComplete(await this.documentCheckpoints(), await this.views.checkpoints());
+    return true;
+  }
+
+  /**
+   * Moves the documents' checkpoints, in one write, where the store still holds the expected ones; false
+   * when one of them had moved elsewhere (that one is left as it was).
+   */
+  private async moveDocumentCheckpoints(moves: readonly CheckpointMove[]): Promise<boolean> {
+    if (moves.length === 0) return true;
     const idOf = ({ topic, partition }: CheckpointMove) => `${topic}:${partition}`;
     const outcomes = await this.checkpointWrites.submit(
       moves.map((move): AnyBulkWriteOperation<{ _id: string; next: number }> => {

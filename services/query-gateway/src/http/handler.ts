@@ -14,7 +14,7 @@ import type { ProjectionStatus, ProjectionStatusMonitor } from '../projection-st
 import type { ReaderDirectory, VersionChoice } from '../read-model-directory.js';
 import type { SearchVisibility } from '../search-visibility.js';
 import type { ReadModelName, StoreGuard } from '../store-guard.js';
-import type { QueryRoute } from './routes.js';
+import { JsonText, type QueryRoute } from './routes.js';
 import { modelVersionQuery } from './schemas.js';
 
 export interface QueryHandlerOptions {
@@ -135,7 +135,8 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
     const body = await guard.call(() => route.run({ params, query }, context));
     setFreshness(res, route.readModel, options.monitor.cached(route.readModel));
     if (chosen.version !== null) res.set(FRESHNESS_HEADERS.modelVersion, String(chosen.version));
-    res.json(body);
+    if (body instanceof JsonText) res.type('json').send(body.text);
+    else res.json(body);
   };
   return async (req: Request, res: Response) => {
     try {

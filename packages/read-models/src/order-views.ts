@@ -1,0 +1,130 @@
+import type { OrderHistoryDocument } from '@cqrs-shop/projections';
+import type { Redis } from 'ioredis';
+import { orderViewKeys, type OrderViewKeys } from './layout.js';
+
+/**
+ * An order as the gateway serves it, as JSON with its fields in one fixed order, whether it
+ * comes from a view or from a document.
+ */
+export function renderOrder(doc: OrderHistoryDocument): string {
+  return JSON.stringify({
+    orderId: doc.orderId,
+    customerId: doc.customerId,
+    customer: doc.customer && { name: doc.customer.name, email: doc.customer.email },
+    lines: doc.lines,
+    totalCents: doc.totalCents,
+    currency: doc.currency,
+    channel: doc.channel,
+    status: doc.status,
+    statusHistory: doc.statusHistory,
+    placedAt: doc.placedAt,
+    updatedAt: doc.updatedAt,
+    refundCents: doc.refundCents,
+    version: doc.version,
+  });
+}
+
+/**
+ * How far a view has got: the order's version, and then whether its customer is joined in (the
+ * join does not change the version). A view is replaced only by one of a higher rank.
+ */
+export const orderViewRank = (doc: OrderHistoryDocument): number =>
+  doc.version * 2 + (doc.customer === null ? 0 : 1);
+
+/** A view as stored: `<rank>|<order JSON>`, so that the guard needs no JSON parser. */
+export const orderViewEntry = (doc: OrderHistoryDocument): string =>
+  `${orderViewRank(doc)}|${renderOrder(doc)}`;
+
+/** A customer's order in its sorted set: members sort as the pages do, newest first by reverse range. */
+export const customerOrderMember = (placedAt: string, orderId: string): string => `${placedAt}|${orderId}`;
+
+function parseEntry(entry: string): { rank: number; json: string } {
+  const bar = entry.indexOf('|');
+  return { rank: Number(entry.slice(0, bar)), json: entry.slice(bar + 1) };
+}
+
+/** One page of a customer's orders from the views: each order's JSON, and where the page ends. */
+export interface CustomerOrdersViewPage {
+  readonly items: readonly string[];
+  readonly next: { readonly placedAt: string; readonly orderId: string } | null;
+}
+
+/**
+ * Reads one version of the order views in Redis. They are used only while complete (see
+ * `OrderViewKeys.complete`), which is asked at most every `completeTtlMs`.
+ */
+export class OrderViewsReader {
+  readonly keys: OrderViewKeys;
+  private completeAt: { at: number; value: boolean } | undefined;
+  private completeAsked: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    keyPrefix: string,
+    version: number,
+    private readonly completeTtlMs = 500,
+  ) {
+    this.keys = orderViewKeys(keyPrefix, version);
+  }
+
+  /** Whether the views hold every order the documents hold. */
+  async complete(): Promise<boolean> {
+    if (this.completeAt && Date.now() - this.completeAt.at < this.completeTtlMs) return this.completeAt.value;
+    this.completeAsked ??= this.redis
+      .exists(this.keys.complete)
+      .then((found) => {
+        this.completeAt = { at: Date.now(), value: found === 1 };
+        return found === 1;
+      })
+      .finally(() => {
+        this.completeAsked = undefined;
+      });
+    return this.completeAsked;
+  }
+
+  /** The order's JSON; undefined when it has no view. */
+  async orderJson(orderId: string): Promise<string | undefined> {
+    const entry = await this.redis.get(this.keys.order(orderId));
+    return entry === null ? undefined : parseEntry(entry).json;
+  }
+
+  /** The order version the view reflects; undefined when it has no view. */
+  async orderVersion(orderId: string): Promise<number | undefined> {
+    // The rank is at the start of the entry: a few bytes are enough.
+    const head = await this.redis.getrange(this.keys.order(orderId), 0, 20);
+    return head === '' ? undefined : Math.floor(parseEntry(head).rank / 2);
+  }
+
+  /**
+   * A page of the customer's orders, newest first (ties by descending order id), after `after`;
+   * undefined when an order of the page has no view (the caller reads the documents instead).
+   */
+  async customerOrders(
+    customerId: string,
+    limit: number,
+    after?: { placedAt: string; orderId: string },
+  ): Promise<CustomerOrdersViewPage | undefined> {
+    const from = after ? `(${customerOrderMember(after.placedAt, after.orderId)}` : '+';
+    const members = await this.redis.zrevrangebylex(
+      this.keys.customerOrders(customerId),
+      from,
+      '-',
+      'LIMIT',
+      0,
+      limit + 1,
+    );
+    const shown = members.slice(0, limit).map((member) => {
+      const bar = member.lastIndexOf('|');
+      return { placedAt: member.slice(0, bar), orderId: member.slice(bar + 1) };
+    });
+    if (shown.length === 0) return { items: [], next: null };
+    const entries = await this.redis.mget(shown.map((o) => this.keys.order(o.orderId)));
+    const items: string[] = [];
+    for (const entry of entries) {
+      if (entry === null) return undefined;
+      items.push(parseEntry(entry).json);
+    }
+    const last = shown.at(-1);
+    return { items, next: members.length > limit && last ? last : null };
+  }
+}
