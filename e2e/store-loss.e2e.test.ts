@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
-import { analyticsKeys } from '@cqrs-shop/read-models';
+import { analyticsKeys, orderViewKeys } from '@cqrs-shop/read-models';
 import { dropIndices, type ProjectorService, type RunningSuite, waitFor } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -25,6 +25,8 @@ interface Status {
   readonly rebuilding: boolean;
   readonly lagEvents: number | null;
   readonly parkedAggregates: number | null;
+  /** The version of the read model the projector writes. */
+  readonly version: number | null;
 }
 
 /** The largest integer every reader of a counter holds exactly. */
@@ -109,6 +111,50 @@ describe('read models whose store lost data (real servers and processes)', () =>
       },
     ]);
   }, 120_000);
+
+  it('writes the order views again when Redis lost them under a running projector, answering from the documents meanwhile', async () => {
+    const suite = running();
+    const { customers, products } = await seedCatalogue(suite, randomUUID().slice(0, 8));
+    const load = startOrderLoad(suite, customers, products, 4);
+    await waitFor('a hundred commands', () => load.commands() >= 100, { timeoutMs: 120_000 });
+    await load.stop();
+    await suite.caughtUp();
+    const live = (await projections(suite)).find((p) => p.name === 'order-history')?.version;
+    const keys = orderViewKeys(suite.names.keyPrefix, live ?? 1);
+    const pageOf = async (customerId: string) =>
+      (
+        await suite.query<{ items: { orderId: string; version: number }[] }>(
+          `/customers/${customerId}/orders?limit=50`,
+        )
+      ).body;
+    const before = await Promise.all(customers.map(pageOf));
+    expect(await redis.exists(keys.complete)).toBe(1);
+
+    const lost = await redis.keys(keys.pattern);
+    expect(lost.length).toBeGreaterThan(before.flatMap((p) => p.items).length);
+    await redis.del(...lost);
+    // From the documents now, the same answers.
+    expect(await Promise.all(customers.map(pageOf))).toEqual(before);
+
+    // The next checkpoint finds the views' gone: the projector replays and completes them.
+    const placed = await succeed<{ orderId: string }>(suite, '/orders', {
+      customerId: customers[0],
+      items: [{ productId: products[0], quantity: 1 }],
+    });
+    await waitFor('the views to be complete again', async () => (await redis.exists(keys.complete)) === 1, {
+      timeoutMs: 120_000,
+    });
+    await suite.caughtUp();
+    const order = await suite.query<{ orderId: string }>(`/orders/${placed.orderId}`, {
+      'X-Consistency-Token': placed.consistencyToken,
+    });
+    expect(order.body).toMatchObject({ orderId: placed.orderId });
+    expect(await redis.exists(keys.order(placed.orderId))).toBe(1);
+    const outcome = await checkConvergence(suite, ['order-history']);
+    expect(outcome.report.readModels.map((r) => [r.readModel, r.differences])).toEqual([
+      ['order-history', []],
+    ]);
+  }, 300_000);
 
   it('replays each read model whose store was emptied while its projector was away, shows it rebuilding, and ends equal to the write model', async () => {
     const suite = running();

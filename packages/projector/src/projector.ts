@@ -226,6 +226,9 @@ const MAX_LINKS = 64;
  * A store outage is waited out; a poison event is parked together with every later event of
  * the same aggregate, while all other aggregates go on.
  */
+/** How often the store's checkpoints are checked for data lost while a partition waits. */
+const CHECKPOINT_AUDIT_MS = 5_000;
+
 export class Projector {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
@@ -243,6 +246,8 @@ export class Projector {
   private lagTimer: NodeJS.Timeout | undefined;
   private admin: Admin | undefined;
   private housekeeping: Promise<void> | undefined;
+  /** When {@link auditCheckpoints} last read the store's checkpoints. */
+  private checkpointsAuditedAt = 0;
   /** The checkpoint writes in progress, started by the housekeeping. */
   private checkpointing: Promise<void> | undefined;
   /** Set by stop(): batches in hand end, new ones are left alone. */
@@ -908,10 +913,64 @@ export class Projector {
           if (!move) return;
           const outcome = await (await projection.prepare([])).write([move]);
           if (outcome.checkpointed) cursor.checkpointed(move.next, Date.now());
-          else if (this.cursors.get(key) === cursor) this.cursors.delete(key);
+          else if (this.cursors.get(key) === cursor) {
+            this.cursors.delete(key);
+            if (outcome.checkpointMoved && !all)
+              await this.replayFromStore(move.topic, move.partition, 'the store refused a checkpoint');
+          }
         }),
       ),
     );
+    if (!all) await this.auditCheckpoints();
+  }
+
+  /**
+   * Every {@link CHECKPOINT_AUDIT_MS}, the store's checkpoints are read and compared with what
+   * each partition last wrote: one behind it lost data while its partition waited for events
+   * (no move was refused), and is replayed from there at once.
+   */
+  private async auditCheckpoints(): Promise<void> {
+    const now = Date.now();
+    if (this.cursors.size === 0 || now - this.checkpointsAuditedAt < CHECKPOINT_AUDIT_MS) return;
+    this.checkpointsAuditedAt = now;
+    // Taken before the read: a checkpoint written meanwhile is only ahead of it.
+    const written = [...this.cursors].map(([key, cursor]) => ({ key, cursor, next: cursor.stored }));
+    const held = await this.options.projection.checkpoints(this.options.topics);
+    for (const { key, cursor, next } of written) {
+      if (next === null) continue;
+      const at = key.lastIndexOf(':');
+      const [topic, partition] = [key.slice(0, at), Number(key.slice(at + 1))];
+      const stored = held.find((c) => c.topic === topic && c.partition === partition)?.next;
+      if (stored !== undefined && stored >= next) continue;
+      await cursor.exclusive(async () => {
+        if (this.cursors.get(key) !== cursor) return;
+        this.cursors.delete(key);
+        await this.replayFromStore(topic, partition, "the store's checkpoint went back");
+      });
+    }
+  }
+
+  /**
+   * The store refused a checkpoint of a partition with no batch in hand, or holds one behind
+   * what was written: it lost data (or another writer moved it). The partition is sent back to the store's checkpoint at once, not
+   * at its next event, which may be long in coming; its next batch reads the checkpoint again.
+   */
+  private async replayFromStore(topic: string, partition: number, why: string): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    const stored = (await this.options.projection.checkpoints([topic])).find(
+      (c) => c.partition === partition,
+    );
+    const known = this.lag.get(topic, partition);
+    const start = known?.start ?? 0;
+    const expected = Math.max(stored?.next ?? start, start);
+    const end = Math.max(known?.end ?? expected, expected);
+    this.options.logger.warn(
+      { topic, partition, checkpoint: stored?.next ?? null, end },
+      `${why} (it lost data); replaying the partition from its checkpoint`,
+    );
+    this.lag.record(topic, partition, { position: expected, end, start, recoveringUntil: end });
+    consumer.seek({ topic, partition, offset: String(expected) });
   }
 
   /** Commits what was checkpointed to Kafka: lag tooling reads it there. The store's checkpoint stays the truth. */

@@ -37,8 +37,8 @@ export function fromStoredOrder({ _id, ...rest }: StoredOrder): OrderHistoryDocu
 
 /**
  * Reads one version of the order-history read model: its documents in MongoDB and, when given,
- * its views in Redis. The JSON reads come from the views while they are complete, and from the
- * documents otherwise or for an order a view is missing for.
+ * its views in Redis. The JSON reads come from the views where they can (see `OrderViewsReader`),
+ * from the documents otherwise.
  */
 export class OrderHistoryReader implements AppliedVersions {
   readonly orders: Collection<StoredOrder>;
@@ -61,10 +61,8 @@ export class OrderHistoryReader implements AppliedVersions {
 
   /** The order as the gateway serves it; undefined when there is no such order. */
   async orderJson(orderId: string): Promise<string | undefined> {
-    if (this.views && (await this.views.complete())) {
-      const json = await this.views.orderJson(orderId);
-      if (json !== undefined) return json;
-    }
+    const viewed = await this.views?.orderJson(orderId);
+    if (viewed !== undefined) return viewed;
     const order = await this.order(orderId);
     return order && renderOrder(order);
   }
@@ -75,10 +73,8 @@ export class OrderHistoryReader implements AppliedVersions {
     limit: number,
     after?: CustomerOrdersPosition,
   ): Promise<CustomerOrdersJsonPage> {
-    if (this.views && (await this.views.complete())) {
-      const page = await this.views.customerOrders(customerId, limit, after);
-      if (page) return { itemsJson: `[${page.items.join(',')}]`, next: page.next };
-    }
+    const viewed = await this.views?.customerOrders(customerId, limit, after);
+    if (viewed) return { itemsJson: `[${viewed.items.join(',')}]`, next: viewed.next };
     const page = await this.customerOrders(customerId, limit, after);
     return { itemsJson: `[${page.items.map(renderOrder).join(',')}]`, next: page.next };
   }
@@ -119,10 +115,8 @@ export class OrderHistoryReader implements AppliedVersions {
     switch (aggregateType) {
       case 'order': {
         // What the JSON reads answer from: the view, or the document when there is none.
-        if (this.views && (await this.views.complete())) {
-          const viewed = await this.views.orderVersion(aggregateId);
-          if (viewed !== undefined) return viewed;
-        }
+        const viewed = await this.views?.orderVersion(aggregateId);
+        if (viewed !== undefined) return viewed;
         const found = await this.orders.findOne({ _id: aggregateId }, { projection: { version: 1 } });
         return found?.version ?? 0;
       }

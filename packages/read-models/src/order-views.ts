@@ -50,36 +50,24 @@ export interface CustomerOrdersViewPage {
 }
 
 /**
- * Reads one version of the order views in Redis. They are used only while complete (see
- * `OrderViewKeys.complete`), which is asked at most every `completeTtlMs`.
+ * Reads one version of the order views in Redis. An order is read from its view whenever it has
+ * one (a view is never behind what a replay has written); a customer's page only while the views
+ * are complete (see `OrderViewKeys.complete`), asked in the same transaction as the page.
  */
 export class OrderViewsReader {
   readonly keys: OrderViewKeys;
-  private completeAt: { at: number; value: boolean } | undefined;
-  private completeAsked: Promise<boolean> | undefined;
 
   constructor(
     private readonly redis: Redis,
     keyPrefix: string,
     version: number,
-    private readonly completeTtlMs = 500,
   ) {
     this.keys = orderViewKeys(keyPrefix, version);
   }
 
   /** Whether the views hold every order the documents hold. */
   async complete(): Promise<boolean> {
-    if (this.completeAt && Date.now() - this.completeAt.at < this.completeTtlMs) return this.completeAt.value;
-    this.completeAsked ??= this.redis
-      .exists(this.keys.complete)
-      .then((found) => {
-        this.completeAt = { at: Date.now(), value: found === 1 };
-        return found === 1;
-      })
-      .finally(() => {
-        this.completeAsked = undefined;
-      });
-    return this.completeAsked;
+    return (await this.redis.exists(this.keys.complete)) === 1;
   }
 
   /** The order's JSON; undefined when it has no view. */
@@ -97,7 +85,8 @@ export class OrderViewsReader {
 
   /**
    * A page of the customer's orders, newest first (ties by descending order id), after `after`;
-   * undefined when an order of the page has no view (the caller reads the documents instead).
+   * undefined when the views are not complete or an order of the page has no view (the caller
+   * reads the documents instead).
    */
   async customerOrders(
     customerId: string,
@@ -105,14 +94,16 @@ export class OrderViewsReader {
     after?: { placedAt: string; orderId: string },
   ): Promise<CustomerOrdersViewPage | undefined> {
     const from = after ? `(${customerOrderMember(after.placedAt, after.orderId)}` : '+';
-    const members = await this.redis.zrevrangebylex(
-      this.keys.customerOrders(customerId),
-      from,
-      '-',
-      'LIMIT',
-      0,
-      limit + 1,
-    );
+    const [complete, listed] =
+      (await this.redis
+        .multi()
+        .exists(this.keys.complete)
+        .zrevrangebylex(this.keys.customerOrders(customerId), from, '-', 'LIMIT', 0, limit + 1)
+        .exec()) ?? [];
+    if (complete?.[0] || listed?.[0]) throw complete?.[0] ?? listed?.[0];
+    // Incomplete views (lost with Redis, being replayed) might list a customer's orders in part.
+    if (complete?.[1] !== 1) return undefined;
+    const members = listed?.[1] as string[];
     const shown = members.slice(0, limit).map((member) => {
       const bar = member.lastIndexOf('|');
       return { placedAt: member.slice(0, bar), orderId: member.slice(bar + 1) };
@@ -126,5 +117,31 @@ export class OrderViewsReader {
     }
     const last = shown.at(-1);
     return { items, next: members.length > limit && last ? last : null };
+  }
+
+  /**
+   * Each order's view JSON (undefined for none) and whether its customer's set lists it, in one
+   * round trip (for the convergence checker).
+   */
+  async inspect(
+    orders: readonly { orderId: string; customerId: string; placedAt: string }[],
+  ): Promise<{ json: string | undefined; listed: boolean }[]> {
+    if (orders.length === 0) return [];
+    const read = this.redis.pipeline();
+    for (const o of orders) {
+      read.get(this.keys.order(o.orderId));
+      read.zscore(this.keys.customerOrders(o.customerId), customerOrderMember(o.placedAt, o.orderId));
+    }
+    const answers = (await read.exec()) ?? [];
+    return orders.map((_, i) => {
+      const [entryError, entry] = answers[2 * i] ?? [];
+      const [scoreError, score] = answers[2 * i + 1] ?? [];
+      if (entryError) throw entryError;
+      if (scoreError) throw scoreError;
+      return {
+        json: typeof entry === 'string' ? parseEntry(entry).json : undefined,
+        listed: score !== null && score !== undefined,
+      };
+    });
   }
 }

@@ -2,7 +2,7 @@
 // then one pass over the write model, each batch compared with every selected read model, then
 // each read model scanned for what the write model does not have.
 import type { Client } from '@elastic/elasticsearch';
-import { AnalyticsTargets, OrderHistoryTargets } from '@cqrs-shop/read-models';
+import { AnalyticsTargets, OrderHistoryTargets, OrderViewsReader } from '@cqrs-shop/read-models';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type { Pool } from 'mysql2/promise';
@@ -79,12 +79,15 @@ async function createCheck(
 ): Promise<ReadModelCheck> {
   // Before any projector has started there is no live version; version 1 is the empty one.
   switch (name) {
-    case 'order-history':
+    case 'order-history': {
+      const at = version ?? (await new OrderHistoryTargets(sources.mongo).liveVersion()) ?? 1;
       return orderHistoryCheck(
         sources.mongo,
-        version ?? (await new OrderHistoryTargets(sources.mongo).liveVersion()) ?? 1,
+        at,
         settings,
+        new OrderViewsReader(sources.redis, sources.keyPrefix, at),
       );
+    }
     case 'search':
       return searchCheck(sources.es, sources.indexPrefix, version ?? 'live', settings);
     case 'analytics':

@@ -31,3 +31,46 @@ export function compareOrderHistory(order: WriteOrder, stored: unknown): Differe
   if (stored === undefined) return [missingDifference('order-history', aggregate, order.version)];
   return fieldDifferences('order-history', aggregate, expectedOrderHistory(order), stored);
 }
+
+/**
+ * How an order's view in Redis (its JSON, as served) differs from the write model's order, as a
+ * document would, each field under `view.`; and whether its customer's page lists it.
+ */
+export function compareOrderView(
+  order: WriteOrder,
+  view: { readonly json: string | undefined; readonly listed: boolean },
+): Difference[] {
+  const aggregate = orderKey(order.orderId);
+  const differences: Difference[] = [];
+  if (view.json === undefined) differences.push(viewDifference(aggregate, 'view', 'an order view', null));
+  else
+    for (const d of fieldDifferences(
+      'order-history',
+      aggregate,
+      expectedOrderHistory(order),
+      parseView(view.json),
+    ))
+      differences.push({ ...d, field: `view.${d.field}` });
+  if (!view.listed)
+    differences.push(
+      viewDifference(aggregate, 'view.customerOrders', "listed in its customer's orders", false),
+    );
+  return differences;
+}
+
+function viewDifference(
+  aggregate: Difference['aggregate'],
+  field: string,
+  expected: unknown,
+  actual: unknown,
+): Difference {
+  return { kind: 'field', readModel: 'order-history', aggregate, field, expected, actual };
+}
+
+function parseView(json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return json;
+  }
+}

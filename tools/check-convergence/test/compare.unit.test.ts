@@ -6,7 +6,8 @@ import {
   compareSnapshot,
   NO_COUNTERS,
 } from '../src/analytics-compare.js';
-import { compareOrderHistory } from '../src/order-history-compare.js';
+import { renderOrder } from '@cqrs-shop/read-models';
+import { compareOrderHistory, compareOrderView } from '../src/order-history-compare.js';
 import { compareOrderSearch, compareProductSearch } from '../src/search-compare.js';
 import { MUG, TEE, writeOrder, writeProduct } from './fixtures.js';
 import {
@@ -96,6 +97,38 @@ describe('order history', () => {
       placement: { recordedAt: '2026-11-24T10:15:00.004Z', eventOccurredAt: null },
     });
     expect(compareOrderHistory(purged, stored)).toEqual([]);
+  });
+});
+
+describe('order views', () => {
+  const viewOf = (order: ReturnType<typeof writeOrder>) => {
+    const { _id, ...fields } = projectedHistory(order, PLACED_AT);
+    return renderOrder({ orderId: _id, ...fields });
+  };
+
+  it.each(ORDERS.map((order) => [order.status, order.version, order] as const))(
+    'finds nothing in the view the projector renders of a %s order at version %d, listed for its customer',
+    (_status, _version, order) => {
+      expect(compareOrderView(order, { json: viewOf(order), listed: true })).toEqual([]);
+    },
+  );
+
+  it('reports a missing view, a view behind the order, unreadable JSON, and an order its customer does not list', () => {
+    const order = writeOrder({ status: 'PAID', version: 2 });
+    const behind = viewOf(writeOrder({ ...order, status: 'PLACED', version: 1 }));
+    const at = (field: string, expected: unknown, actual: unknown) =>
+      expect.objectContaining({ kind: 'field', readModel: 'order-history', field, expected, actual });
+    expect(compareOrderView(order, { json: undefined, listed: false })).toEqual([
+      at('view', 'an order view', null),
+      at('view.customerOrders', "listed in its customer's orders", false),
+    ]);
+    expect(compareOrderView(order, { json: behind, listed: true })).toEqual([
+      at('view.status', 'PAID', 'PLACED'),
+      at('view.version', 2, 1),
+    ]);
+    expect(compareOrderView(order, { json: '{"orderId":', listed: true })).toEqual([
+      at('view.(document)', expect.any(Object), '{"orderId":'),
+    ]);
   });
 });
 
