@@ -5,6 +5,7 @@
  * CLI read from them through the readers and catalogs below.
  */
 export {
+  CUSTOMER_ORDERS_PAGE_SIZE,
   ORDER_HISTORY_TARGETS_COLLECTION,
   analyticsKeys,
   analyticsTargetKeys,

@@ -112,6 +112,11 @@ export function orderViewKeys(keyPrefix: string, version: number) {
     order: (orderId: string) => key(`order:${orderId}`),
     /** Sorted set, all scores 0: `<placedAt>|<orderId>` of each of a customer's orders. */
     customerOrders: (customerId: string) => key(`customer-orders:${customerId}`),
+    /**
+     * String: a customer's first page of `CUSTOMER_ORDERS_PAGE_SIZE` orders, the page most
+     * reads ask for, kept whole: `<last member if more follow, or nothing>` newline `<JSON array>`.
+     */
+    customerFirstPage: (customerId: string) => key(`customer-first-page:${customerId}`),
     /** Hash: `topic:partition` → the next offset whose view is written, after the views it covers. */
     checkpoints: key('checkpoints'),
     /**
@@ -126,3 +131,6 @@ export function orderViewKeys(keyPrefix: string, version: number) {
 }
 
 export type OrderViewKeys = ReturnType<typeof orderViewKeys>;
+
+/** The size of a page of a customer's orders when a read names none; such first pages are kept whole. */
+export const CUSTOMER_ORDERS_PAGE_SIZE = 20;

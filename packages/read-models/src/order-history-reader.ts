@@ -74,7 +74,7 @@ export class OrderHistoryReader implements AppliedVersions {
     after?: CustomerOrdersPosition,
   ): Promise<CustomerOrdersJsonPage> {
     const viewed = await this.views?.customerOrders(customerId, limit, after);
-    if (viewed) return { itemsJson: `[${viewed.items.join(',')}]`, next: viewed.next };
+    if (viewed) return viewed;
     const page = await this.customerOrders(customerId, limit, after);
     return { itemsJson: `[${page.items.map(renderOrder).join(',')}]`, next: page.next };
   }

@@ -1,6 +1,6 @@
 import type { OrderHistoryDocument } from '@cqrs-shop/projections';
 import type { Redis } from 'ioredis';
-import { orderViewKeys, type OrderViewKeys } from './layout.js';
+import { CUSTOMER_ORDERS_PAGE_SIZE, orderViewKeys, type OrderViewKeys } from './layout.js';
 
 /**
  * An order as the gateway serves it, as JSON with its fields in one fixed order, whether it
@@ -38,14 +38,19 @@ export const orderViewEntry = (doc: OrderHistoryDocument): string =>
 /** A customer's order in its sorted set: members sort as the pages do, newest first by reverse range. */
 export const customerOrderMember = (placedAt: string, orderId: string): string => `${placedAt}|${orderId}`;
 
+function positionOf(member: string): { placedAt: string; orderId: string } {
+  const bar = member.lastIndexOf('|');
+  return { placedAt: member.slice(0, bar), orderId: member.slice(bar + 1) };
+}
+
 function parseEntry(entry: string): { rank: number; json: string } {
   const bar = entry.indexOf('|');
   return { rank: Number(entry.slice(0, bar)), json: entry.slice(bar + 1) };
 }
 
-/** One page of a customer's orders from the views: each order's JSON, and where the page ends. */
+/** One page of a customer's orders from the views: the JSON array of its orders, and where it ends. */
 export interface CustomerOrdersViewPage {
-  readonly items: readonly string[];
+  readonly itemsJson: string;
   readonly next: { readonly placedAt: string; readonly orderId: string } | null;
 }
 
@@ -93,6 +98,7 @@ export class OrderViewsReader {
     limit: number,
     after?: { placedAt: string; orderId: string },
   ): Promise<CustomerOrdersViewPage | undefined> {
+    if (!after && limit === CUSTOMER_ORDERS_PAGE_SIZE) return this.firstPage(customerId);
     const from = after ? `(${customerOrderMember(after.placedAt, after.orderId)}` : '+';
     const [complete, listed] =
       (await this.redis
@@ -104,11 +110,8 @@ export class OrderViewsReader {
     // Incomplete views (lost with Redis, being replayed) might list a customer's orders in part.
     if (complete?.[1] !== 1) return undefined;
     const members = listed?.[1] as string[];
-    const shown = members.slice(0, limit).map((member) => {
-      const bar = member.lastIndexOf('|');
-      return { placedAt: member.slice(0, bar), orderId: member.slice(bar + 1) };
-    });
-    if (shown.length === 0) return { items: [], next: null };
+    const shown = members.slice(0, limit).map(positionOf);
+    if (shown.length === 0) return { itemsJson: '[]', next: null };
     const entries = await this.redis.mget(shown.map((o) => this.keys.order(o.orderId)));
     const items: string[] = [];
     for (const entry of entries) {
@@ -116,7 +119,27 @@ export class OrderViewsReader {
       items.push(parseEntry(entry).json);
     }
     const last = shown.at(-1);
-    return { items, next: members.length > limit && last ? last : null };
+    return { itemsJson: `[${items.join(',')}]`, next: members.length > limit && last ? last : null };
+  }
+
+  /** The first page as the projector keeps it whole; undefined while the views are incomplete. */
+  private async firstPage(customerId: string): Promise<CustomerOrdersViewPage | undefined> {
+    const [complete, page] =
+      (await this.redis
+        .multi()
+        .exists(this.keys.complete)
+        .get(this.keys.customerFirstPage(customerId))
+        .exec()) ?? [];
+    if (complete?.[0] || page?.[0]) throw complete?.[0] ?? page?.[0];
+    if (complete?.[1] !== 1) return undefined;
+    const stored = page?.[1] as string | null;
+    // No page while the views are complete: a customer without orders.
+    if (stored === null) return { itemsJson: '[]', next: null };
+    const newline = stored.indexOf('\n');
+    return {
+      itemsJson: stored.slice(newline + 1),
+      next: newline === 0 ? null : positionOf(stored.slice(0, newline)),
+    };
   }
 
   /**

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPayloads } from '@cqrs-shop/events';
 import type { AggregateEvents, CheckpointMove, ProjectedEvent } from '@cqrs-shop/projector';
-import { OrderHistoryReader, OrderViewsReader, orderViewKeys } from '@cqrs-shop/read-models';
+import {
+  CUSTOMER_ORDERS_PAGE_SIZE,
+  OrderHistoryReader,
+  OrderViewsReader,
+  orderViewKeys,
+} from '@cqrs-shop/read-models';
 import { testEnvelope, uniqueName } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -132,6 +137,15 @@ describe('order views in Redis beside the order documents (real MongoDB wire ser
       after = viewed.next;
     }
     expect(walked).toHaveLength(ids.length);
+    // The first page of the usual size is kept whole, and answers the same.
+    expect(await redis.exists(keys.customerFirstPage(customerId))).toBe(1);
+    const first = await fromViews.customerOrdersJson(customerId, CUSTOMER_ORDERS_PAGE_SIZE);
+    expect(first).toEqual(await fromDocuments.customerOrdersJson(customerId, CUSTOMER_ORDERS_PAGE_SIZE));
+    expect(first.next).not.toBeNull();
+    expect(await fromViews.customerOrdersJson(randomUUID(), CUSTOMER_ORDERS_PAGE_SIZE)).toEqual({
+      itemsJson: '[]',
+      next: null,
+    });
     expect(new Set(walked)).toEqual(new Set(ids));
     expect(await fromViews.appliedVersion('order', ids[0] as string)).toBe(2);
   });
@@ -159,7 +173,7 @@ describe('order views in Redis beside the order documents (real MongoDB wire ser
     expect(await store.checkpoints([TOPIC])).toEqual([{ topic: TOPIC, partition: 0, next: 30 }]);
     const orderId = batches[2]?.[0]?.key.slice('order:'.length) ?? '';
     const served = await fromViews.orderJson(orderId);
-    const page = await fromViews.customerOrdersJson(customerId, 10);
+    const page = await fromViews.customerOrdersJson(customerId, CUSTOMER_ORDERS_PAGE_SIZE);
 
     await dropViews();
     // The runtime does not know yet: its next move is refused, and it reads the checkpoints again.
@@ -170,6 +184,9 @@ describe('order views in Redis beside the order documents (real MongoDB wire ser
     // Meanwhile the reads come from the documents, and answer the same.
     expect(await fromViews.orderJson(orderId)).toBe(served);
     expect(JSON.parse((await fromViews.customerOrdersJson(customerId, 10)).itemsJson)).toHaveLength(4);
+    expect(
+      JSON.parse((await fromViews.customerOrdersJson(customerId, CUSTOMER_ORDERS_PAGE_SIZE)).itemsJson),
+    ).toHaveLength(4);
 
     // The replay from the start: documents already there, views written again.
     for (const [i, batch] of [...batches, next].entries())
@@ -179,7 +196,7 @@ describe('order views in Redis beside the order documents (real MongoDB wire ser
     expect(await store.checkpoints([TOPIC])).toEqual([{ topic: TOPIC, partition: 0, next: 40 }]);
     expect(await views.complete()).toBe(true);
     expect(await views.orderJson(orderId)).toBe(served);
-    const replayed = await fromViews.customerOrdersJson(customerId, 10);
+    const replayed = await fromViews.customerOrdersJson(customerId, CUSTOMER_ORDERS_PAGE_SIZE);
     expect(JSON.parse(replayed.itemsJson).slice(1)).toEqual(JSON.parse(page.itemsJson));
   });
 });

@@ -545,8 +545,7 @@ export class MongoOrderHistoryStore {
     joinedIds: readonly string[],
   ): Promise<void> {
     if (!this.views) return;
-    const rejoined =
-      joinedIds.length > 0 ? await this.lookups.find(this.orders, '_id', joinedIds) : [];
+    const rejoined = joinedIds.length > 0 ? await this.lookups.find(this.orders, '_id', joinedIds) : [];
     const latest = new Map(orders.map((order) => [order.orderId, order]));
     for (const stored of rejoined) latest.set(stored._id, fromStoredOrder(stored));
     await this.views.write([...latest.values()]);
@@ -660,7 +659,11 @@ export class MongoOrderHistoryStore {
     }
     for (const move of documentMoves) this.held.documents.set(fieldOf(move), move.next);
     const moved = await this.views.moveCheckpoints(
-      viewMoves.map((move): ViewCheckpointMove => ({ field: fieldOf(move), from: move.from, next: move.next })),
+      viewMoves.map((move): ViewCheckpointMove => ({
+        field: fieldOf(move),
+        from: move.from,
+        next: move.next,
+      })),
     );
     if (moved.includes(false)) {
       // Redis lost the views (or another writer moved them): read both again.
@@ -669,7 +672,8 @@ export class MongoOrderHistoryStore {
       return false;
     }
     for (const move of viewMoves) this.held.views.set(fieldOf(move), move.next);
-    if (!this.viewsComplete) await this.noteViewsComplete(await this.documentCheckpoints(), await this.views.checkpoints());
+    if (!this.viewsComplete)
+      await this.noteViewsComplete(await this.documentCheckpoints(), await this.views.checkpoints());
     return true;
   }
 

@@ -1,5 +1,6 @@
 import type { OrderHistoryDocument } from '@cqrs-shop/projections';
 import {
+  CUSTOMER_ORDERS_PAGE_SIZE,
   customerOrderMember,
   orderViewEntry,
   orderViewKeys,
@@ -9,20 +10,44 @@ import {
 import type { Redis } from 'ioredis';
 
 /**
- * Writes views (KEYS: view, customer's set, view, customer's set, …; ARGV: rank, entry, member,
- * …), each only over one of a lower rank: a redelivered or late batch never takes a view back.
+ * Writes views (KEYS: view, customer's set, customer's first page, … for each order; ARGV: page
+ * size, the prefix of view keys, then rank, entry, member, … for each order), each only over one
+ * of a lower rank: a redelivered or late batch never takes a view back. Then writes again the
+ * first page of each customer touched, from its set and the views (whose keys it makes from the
+ * prefix: they share the set's hash tag, so this holds on a Redis Cluster too).
  */
 const WRITE_VIEWS_SCRIPT = `
-for i = 1, #KEYS, 2 do
-  local at = (i - 1) / 2 * 3
+local size = tonumber(ARGV[1])
+local pages = {}
+for i = 1, #KEYS, 3 do
+  local at = 2 + (i - 1) / 3 * 3
   local head = redis.call('GETRANGE', KEYS[i], 0, 20)
   local bar = string.find(head, '|', 1, true)
   if head == '' or (bar and tonumber(string.sub(head, 1, bar - 1)) < tonumber(ARGV[at + 1])) then
     redis.call('SET', KEYS[i], ARGV[at + 2])
   end
   redis.call('ZADD', KEYS[i + 1], 0, ARGV[at + 3])
+  pages[KEYS[i + 1]] = KEYS[i + 2]
 end
-return #KEYS / 2
+for set, page in pairs(pages) do
+  local members = redis.call('ZREVRANGEBYLEX', set, '+', '-', 'LIMIT', 0, size + 1)
+  local items = {}
+  for j = 1, math.min(#members, size) do
+    local member = members[j]
+    local entry = redis.call('GET', ARGV[2] .. string.sub(member, string.find(member, '|', 1, true) + 1))
+    -- A view lost on its own (a partial loss): no page, the reads take the slow way.
+    if not entry then items = nil break end
+    items[j] = string.sub(entry, string.find(entry, '|', 1, true) + 1)
+  end
+  if items then
+    local more = ''
+    if #members > size then more = members[size] end
+    redis.call('SET', page, more .. '\\n[' .. table.concat(items, ',') .. ']')
+  else
+    redis.call('DEL', page)
+  end
+end
+return #KEYS / 3
 `;
 
 /**
@@ -61,8 +86,9 @@ export interface ViewCheckpointMove {
 
 /**
  * One version of the order views in Redis, as the order-history projector writes them beside
- * its documents: each order's JSON as served, each customer's orders as a sorted set, and their
- * own checkpoints, so that views lost with Redis are written again by a replay.
+ * its documents: each order's JSON as served, each customer's orders as a sorted set with its
+ * first page kept whole, and their own checkpoints, so that views lost with Redis are written
+ * again by a replay.
  */
 export class RedisOrderViews {
   readonly keys: OrderViewKeys;
@@ -80,9 +106,13 @@ export class RedisOrderViews {
   async write(orders: readonly OrderHistoryDocument[]): Promise<void> {
     for (let from = 0; from < orders.length; from += VIEWS_PER_CALL) {
       const keys: string[] = [];
-      const args: string[] = [];
+      const args = [String(CUSTOMER_ORDERS_PAGE_SIZE), this.keys.order('')];
       for (const order of orders.slice(from, from + VIEWS_PER_CALL)) {
-        keys.push(this.keys.order(order.orderId), this.keys.customerOrders(order.customerId));
+        keys.push(
+          this.keys.order(order.orderId),
+          this.keys.customerOrders(order.customerId),
+          this.keys.customerFirstPage(order.customerId),
+        );
         args.push(
           String(orderViewRank(order)),
           orderViewEntry(order),

@@ -1,7 +1,7 @@
 // Request and response schemas of the query API. Requests are validated with them; the OpenAPI
 // document is generated from the same objects.
 import { ORDER_STATUSES } from '@cqrs-shop/projections';
-import { TARGET_STATES } from '@cqrs-shop/read-models';
+import { CUSTOMER_ORDERS_PAGE_SIZE, TARGET_STATES } from '@cqrs-shop/read-models';
 import { z } from 'zod';
 
 const MAX_CENTS = 1e15;
@@ -54,7 +54,7 @@ export const orderParams = z.strictObject({ orderId: id });
 export const customerParams = z.strictObject({ customerId: id });
 export const noParams = z.strictObject({});
 
-export const customerOrdersQuery = z.strictObject({ limit: limit(20), cursor });
+export const customerOrdersQuery = z.strictObject({ limit: limit(CUSTOMER_ORDERS_PAGE_SIZE), cursor });
 
 export const orderSearchQuery = z
   .strictObject({
