@@ -122,7 +122,7 @@ export class OrderViewsReader {
     return { itemsJson: `[${items.join(',')}]`, next: members.length > limit && last ? last : null };
   }
 
-  /** The first page as the projector keeps it whole; undefined while the views are incomplete. */
+  /** The first page as the projector keeps it whole; undefined while the views are incomplete or it has none. */
   private async firstPage(customerId: string): Promise<CustomerOrdersViewPage | undefined> {
     const [complete, page] =
       (await this.redis
@@ -133,8 +133,8 @@ export class OrderViewsReader {
     if (complete?.[0] || page?.[0]) throw complete?.[0] ?? page?.[0];
     if (complete?.[1] !== 1) return undefined;
     const stored = page?.[1] as string | null;
-    // No page while the views are complete: a customer without orders.
-    if (stored === null) return { itemsJson: '[]', next: null };
+    // A customer without orders, or a page lost on its own (an eviction): the documents tell.
+    if (stored === null) return undefined;
     const newline = stored.indexOf('\n');
     return {
       itemsJson: stored.slice(newline + 1),
