@@ -324,6 +324,8 @@ export class MongoOrderHistoryStore {
 
   /** What each of the two stores held per partition when last read or moved (with views only). */
   private readonly held = { documents: new Map<string, number>(), views: new Map<string, number>() };
+  /** Checkpoint moves made: a read of the checkpoints that overlapped one is older than `held`. */
+  private movesMade = 0;
   /** Whether the views are known to be complete (see `orderViewKeys().complete`). */
   private viewsComplete = false;
 
@@ -349,12 +351,15 @@ export class MongoOrderHistoryStore {
   }
 
   async checkpoints(topics: readonly string[]): Promise<Checkpoint[]> {
+    const movesBefore = this.movesMade;
     const documents = await this.documentCheckpoints();
     let lower = documents;
     if (this.views) {
       const views = await this.views.checkpoints();
-      this.held.documents = documents;
-      this.held.views = views;
+      if (this.movesMade === movesBefore) {
+        this.held.documents = documents;
+        this.held.views = views;
+      }
       await this.noteViewsComplete(documents, views);
       // A partition either store has no checkpoint for is read from its start.
       lower = new Map(
@@ -658,6 +663,7 @@ export class MongoOrderHistoryStore {
       return false;
     }
     for (const move of documentMoves) this.held.documents.set(fieldOf(move), move.next);
+    this.movesMade++;
     const moved = await this.views.moveCheckpoints(
       viewMoves.map((move): ViewCheckpointMove => ({
         field: fieldOf(move),
@@ -672,6 +678,7 @@ export class MongoOrderHistoryStore {
       return false;
     }
     for (const move of viewMoves) this.held.views.set(fieldOf(move), move.next);
+    this.movesMade++;
     if (!this.viewsComplete)
       await this.noteViewsComplete(await this.documentCheckpoints(), await this.views.checkpoints());
     return true;
