@@ -48,6 +48,16 @@ describe('read models whose store lost data (real servers and processes)', () =>
     redis.disconnect();
   });
 
+  /** A catalogue, then at least `commands` commands of orders, applied by every projector. */
+  async function placeOrders(suite: RunningSuite, commands: number) {
+    const catalogue = await seedCatalogue(suite, randomUUID().slice(0, 8));
+    const load = startOrderLoad(suite, catalogue.customers, catalogue.products, 4);
+    await waitFor(`${commands} commands`, () => load.commands() >= commands, { timeoutMs: 120_000 });
+    await load.stop();
+    await suite.caughtUp();
+    return catalogue;
+  }
+
   const projections = async (suite: RunningSuite) =>
     (await suite.query<{ projections: Status[] }>('/projections')).body.projections;
 
@@ -114,11 +124,7 @@ describe('read models whose store lost data (real servers and processes)', () =>
 
   it('writes the order views again when Redis lost them under a running projector, answering from the documents meanwhile', async () => {
     const suite = running();
-    const { customers, products } = await seedCatalogue(suite, randomUUID().slice(0, 8));
-    const load = startOrderLoad(suite, customers, products, 4);
-    await waitFor('a hundred commands', () => load.commands() >= 100, { timeoutMs: 120_000 });
-    await load.stop();
-    await suite.caughtUp();
+    const { customers, products } = await placeOrders(suite, 100);
     const live = (await projections(suite)).find((p) => p.name === 'order-history')?.version;
     const keys = orderViewKeys(suite.names.keyPrefix, live ?? 1);
     const pageOf = async (customerId: string) =>
@@ -158,11 +164,7 @@ describe('read models whose store lost data (real servers and processes)', () =>
 
   it('replays each read model whose store was emptied while its projector was away, shows it rebuilding, and ends equal to the write model', async () => {
     const suite = running();
-    const { customers, products } = await seedCatalogue(suite, randomUUID().slice(0, 8));
-    const load = startOrderLoad(suite, customers, products, 4);
-    await waitFor('several hundred commands', () => load.commands() >= 600, { timeoutMs: 120_000 });
-    await load.stop();
-    await suite.caughtUp();
+    await placeOrders(suite, 600);
 
     for (const projector of Object.keys(PROJECTORS) as ProjectorService[]) await suite.stop(projector);
     // Everything each store held of the suite: data, versions, checkpoints, parking.

@@ -9,26 +9,7 @@ import { MongoOrderHistoryStore } from '../src/adapters/mongo-order-history-stor
 import { MongoParkedAggregates } from '../src/adapters/mongo-parked-aggregates';
 import { orderHistoryProjection } from '../src/order-history-projection';
 import { orderHistoryTargets } from '../src/targets';
-
-const PRODUCT = '5b0e9a42-0000-4000-8000-00000000000b';
-
-const placedPayload = (orderId: string, customerId: string): EventPayloads['OrderPlaced'] => ({
-  orderId,
-  customerId,
-  lines: [
-    {
-      productId: PRODUCT,
-      sku: 'KB-01',
-      productName: 'Keyboard',
-      quantity: 2,
-      unitPriceCents: 4_999,
-      lineTotalCents: 9_998,
-    },
-  ],
-  totalCents: 9_998,
-  currency: 'EUR',
-  channel: 'WEB',
-});
+import { placedPayload } from './order-events';
 
 describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
   const client = new MongoClient(process.env.MONGODB_URL ?? '');

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { EventPayloads } from '@cqrs-shop/events';
 import type { AggregateEvents, CheckpointMove, ProjectedEvent } from '@cqrs-shop/projector';
 import {
   CUSTOMER_ORDERS_PAGE_SIZE,
@@ -13,6 +12,7 @@ import { MongoClient } from 'mongodb';
 import { MongoOrderHistoryStore } from '../src/adapters/mongo-order-history-store';
 import { RedisOrderViews } from '../src/adapters/redis-order-views';
 import { orderHistoryTargets } from '../src/targets';
+import { placedPayload } from './order-events';
 
 const TOPIC = 'orders-under-test';
 
@@ -34,25 +34,14 @@ const customerRegistered = (customerId: string): AggregateEvents => ({
 
 /** An order placed at `placedAt`, and paid when `paid`. */
 function order(orderId: string, customerId: string, placedAt: string, paid = false): AggregateEvents {
-  const placed: EventPayloads['OrderPlaced'] = {
-    orderId,
-    customerId,
-    lines: [
-      {
-        productId: randomUUID(),
-        sku: 'KB-01',
-        productName: 'Keyboard "Ünïcode" \u2028',
-        quantity: 2,
-        unitPriceCents: 4_999,
-        lineTotalCents: 9_998,
-      },
-    ],
-    totalCents: 9_998,
-    currency: 'EUR',
-    channel: 'WEB',
-  };
+  const placed = placedPayload(orderId, customerId);
+  // A name that JSON carries as it is, to be read back byte for byte.
+  const lines = placed.lines.map((line) => ({ ...line, productName: 'Keyboard "Ünïcode" \u2028' }));
   const events = [
-    { envelope: testEnvelope('OrderPlaced', orderId, 1, placedAt), payload: placed } as ProjectedEvent,
+    {
+      envelope: testEnvelope('OrderPlaced', orderId, 1, placedAt),
+      payload: { ...placed, lines },
+    } as ProjectedEvent,
   ];
   if (paid)
     events.push({
