@@ -493,35 +493,38 @@ async function main(): Promise<void> {
   const date = new Date().toISOString();
   const machine = describeMachine();
   const sizes: SizeResult[] = [];
+  // Written again after each size: a size that fails later (a million orders) keeps the others.
+  const record = () =>
+    writeResults('vs-crud', date, {
+      date,
+      settings: {
+        ordersPerCustomer: ORDERS_PER_CUSTOMER,
+        products: PRODUCTS,
+        days: DAYS,
+        seed: SEED,
+        clients: CLIENTS,
+        rounds: ROUNDS,
+        roundSeconds: ROUND_SECONDS,
+        overloadSeconds: OVERLOAD_SECONDS,
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
+        tracing: {
+          sampler: process.env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
+          ratio: process.env.OTEL_TRACES_SAMPLER_ARG ?? '1',
+        },
+      },
+      machine: { ...machine, loadAverageAtEnd: describeMachine().loadAverage },
+      note:
+        'reads/s: answers 200 per second, median of the rounds; ratio: gateway over CRUD. CPU ms: utime+stime of ' +
+        'every process (suite services, stack servers, CRUD baseline, load generator) per answer 200. ' +
+        'Both sides share the machine with everything else; see bench/src/vs-crud.ts.',
+      sizes,
+    });
   for (const orders of SIZES) {
     const result = await measureSize(orders);
     printSize(result);
     sizes.push(result);
+    record();
   }
-  writeResults('vs-crud', date, {
-    date,
-    settings: {
-      ordersPerCustomer: ORDERS_PER_CUSTOMER,
-      products: PRODUCTS,
-      days: DAYS,
-      seed: SEED,
-      clients: CLIENTS,
-      rounds: ROUNDS,
-      roundSeconds: ROUND_SECONDS,
-      overloadSeconds: OVERLOAD_SECONDS,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
-      tracing: {
-        sampler: process.env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
-        ratio: process.env.OTEL_TRACES_SAMPLER_ARG ?? '1',
-      },
-    },
-    machine: { ...machine, loadAverageAtEnd: describeMachine().loadAverage },
-    note:
-      'reads/s: answers 200 per second, median of the rounds; ratio: gateway over CRUD. CPU ms: utime+stime of ' +
-      'every process (suite services, stack servers, CRUD baseline, load generator) per answer 200. ' +
-      'Both sides share the machine with everything else; see bench/src/vs-crud.ts.',
-    sizes,
-  });
 }
 
 main().catch((error: unknown) => {
