@@ -38,6 +38,13 @@ export const orderViewEntry = (doc: OrderHistoryDocument): string =>
 /** A customer's order in its sorted set: members sort as the pages do, newest first by reverse range. */
 export const customerOrderMember = (placedAt: string, orderId: string): string => `${placedAt}|${orderId}`;
 
+/** The replies of a transaction, or its first error. */
+function replies(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new Error('the Redis transaction was discarded');
+  for (const [error] of results) if (error) throw error;
+  return results.map(([, value]) => value);
+}
+
 function positionOf(member: string): { placedAt: string; orderId: string } {
   const bar = member.lastIndexOf('|');
   return { placedAt: member.slice(0, bar), orderId: member.slice(bar + 1) };
@@ -100,16 +107,16 @@ export class OrderViewsReader {
   ): Promise<CustomerOrdersViewPage | undefined> {
     if (!after && limit === CUSTOMER_ORDERS_PAGE_SIZE) return this.firstPage(customerId);
     const from = after ? `(${customerOrderMember(after.placedAt, after.orderId)}` : '+';
-    const [complete, listed] =
-      (await this.redis
+    const [complete, listed] = replies(
+      await this.redis
         .multi()
         .exists(this.keys.complete)
         .zrevrangebylex(this.keys.customerOrders(customerId), from, '-', 'LIMIT', 0, limit + 1)
-        .exec()) ?? [];
-    if (complete?.[0] || listed?.[0]) throw complete?.[0] ?? listed?.[0];
+        .exec(),
+    );
     // Incomplete views (lost with Redis, being replayed) might list a customer's orders in part.
-    if (complete?.[1] !== 1) return undefined;
-    const members = listed?.[1] as string[];
+    if (complete !== 1) return undefined;
+    const members = listed as string[];
     const shown = members.slice(0, limit).map(positionOf);
     if (shown.length === 0) return { itemsJson: '[]', next: null };
     const entries = await this.redis.mget(shown.map((o) => this.keys.order(o.orderId)));
@@ -124,15 +131,11 @@ export class OrderViewsReader {
 
   /** The first page as the projector keeps it whole; undefined while the views are incomplete or it has none. */
   private async firstPage(customerId: string): Promise<CustomerOrdersViewPage | undefined> {
-    const [complete, page] =
-      (await this.redis
-        .multi()
-        .exists(this.keys.complete)
-        .get(this.keys.customerFirstPage(customerId))
-        .exec()) ?? [];
-    if (complete?.[0] || page?.[0]) throw complete?.[0] ?? page?.[0];
-    if (complete?.[1] !== 1) return undefined;
-    const stored = page?.[1] as string | null;
+    const [complete, page] = replies(
+      await this.redis.multi().exists(this.keys.complete).get(this.keys.customerFirstPage(customerId)).exec(),
+    );
+    if (complete !== 1) return undefined;
+    const stored = page as string | null;
     // A customer without orders, or a page lost on its own (an eviction): the documents tell.
     if (stored === null) return undefined;
     const newline = stored.indexOf('\n');

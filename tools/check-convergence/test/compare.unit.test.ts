@@ -116,7 +116,7 @@ describe('order views', () => {
   it('reports a missing view, a view behind the order, unreadable JSON, and an order its customer does not list', () => {
     const order = writeOrder({ status: 'PAID', version: 2 });
     const behind = viewOf(writeOrder({ ...order, status: 'PLACED', version: 1 }));
-    const at = (field: string, expected: unknown, actual: unknown) =>
+    const at = (field: string, expected: unknown, actual: unknown): unknown =>
       expect.objectContaining({ kind: 'field', readModel: 'order-history', field, expected, actual });
     expect(compareOrderView(order, { json: undefined, listed: false })).toEqual([
       at('view', 'an order view', null),
