@@ -185,6 +185,43 @@ describe('the query gateway over the whole suite (real processes and stores)', (
     }
   });
 
+  it('answers 304 to a client that holds the current order (If-None-Match), and the new order once it changed', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const customer = await command('/customers', {
+      name: `Ada ${suffix}`,
+      email: `ada.${suffix}@example.com`,
+    });
+    const product = await command('/products', {
+      sku: `ETAG-${suffix}`,
+      name: 'Difference engine',
+      priceCents: 9_900,
+      currency: 'EUR',
+      stock: 5,
+    });
+    const placed = await command('/orders', {
+      customerId: customer.customerId,
+      items: [{ productId: product.productId, quantity: 1 }],
+    });
+    const path = `/orders/${String(placed.orderId)}`;
+    const first = await running().query(path, { 'X-Consistency-Token': placed.consistencyToken });
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"\d+\.\d+"$/);
+
+    const unchanged = await running().query(path, { 'If-None-Match': etag ?? '' });
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.body).toEqual({});
+    expect(unchanged.headers.get('etag')).toBe(etag);
+
+    const paid = await command(`${path}/pay`);
+    const changed = await running().query(path, {
+      'If-None-Match': etag ?? '',
+      'X-Consistency-Token': paid.consistencyToken,
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ status: 'PAID', version: 2 });
+    expect(changed.headers.get('etag')).not.toBe(etag);
+  });
+
   it('says how fresh an answer without a token is', async () => {
     const answer = await running().query('/stats/sales');
     expect(answer.status).toBe(200);

@@ -25,7 +25,7 @@ export {
   orderViewRank,
   renderOrder,
 } from './order-views.js';
-export type { CustomerOrdersViewPage } from './order-views.js';
+export type { CustomerOrdersViewPage, RenderedOrder } from './order-views.js';
 export type {
   CustomerOrdersJsonPage,
   CustomerOrdersPage,

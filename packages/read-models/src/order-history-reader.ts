@@ -3,7 +3,7 @@ import type { CustomerRecord, OrderHistoryDocument } from '@cqrs-shop/projection
 import type { Collection, Db, Filter } from 'mongodb';
 import type { AppliedVersion, AppliedVersions } from './applied-version.js';
 import { orderHistoryCollections } from './layout.js';
-import { type OrderViewsReader, renderOrder } from './order-views.js';
+import { orderViewRank, type OrderViewsReader, type RenderedOrder, renderOrder } from './order-views.js';
 
 /** An order document as stored: the order id is the document's `_id`. */
 export type StoredOrder = Omit<OrderHistoryDocument, 'orderId'> & { _id: string };
@@ -60,11 +60,11 @@ export class OrderHistoryReader implements AppliedVersions {
   }
 
   /** The order as the gateway serves it; undefined when there is no such order. */
-  async orderJson(orderId: string): Promise<string | undefined> {
+  async orderJson(orderId: string): Promise<RenderedOrder | undefined> {
     const viewed = await this.views?.orderJson(orderId);
     if (viewed !== undefined) return viewed;
     const order = await this.order(orderId);
-    return order && renderOrder(order);
+    return order && { json: renderOrder(order), rank: orderViewRank(order) };
   }
 
   /** A page of {@link customerOrders} as the gateway serves it. */

@@ -50,9 +50,18 @@ function positionOf(member: string): { placedAt: string; orderId: string } {
   return { placedAt: member.slice(0, bar), orderId: member.slice(bar + 1) };
 }
 
-function parseEntry(entry: string): { rank: number; json: string } {
+function parseEntry(entry: string): RenderedOrder {
   const bar = entry.indexOf('|');
   return { rank: Number(entry.slice(0, bar)), json: entry.slice(bar + 1) };
+}
+
+/**
+ * An order as served: its JSON, and its rank (version and join, see `orderViewRank`), which
+ * changes whenever the JSON does.
+ */
+export interface RenderedOrder {
+  readonly json: string;
+  readonly rank: number;
 }
 
 /** One page of a customer's orders from the views: the JSON array of its orders, and where it ends. */
@@ -82,10 +91,10 @@ export class OrderViewsReader {
     return (await this.redis.exists(this.keys.complete)) === 1;
   }
 
-  /** The order's JSON; undefined when it has no view. */
-  async orderJson(orderId: string): Promise<string | undefined> {
+  /** The order as served; undefined when it has no view. */
+  async orderJson(orderId: string): Promise<RenderedOrder | undefined> {
     const entry = await this.redis.get(this.keys.order(orderId));
-    return entry === null ? undefined : parseEntry(entry).json;
+    return entry === null ? undefined : parseEntry(entry);
   }
 
   /** The order version the view reflects; undefined when it has no view. */

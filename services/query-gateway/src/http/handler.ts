@@ -14,6 +14,7 @@ import type { ProjectionStatus, ProjectionStatusMonitor } from '../projection-st
 import type { ReaderDirectory, VersionChoice } from '../read-model-directory.js';
 import type { SearchVisibility } from '../search-visibility.js';
 import type { ReadModelName, StoreGuard } from '../store-guard.js';
+import { ifNoneMatchHolds } from './conditional.js';
 import { JsonText, type QueryRoute } from './routes.js';
 import { modelVersionQuery } from './schemas.js';
 
@@ -135,8 +136,20 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
     const body = await guard.call(() => route.run({ params, query }, context));
     setFreshness(res, route.readModel, options.monitor.cached(route.readModel));
     if (chosen.version !== null) res.set(FRESHNESS_HEADERS.modelVersion, String(chosen.version));
-    if (body instanceof JsonText) res.type('json').send(body.text);
-    else res.json(body);
+    if (!(body instanceof JsonText)) {
+      res.json(body);
+      return;
+    }
+    if (body.revision !== undefined) {
+      const etag = `"${chosen.version ?? 0}.${body.revision}"`;
+      res.set('ETag', etag);
+      // A client that holds this very answer is told so, without the body.
+      if (ifNoneMatchHolds(req.get('If-None-Match'), etag)) {
+        res.status(304).end();
+        return;
+      }
+    }
+    res.type('json').send(body.text);
   };
   return async (req: Request, res: Response) => {
     try {

@@ -83,13 +83,41 @@ export function queryApiDocument(version: string): Record<string, unknown> {
               '`wait=<seconds>`: how long to wait for the consistency tokens (capped by the server)',
             schema: { type: 'string', examples: ['wait=5'] },
           },
+          ...(route.conditional
+            ? [
+                {
+                  name: 'If-None-Match',
+                  in: 'header',
+                  required: false,
+                  description: 'The ETag of an answer held: 304 while it is still the answer',
+                  schema: { type: 'string' },
+                },
+              ]
+            : []),
         ],
         responses: {
           '200': {
             description: 'The answer',
-            headers: freshnessHeaders,
+            headers: route.conditional
+              ? {
+                  ...freshnessHeaders,
+                  ETag: {
+                    description:
+                      'Changes whenever the answer does (read-model version, order version and join)',
+                    schema: { type: 'string' },
+                  },
+                }
+              : freshnessHeaders,
             content: { 'application/json': { schema: jsonSchema(route.response, 'output') } },
           },
+          ...(route.conditional
+            ? {
+                '304': {
+                  description: 'The answer named by If-None-Match is still the answer',
+                  headers: freshnessHeaders,
+                },
+              }
+            : {}),
           '400': problem('Invalid parameters, cursor or consistency token'),
           '404': problem(
             route.mayNotFind

@@ -7,10 +7,15 @@ import * as schemas from './schemas.js';
 
 /**
  * An answer already rendered as JSON (an order view, say): sent as it is, not serialised again.
- * It must be what the route's response schema describes.
+ * It must be what the route's response schema describes. `revision`, when given, changes
+ * whenever the text does within one read-model version: the answer gets an ETag from the two,
+ * and a request whose `If-None-Match` holds it gets 304.
  */
 export class JsonText {
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    readonly revision?: string,
+  ) {}
 }
 
 /** The readers of the three read models. */
@@ -37,6 +42,8 @@ interface QueryDefinition<P extends z.ZodType, Q extends z.ZodType> {
   readonly response: z.ZodType;
   /** Whether it answers 404 for an id it does not know. */
   readonly mayNotFind: boolean;
+  /** Whether its answers carry an ETag (see {@link JsonText}), so that `If-None-Match` may get 304. */
+  readonly conditional?: boolean;
   readonly run: (
     input: { params: z.output<P>; query: z.output<Q> },
     context: QueryContext,
@@ -72,10 +79,11 @@ export const QUERY_ROUTES: readonly QueryRoute[] = [
     query: z.strictObject({}),
     response: schemas.orderDocument,
     mayNotFind: true,
+    conditional: true,
     async run({ params }, { readers }) {
       const order = await readers['order-history'].orderJson(params.orderId);
       if (order === undefined) throw HttpProblem.generic('not-found', `No order ${params.orderId}`);
-      return new JsonText(order);
+      return new JsonText(order.json, String(order.rank));
     },
   }),
   query({
