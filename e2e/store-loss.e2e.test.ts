@@ -160,6 +160,19 @@ describe('read models whose store lost data (real servers and processes)', () =>
     expect(outcome.report.readModels.map((r) => [r.readModel, r.differences])).toEqual([
       ['order-history', []],
     ]);
+
+    // A view that says something else than the order is found by the checker.
+    const entry = (await redis.get(keys.order(placed.orderId))) ?? '';
+    await redis.set(keys.order(placed.orderId), entry.replace('"status":"PLACED"', '"status":"SHIPPED"'));
+    const broken = await checkConvergence(suite, ['order-history']);
+    expect(broken.report.readModels[0]?.differences).toEqual([
+      expect.objectContaining({
+        aggregate: `order:${placed.orderId}`,
+        field: 'view.status',
+        expected: 'PLACED',
+        actual: 'SHIPPED',
+      }),
+    ]);
   }, 300_000);
 
   it('replays each read model whose store was emptied while its projector was away, shows it rebuilding, and ends equal to the write model', async () => {

@@ -38,9 +38,9 @@ export const orderViewEntry = (doc: OrderHistoryDocument): string =>
 /** A customer's order in its sorted set: members sort as the pages do, newest first by reverse range. */
 export const customerOrderMember = (placedAt: string, orderId: string): string => `${placedAt}|${orderId}`;
 
-/** The replies of a transaction, or its first error. */
+/** The replies of a transaction or pipeline, or its first error. */
 function replies(results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new Error('the Redis transaction was discarded');
+  if (!results) throw new Error('the Redis transaction or pipeline was discarded');
   for (const [error] of results) if (error) throw error;
   return results.map(([, value]) => value);
 }
@@ -167,15 +167,12 @@ export class OrderViewsReader {
       read.get(this.keys.order(o.orderId));
       read.zscore(this.keys.customerOrders(o.customerId), customerOrderMember(o.placedAt, o.orderId));
     }
-    const answers = (await read.exec()) ?? [];
+    const answers = replies(await read.exec());
     return orders.map((_, i) => {
-      const [entryError, entry] = answers[2 * i] ?? [];
-      const [scoreError, score] = answers[2 * i + 1] ?? [];
-      if (entryError) throw entryError;
-      if (scoreError) throw scoreError;
+      const entry = answers[2 * i];
       return {
         json: typeof entry === 'string' ? parseEntry(entry).json : undefined,
-        listed: score !== null && score !== undefined,
+        listed: answers[2 * i + 1] !== null,
       };
     });
   }
