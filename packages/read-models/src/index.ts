@@ -52,6 +52,7 @@ export type {
   TargetState,
 } from './targets.js';
 export { OrderHistoryTargets } from './catalogs/order-history-targets.js';
+export { unlinkMatching } from './catalogs/redis-keys.js';
 export type { OrderViewStore } from './catalogs/order-history-targets.js';
 export { SEARCH_CUSTOMERS_MAPPING, SearchTargets } from './catalogs/search-targets.js';
 export { AnalyticsTargets } from './catalogs/analytics-targets.js';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { type AggregateType, eventTopics } from '@cqrs-shop/events';
+import { unlinkMatching } from '@cqrs-shop/read-models';
 import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -314,13 +315,8 @@ export async function startSuite(
       try {
         await mongo.db(names.mongoDatabase).dropDatabase();
         await dropIndices(es, names.indexPrefix);
-        // By SCAN, a thousand at a time: a benchmark's suite leaves keys by the hundred thousand.
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${names.keyPrefix}*`, 'COUNT', 1_000);
-          if (keys.length > 0) await redis.unlink(...keys);
-          cursor = next;
-        } while (cursor !== '0');
+        // A benchmark's suite leaves keys by the hundred thousand: too many for one DEL.
+        await unlinkMatching(redis, `${names.keyPrefix}*`);
         await deleteTopics(env.KAFKA_BROKERS ?? '', names.topicPrefix);
       } finally {
         await mongo.close();

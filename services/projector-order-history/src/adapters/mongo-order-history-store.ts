@@ -476,7 +476,7 @@ export class MongoOrderHistoryStore {
     const lateJoined = late.length > 0 ? await this.joinLate(late.map((c) => c.next)) : [];
     if (this.views) {
       const written = plan.views.filter((order) => !unwritten.has(`order:${order.orderId}`));
-      await this.writeViews([...written, ...lateJoined], joinedOrders);
+      await this.writeViews(this.views, [...written, ...lateJoined], joinedOrders);
     }
     // Only now, views included: the gateway honours a customer's token once it is marked joined.
     if (joined.length > 0) await this.markJoined(joined);
@@ -546,14 +546,14 @@ export class MongoOrderHistoryStore {
    * request meanwhile (`joinedIds`), read again; the views keep the highest rank of each.
    */
   private async writeViews(
+    views: RedisOrderViews,
     orders: readonly OrderHistoryDocument[],
     joinedIds: readonly string[],
   ): Promise<void> {
-    if (!this.views) return;
     const rejoined = joinedIds.length > 0 ? await this.lookups.find(this.orders, '_id', joinedIds) : [];
     const latest = new Map(orders.map((order) => [order.orderId, order]));
     for (const stored of rejoined) latest.set(stored._id, fromStoredOrder(stored));
-    await this.views.write([...latest.values()]);
+    await views.write([...latest.values()]);
   }
 
   /**

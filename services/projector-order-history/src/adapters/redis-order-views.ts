@@ -3,9 +3,9 @@ import {
   CUSTOMER_ORDERS_PAGE_SIZE,
   customerOrderMember,
   orderViewEntry,
-  orderViewKeys,
   orderViewRank,
   type OrderViewKeys,
+  OrderViewsReader,
 } from '@cqrs-shop/read-models';
 import type { Redis } from 'ioredis';
 
@@ -93,9 +93,11 @@ export interface ViewCheckpointMove {
 export class RedisOrderViews {
   readonly keys: OrderViewKeys;
   private readonly redis: WithScripts;
+  private readonly reader: OrderViewsReader;
 
   constructor(redis: Redis, keyPrefix: string, version: number) {
-    this.keys = orderViewKeys(keyPrefix, version);
+    this.reader = new OrderViewsReader(redis, keyPrefix, version);
+    this.keys = this.reader.keys;
     // Sent by SHA1 (EVALSHA); ioredis sends the script itself only when Redis does not know it.
     redis.defineCommand(WRITE_VIEWS_COMMAND, { lua: WRITE_VIEWS_SCRIPT });
     redis.defineCommand(MOVE_CHECKPOINTS_COMMAND, { lua: MOVE_CHECKPOINTS_SCRIPT });
@@ -137,8 +139,8 @@ export class RedisOrderViews {
     return moved.map((m) => m === 1);
   }
 
-  async isComplete(): Promise<boolean> {
-    return (await this.redis.exists(this.keys.complete)) === 1;
+  isComplete(): Promise<boolean> {
+    return this.reader.complete();
   }
 
   async markComplete(): Promise<void> {
