@@ -19,6 +19,8 @@ const shared = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // jose is published as ES modules only: compiled to CommonJS like the sources.
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/jose@|jose/)'],
 };
 
 /** @type {import('jest').Config} */

@@ -7,6 +7,8 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const GENERIC_PROBLEMS = {
   'invalid-request': { status: 400, title: 'The request is not valid' },
   'malformed-json': { status: 400, title: 'The request body is not valid JSON' },
+  unauthenticated: { status: 401, title: 'Authentication is required' },
+  forbidden: { status: 403, title: 'Not allowed' },
   'not-found': { status: 404, title: 'No such resource' },
   'method-not-allowed': { status: 405, title: 'Method not allowed on this resource' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },

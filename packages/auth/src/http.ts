@@ -1,0 +1,82 @@
+import { HttpProblem } from '@cqrs-shop/http';
+import type { RequestHandler, Response } from 'express';
+import { type Access, type AccessRule, accessFor, describeRule } from './access.js';
+import { NoRoleGranted, type Principal, UNRESTRICTED } from './principal.js';
+import { KeysUnavailable, TokenRefused, type TokenVerifier } from './verifier.js';
+
+/** How a service learns who calls it: verified bearer tokens, or (explicitly) not at all. */
+export type Authentication = TokenVerifier | 'disabled';
+
+const REALM = 'cqrs-shop';
+/** RFC 6750's b64token: what a bearer token may be made of. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+const MAX_TOKEN_LENGTH = 8_192;
+
+/** 401 with the challenge of RFC 6750 §3: `error` only when a token was sent. */
+function unauthenticated(detail: string, invalidToken: boolean): HttpProblem {
+  const challenge = invalidToken
+    ? `Bearer realm="${REALM}", error="invalid_token", error_description="${detail.replaceAll('"', "'")}"`
+    : `Bearer realm="${REALM}"`;
+  return HttpProblem.generic('unauthenticated', detail, { headers: { 'WWW-Authenticate': challenge } });
+}
+
+const keysUnavailable = (cause: unknown) =>
+  new HttpProblem(
+    {
+      code: 'keys-unavailable',
+      status: 503,
+      title: 'Tokens cannot be checked right now',
+      detail: 'The keys that sign tokens could not be fetched from the identity provider; retry shortly',
+      headers: { 'Retry-After': '5' },
+    },
+    { cause },
+  );
+
+/**
+ * Authenticates every request that reaches it: the `Authorization: Bearer` token is verified
+ * and its principal kept for the handlers ({@link principalOf}). Mount it after the routes
+ * that stay open (health, readiness, the API documents).
+ */
+export function authenticate(authentication: Authentication): RequestHandler {
+  if (authentication === 'disabled')
+    return (_req, res, next) => {
+      res.locals.principal = UNRESTRICTED;
+      next();
+    };
+  return async (req, res, next) => {
+    const header = req.get('Authorization');
+    if (header === undefined) throw unauthenticated('Send a bearer token in the Authorization header', false);
+    const token = BEARER.exec(header)?.[1];
+    if (!token || token.length > MAX_TOKEN_LENGTH)
+      throw unauthenticated('The Authorization header must be "Bearer <token>"', true);
+    try {
+      res.locals.principal = await authentication.verify(token);
+    } catch (error) {
+      if (error instanceof TokenRefused) throw unauthenticated(`The token is refused: ${error.reason}`, true);
+      if (error instanceof NoRoleGranted)
+        throw HttpProblem.generic('forbidden', `The token grants nothing here: ${error.message}`);
+      if (error instanceof KeysUnavailable) throw keysUnavailable(error);
+      throw error;
+    }
+    next();
+  };
+}
+
+/** The principal {@link authenticate} found for this request. */
+export function principalOf(res: Response): Principal {
+  const principal: unknown = res.locals.principal;
+  if (typeof principal !== 'object' || principal === null)
+    throw new Error('No principal: the route is not behind authenticate()');
+  return principal as Principal;
+}
+
+/**
+ * What the request's principal may do under `rule`; a principal the rule does not admit gets
+ * 403 naming the roles that may.
+ */
+export function authorize(res: Response, rule: AccessRule, what: string): Access {
+  const access = accessFor(principalOf(res), rule);
+  if (access.kind === 'refused')
+    throw HttpProblem.generic('forbidden', `Only ${describeRule(rule)} may ${what}`);
+  return access;
+}

@@ -1,0 +1,27 @@
+export { type Access, type AccessRule, accessFor, describeRule, mayTouch } from './access.js';
+export { type AuthSettings, authSection, DEFAULT_ALGORITHMS } from './config.js';
+export { type Authentication, authenticate, authorize, principalOf } from './http.js';
+export {
+  generateSigningKey,
+  issueToken,
+  readSigningKey,
+  type SigningJwk,
+  type TokenClaims,
+} from './issue.js';
+export {
+  actorOf,
+  type ClaimNames,
+  NoRoleGranted,
+  type Principal,
+  principalFromClaims,
+  type Role,
+  ROLES,
+  UNRESTRICTED,
+} from './principal.js';
+export {
+  type KeySource,
+  KeysUnavailable,
+  TokenRefused,
+  TokenVerifier,
+  type TokenVerifierSettings,
+} from './verifier.js';
