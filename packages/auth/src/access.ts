@@ -43,3 +43,12 @@ export function describeRule(rule: AccessRule): string {
     ...(rule.ops ? ['ops'] : []),
   ].join(', ');
 }
+
+/** The OpenAPI security scheme of the suite's APIs (`components.securitySchemes.bearer`). */
+export const OPENAPI_BEARER_SCHEME = {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'JWT',
+  description:
+    'An access token of the identity provider, with the roles of the suite (see README, Security).',
+} as const;

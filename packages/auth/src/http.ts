@@ -1,8 +1,10 @@
 import { HttpProblem } from '@cqrs-shop/http';
+import type { Logger } from '@cqrs-shop/logging';
 import type { RequestHandler, Response } from 'express';
 import { type Access, type AccessRule, accessFor, describeRule } from './access.js';
 import { NoRoleGranted, type Principal, UNRESTRICTED } from './principal.js';
-import { KeysUnavailable, TokenRefused, type TokenVerifier } from './verifier.js';
+import type { AuthSettings } from './config.js';
+import { KeysUnavailable, TokenRefused, TokenVerifier } from './verifier.js';
 
 /** How a service learns who calls it: verified bearer tokens, or (explicitly) not at all. */
 export type Authentication = TokenVerifier | 'disabled';
@@ -79,4 +81,13 @@ export function authorize(res: Response, rule: AccessRule, what: string): Access
   if (access.kind === 'refused')
     throw HttpProblem.generic('forbidden', `Only ${describeRule(rule)} may ${what}`);
   return access;
+}
+
+/** The authentication the settings ask for; running without it is said loudly at start. */
+export function authenticationFor(settings: AuthSettings, logger: Logger): Authentication {
+  if (settings.mode === 'jwt') return new TokenVerifier(settings);
+  logger.warn(
+    'authentication is off (AUTH_DISABLED=true): anyone who reaches this service may do anything; never expose it so',
+  );
+  return 'disabled';
 }

@@ -1,6 +1,13 @@
-export { type Access, type AccessRule, accessFor, describeRule, mayTouch } from './access.js';
+export {
+  type Access,
+  type AccessRule,
+  accessFor,
+  describeRule,
+  mayTouch,
+  OPENAPI_BEARER_SCHEME,
+} from './access.js';
 export { type AuthSettings, authSection, DEFAULT_ALGORITHMS } from './config.js';
-export { type Authentication, authenticate, authorize, principalOf } from './http.js';
+export { type Authentication, authenticate, authenticationFor, authorize, principalOf } from './http.js';
 export {
   generateSigningKey,
   issueToken,

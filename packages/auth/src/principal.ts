@@ -72,5 +72,6 @@ export function principalFromClaims(claims: Readonly<Record<string, unknown>>, n
 
 /** How a principal's role is written in the audit trail: `staff:alice`, `customer+ops:bob`. */
 export function actorOf(principal: Principal): string {
+  if (principal.unrestricted) return 'anonymous (authentication off)';
   return `${[...principal.roles].sort().join('+')}:${principal.subject}`;
 }

@@ -19,3 +19,5 @@ export { MetricsSnapshot, parsePrometheusText, scrapeMetrics } from './metrics.j
 export type { MetricSample } from './metrics.js';
 export { askTool, runCommand, toolPath } from './tools.js';
 export type { CommandOutcome, RunOptions } from './tools.js';
+export { TEST_AUDIENCE, TEST_ISSUER, TestIdentity, testIdentity } from './identity.js';
+export type { TokenRequest } from './identity.js';

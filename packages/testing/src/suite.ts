@@ -7,6 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { createScratchDatabase, type ScratchDatabase } from './database.js';
+import { type TestIdentity, testIdentity } from './identity.js';
 import { type ServiceProcess, startService } from './process.js';
 import { uniqueName, waitFor } from './wait.js';
 
@@ -77,8 +78,11 @@ export async function startSuite(
     env?: Partial<Record<SuiteService, Record<string, string>>>;
     /** Settings every service gets (tracing's OTEL_* variables, say). */
     envForAll?: Record<string, string>;
+    /** Whose tokens the APIs trust. @default the test process's {@link testIdentity} */
+    identity?: TestIdentity;
   } = {},
 ) {
+  const identity = options.identity ?? testIdentity();
   const database: ScratchDatabase = await createScratchDatabase('shop_test_suite');
   const name = uniqueName('suite');
   const names = {
@@ -109,6 +113,7 @@ export async function startSuite(
     REDIS_KEY_PREFIX: names.keyPrefix,
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: process.env.SUITE_LOG_LEVEL ?? 'warn',
+    ...identity.env,
     ...options.envForAll,
   };
   const serviceEnv = (service: SuiteService): Record<string, string> => ({
@@ -184,12 +189,38 @@ export async function startSuite(
     throw error;
   }
 
-  const send = <T>(service: SuiteService, method: string, path: string, body?: unknown, headers = {}) =>
-    request<T>(`${url(service)}${path}`, {
+  /**
+   * A call as a real client makes it: with the token of the principal the route needs (see
+   * {@link TestIdentity.headersFor}) unless `headers` has an `Authorization` of its own; an
+   * empty one sends none.
+   */
+  const send = async <T>(
+    service: SuiteService,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpAnswer<T>> => {
+    const { Authorization: explicit, ...rest } = headers;
+    const authorization =
+      explicit === undefined
+        ? await identity.headersFor(method, path, body)
+        : explicit === ''
+          ? {}
+          : { Authorization: explicit };
+    const answer = await request<T>(`${url(service)}${path}`, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...authorization,
+        ...rest,
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+    if (service === 'command-service' && answer.status < 300)
+      identity.noteAnswer(method, path, body, answer.body);
+    return answer;
+  };
 
   /**
    * Waits until the outbox is published and each projector's group (the live version's, as the
@@ -259,6 +290,8 @@ export async function startSuite(
     env,
     database,
     url,
+    /** Whose tokens the APIs trust; tests ask it for tokens of their own. */
+    identity,
     /** A command through the command API. */
     command: <T = Record<string, unknown>>(
       path: string,

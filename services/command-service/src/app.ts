@@ -1,3 +1,4 @@
+import { type Authentication, authenticate } from '@cqrs-shop/auth';
 import { createHttpApp } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
 import type { MetricsRegistry } from '@cqrs-shop/telemetry';
@@ -17,13 +18,16 @@ export interface CommandApiOptions {
   readonly bodyLimitBytes: number;
   /** How long an Idempotency-Key is remembered. */
   readonly idempotencyTtlMs: number;
+  /** Who may send commands: verified bearer tokens, or nobody checked ('disabled'). */
+  readonly authentication: Authentication;
   /** Served at /metrics, with the command series added. */
   readonly metrics?: MetricsRegistry;
 }
 
 /**
- * The command API as an express app: commands, `/openapi.json`, `/healthz`, `/readyz` (MySQL)
- * and, given a registry, `/metrics`.
+ * The command API as an express app: commands (each for the roles of its access rule),
+ * `/openapi.json`, `/healthz`, `/readyz` (MySQL) and, given a registry, `/metrics`; all but the
+ * commands stay open.
  */
 export function createCommandApi(options: CommandApiOptions): Express {
   const executor = createCommandExecutor({
@@ -50,7 +54,7 @@ export function createCommandApi(options: CommandApiOptions): Express {
       routes.get('/openapi.json', (_req, res) => {
         res.json(openApi);
       });
-      mountCommandRoutes(routes, executor);
+      mountCommandRoutes(routes, executor, authenticate(options.authentication));
     },
   });
 }

@@ -1,3 +1,4 @@
+import { authSection } from '@cqrs-shop/auth';
 import {
   type Environment,
   httpSection,
@@ -38,6 +39,7 @@ export function loadCommandServiceConfig(env: Environment) {
       http: httpSection('COMMAND_PORT', 3001),
       mysql: mysqlSection,
       commands: commandsSection,
+      auth: authSection,
     },
     env,
   );

@@ -1,5 +1,6 @@
 // First: tracing must be set up before the libraries it instruments are loaded.
 import { telemetry } from './telemetry.js';
+import { authenticationFor } from '@cqrs-shop/auth';
 import { listen } from '@cqrs-shop/http';
 import { runService, startSweeper } from '@cqrs-shop/lifecycle';
 import { createMetricsRegistry } from '@cqrs-shop/telemetry';
@@ -31,6 +32,7 @@ void runService({
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
       idempotencyTtlMs: config.commands.idempotencyTtlMs,
+      authentication: authenticationFor(config.auth, logger),
       metrics: createMetricsRegistry(),
     });
     // Expired keys are also replaced when reused; the sweep keeps the table from growing without bound.

@@ -1,4 +1,4 @@
-import { uniqueName } from '@cqrs-shop/testing';
+import { testIdentity, uniqueName } from '@cqrs-shop/testing';
 import { type CommandApiClient, commandApiClient, type PlacedOrder, type Problem } from './support/api.js';
 import { type CommandApiUnderTest, readOutbox, startCommandApi } from './support/write-model.js';
 
@@ -18,11 +18,14 @@ const COMMANDS = {
 /** The parts of the OpenAPI document these tests read. */
 interface OpenApiDocument {
   readonly openapi: string;
+  readonly components: { readonly securitySchemes: Record<string, unknown> };
   readonly paths: Record<
     string,
     {
       readonly post: {
         readonly operationId: string;
+        readonly description: string;
+        readonly security: readonly Record<string, readonly string[]>[];
         readonly parameters: readonly { readonly name: string; readonly in: string }[];
         readonly requestBody: {
           readonly content: { readonly 'application/json': { readonly schema: JsonSchema } };
@@ -78,8 +81,13 @@ describe('command API: audit trail and API description (real MariaDB)', () => {
   }
 
   describe('command_audit', () => {
-    it('records an accepted command once, with its type, outcome, status, actor and correlation id, and stamps its events with the same ids', async () => {
+    it('records an accepted command once, with its type, outcome, status, actor (from the token, never from X-Actor) and correlation id, and stamps its events with the same ids', async () => {
       const customer = await api.registerCustomer();
+      const token = await testIdentity().token({
+        roles: ['customer'],
+        customerId: customer.customerId,
+        subject: 'shopper-17',
+      });
       const keyboard = await api.addProduct({ stock: 5 });
       const mouse = await api.addProduct({ stock: 5 });
       const correlationId = uniqueName('checkout');
@@ -95,6 +103,7 @@ describe('command API: audit trail and API description (real MariaDB)', () => {
           ],
         },
         {
+          Authorization: `Bearer ${token}`,
           'X-Actor': 'clerk@shop.example',
           'X-Correlation-Id': correlationId,
           'Idempotency-Key': key,
@@ -110,7 +119,7 @@ describe('command API: audit trail and API description (real MariaDB)', () => {
           commandType: 'PlaceOrder',
           aggregateType: 'order',
           aggregateId: response.body.orderId,
-          actor: 'clerk@shop.example',
+          actor: 'customer:shopper-17',
           remoteAddress: expect.stringMatching(/127\.0\.0\.1$/) as unknown,
           userAgent: 'audit-test/1.0',
           correlationId,
@@ -146,7 +155,7 @@ describe('command API: audit trail and API description (real MariaDB)', () => {
       const response = await api.post<Problem>(
         '/orders',
         { customerId: customer.customerId, items: [{ productId: product.productId, quantity: 4 }] },
-        { 'X-Actor': 'shopper-17', 'X-Correlation-Id': correlationId },
+        { 'X-Correlation-Id': correlationId },
       );
 
       expect(response.status).toBe(409);
@@ -156,7 +165,7 @@ describe('command API: audit trail and API description (real MariaDB)', () => {
           commandType: 'PlaceOrder',
           aggregateType: null,
           aggregateId: null,
-          actor: 'shopper-17',
+          actor: `customer:test-customer-${customer.customerId}`,
           correlationId,
           idempotencyKey: null,
           outcome: 'rejected',
@@ -172,7 +181,7 @@ describe('command API: audit trail and API description (real MariaDB)', () => {
       ).toEqual([]);
     });
 
-    it('uses the command id as correlation id when the request brings none, and records no actor', async () => {
+    it('uses the command id as correlation id when the request brings none, and the staff member as actor', async () => {
       const response = await api.post('/customers', {
         name: 'Nadia Nobody',
         email: `${uniqueName('nadia')}@example.com`,
@@ -183,7 +192,7 @@ describe('command API: audit trail and API description (real MariaDB)', () => {
       expect(await auditRow(commandId)).toEqual([
         expect.objectContaining({
           correlationId: commandId,
-          actor: null,
+          actor: 'ops+staff:test-staff-ops',
           outcome: 'accepted',
           statusCode: 201,
         }),
@@ -228,6 +237,19 @@ describe('command API: audit trail and API description (real MariaDB)', () => {
         else expect(parameters).not.toContain('header:If-Match');
       },
     );
+
+    it('says every command needs a bearer token, which roles may send it, and what a refusal answers', () => {
+      expect(document.components.securitySchemes).toEqual({
+        bearer: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }) as unknown,
+      });
+      for (const path of Object.keys(COMMANDS)) {
+        const operation = document.paths[path]?.post;
+        expect(operation?.security).toEqual([{ bearer: [] }]);
+        expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining(['401', '403']));
+      }
+      expect(document.paths['/orders/{id}/cancel']?.post.description).toBe('For staff, customer (own).');
+      expect(document.paths['/products']?.post.description).toBe('For staff.');
+    });
 
     it('describes an order item as a product id and a whole quantity of at least 1', () => {
       const items =

@@ -1,3 +1,4 @@
+import { type Authentication, authenticate } from '@cqrs-shop/auth';
 import { createHttpApp } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
 import type { MetricsRegistry } from '@cqrs-shop/telemetry';
@@ -13,6 +14,8 @@ export const API_VERSION = '0.1.0';
 
 export interface QueryApiOptions extends QueryHandlerOptions {
   readonly logger: Logger;
+  /** Who may read: verified bearer tokens, or nobody checked ('disabled'). */
+  readonly authentication: Authentication;
   readonly monitor: ProjectionStatusMonitor;
   /** The outbox backlog, for `GET /projections`: it is behind every projection. */
   readonly outbox: () => Promise<OutboxStatus>;
@@ -23,8 +26,8 @@ export interface QueryApiOptions extends QueryHandlerOptions {
 }
 
 /**
- * The query API as an express app: the queries, `GET /projections`, the page `GET /ops`,
- * `/openapi.json`, `/healthz` and `/readyz`. Readiness depends on no store: a pod that answers
+ * The query API as an express app: the queries (each for the roles of its access rule),
+ * `GET /projections`, the page `GET /ops`, `/openapi.json`, `/healthz` and `/readyz`. Readiness depends on no store: a pod that answers
  * the other routes must stay in service while one store is down (its routes answer 503 on their own).
  */
 export function createQueryApi(options: QueryApiOptions): Express {
@@ -42,7 +45,8 @@ export function createQueryApi(options: QueryApiOptions): Express {
         res.json({ projections, outbox });
       });
       mountOpsPage(app, { traceSearchUrlTemplate: options.traceSearchUrlTemplate ?? null });
-      for (const route of QUERY_ROUTES) app.get(route.path, queryHandler(route, options));
+      const authenticated = authenticate(options.authentication);
+      for (const route of QUERY_ROUTES) app.get(route.path, authenticated, queryHandler(route, options));
     },
   });
 }

@@ -1,3 +1,4 @@
+import { authSection } from '@cqrs-shop/auth';
 import {
   elasticsearchSection,
   type Environment,
@@ -96,6 +97,7 @@ export function loadGatewayConfig(env: Environment) {
       elasticsearch: elasticsearchSection,
       redis: redisSection,
       gateway: gatewaySection,
+      auth: authSection,
     },
     env,
   );

@@ -7,6 +7,7 @@ import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { SearchReader } from '@cqrs-shop/read-models';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import { authenticationFor } from '@cqrs-shop/auth';
 import { createQueryApi } from './app.js';
 import { loadGatewayConfig } from './config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
@@ -87,6 +88,7 @@ void runService({
     const metricsRegistry = createMetricsRegistry();
     const app = createQueryApi({
       logger,
+      authentication: authenticationFor(config.auth, logger),
       monitor,
       outbox: () => fetchOutboxStatus(config.gateway.relayUrl, 2_000),
       eventStage: (aggregate, version) => fetchEventStage(config.gateway.relayUrl, aggregate, version, 1_000),

@@ -1,4 +1,5 @@
 // The command line of `cqrs`: its commands, options, usage text and exit statuses.
+import { type Role, ROLES } from '@cqrs-shop/auth';
 
 export const PROJECTION_NAMES = ['order-history', 'search', 'analytics'] as const;
 export type ProjectionName = (typeof PROJECTION_NAMES)[number];
@@ -47,6 +48,20 @@ export type Command =
       readonly aggregate: string;
       readonly json: boolean;
     }
+  | {
+      readonly command: 'tokens-issue';
+      readonly role: Role;
+      readonly customerId: string | undefined;
+      readonly subject: string | undefined;
+      readonly ttlSeconds: number;
+      readonly json: boolean;
+    }
+  | {
+      readonly command: 'tokens-keygen';
+      readonly keyFile: string;
+      readonly jwksFile: string;
+      readonly json: boolean;
+    }
   | { readonly command: 'outbox-list'; readonly json: boolean }
   | {
       readonly command: 'outbox-release';
@@ -63,6 +78,8 @@ export const isOutboxCommand = (
 
 export const USAGE = `Usage: cqrs projections <command> [options]
        cqrs outbox <command> [options]
+       cqrs tokens issue --role <role> [options]
+       cqrs tokens keygen --key-file <file> --jwks-file <file>
 
 Commands:
   list                          every projection's versions: live, rebuilding (with progress),
@@ -91,6 +108,16 @@ Outbox commands:
                                 outbox: the relay publishes them first, in order
     --drop-traceparent          publish the row without its stored traceparent
 
+Token commands (the local stack's own identity provider; production tokens come from yours):
+  issue                         print a bearer token (on the last line) for the APIs
+    --role <role>               ${ROLES.join(', ')}
+    --customer <customerId>     the customer a customer token acts as (required with --role customer)
+    --subject <name>            who the token names (default: local-<role>)
+    --ttl <duration>            how long it is valid: 30s, 15m, 8h, 7d (default 1h, at most 30d)
+  keygen                        make the signing key, unless both files exist: the private JWK
+    --key-file <file>           (for issue; keep it private) and the JWKS of its public half
+    --jwks-file <file>          (for the services' AUTH_JWKS_FILE)
+
 Options:
   --json                        print JSON (for rebuild: one progress object per line, then the result)
   --help                        print this help
@@ -99,7 +126,8 @@ Names: ${PROJECTION_NAMES.join(', ')}.
 Exit status: ${EXIT.ok} done, ${EXIT.failed} failed, ${EXIT.refused} refused (nothing changed), ${EXIT.usage} bad arguments,
 ${EXIT.config} bad configuration, ${EXIT.interrupted} interrupted (run the rebuild again to resume).
 Connection settings come from the variables the services use: KAFKA_*, MONGODB_*,
-ELASTICSEARCH_* and REDIS_* for projections, MYSQL_* for the outbox.`;
+ELASTICSEARCH_* and REDIS_* for projections, MYSQL_* for the outbox, AUTH_SIGNING_KEY_FILE,
+AUTH_ISSUER and AUTH_AUDIENCE for tokens.`;
 
 /** A command line `cqrs` does not understand; the message says what is wrong. */
 export class UsageError extends Error {
@@ -137,6 +165,37 @@ function instant(text: string): string {
   return new Date(ms).toISOString();
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TTL_UNITS = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
+const MAX_TTL_SECONDS = 30 * 86_400;
+
+function tokensIssue(
+  role: string | undefined,
+  customerId: string | undefined,
+  subject: string | undefined,
+  ttl: string,
+  json: boolean,
+): Command {
+  if (role === undefined) throw new UsageError(`name the token's role: --role ${ROLES.join('|')}`);
+  if (!(ROLES as readonly string[]).includes(role))
+    throw new UsageError(`unknown role ${role}; one of ${ROLES.join(', ')}`);
+  if ((role === 'customer') !== (customerId !== undefined))
+    throw new UsageError(
+      role === 'customer'
+        ? 'a customer token needs --customer <customerId>'
+        : `--customer applies to --role customer only, not ${role}`,
+    );
+  if (customerId !== undefined && !UUID.test(customerId))
+    throw new UsageError(`--customer must be a customer id (a UUID), got ${customerId}`);
+  if (subject !== undefined && !/^[\x21-\x7e]{1,200}$/.test(subject))
+    throw new UsageError('--subject must be 1 to 200 visible ASCII characters');
+  const match = /^(\d{1,7})(s|m|h|d)$/.exec(ttl);
+  const ttlSeconds = match ? Number(match[1]) * TTL_UNITS[match[2] as keyof typeof TTL_UNITS] : Number.NaN;
+  if (!(ttlSeconds >= 1 && ttlSeconds <= MAX_TTL_SECONDS))
+    throw new UsageError(`--ttl must be a duration from 1s to 30d such as 15m or 8h, got ${ttl}`);
+  return { command: 'tokens-issue', role: role as Role, customerId, subject, ttlSeconds, json };
+}
+
 /**
  * Parses the arguments after `cqrs`. Options take their value as the next argument or after `=`.
  *
@@ -145,7 +204,17 @@ function instant(text: string): string {
 export function parseArgs(args: readonly string[], now: () => number = Date.now): Command {
   const positional: string[] = [];
   const options = new Map<string, string | true>();
-  const valued = new Set(['--until', '--max-lag', '--concurrency']);
+  const valued = new Set([
+    '--until',
+    '--max-lag',
+    '--concurrency',
+    '--role',
+    '--customer',
+    '--subject',
+    '--ttl',
+    '--key-file',
+    '--jwks-file',
+  ]);
   const flags = new Set(['--json', '--drop-previous', '--drop-traceparent', '--all', '--help']);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
@@ -173,8 +242,10 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
   if (options.has('--help') || positional.length === 0 || positional[0] === 'help')
     return { command: 'help' };
   const [group, command, ...rest] = positional;
-  if (group !== 'projections' && group !== 'outbox')
-    throw new UsageError(`unknown command ${group}; try: cqrs projections list, cqrs outbox list`);
+  if (group !== 'projections' && group !== 'outbox' && group !== 'tokens')
+    throw new UsageError(
+      `unknown command ${group}; try: cqrs projections list, cqrs outbox list, cqrs tokens issue`,
+    );
   const json = options.has('--json');
   const text = (option: string) => {
     const value = options.get(option);
@@ -188,6 +259,24 @@ export function parseArgs(args: readonly string[], now: () => number = Date.now)
   const noMore = (max: number) => {
     if (rest.length > max) throw new UsageError(`unexpected argument ${rest[max]}`);
   };
+  if (group === 'tokens') {
+    if (command === 'keygen') {
+      allow('--key-file', '--jwks-file');
+      noMore(0);
+      const keyFile = text('--key-file');
+      const jwksFile = text('--jwks-file');
+      if (keyFile === undefined || jwksFile === undefined)
+        throw new UsageError('name both files: --key-file <private JWK> --jwks-file <JWKS>');
+      return { command: 'tokens-keygen', keyFile, jwksFile, json };
+    }
+    if (command !== 'issue')
+      throw new UsageError(
+        command === undefined ? 'name a command: issue, keygen' : `unknown command tokens ${command}`,
+      );
+    allow('--role', '--customer', '--subject', '--ttl');
+    noMore(0);
+    return tokensIssue(text('--role'), text('--customer'), text('--subject'), text('--ttl') ?? '1h', json);
+  }
   if (group === 'outbox')
     switch (command ?? '') {
       case 'list':

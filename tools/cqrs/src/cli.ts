@@ -28,6 +28,7 @@ import {
 } from './commands.js';
 import { loadOutboxConfig, type OutboxConfig, runOutboxCommand } from './outbox.js';
 import { jsonSink, plainSink, terminalSink } from './progress.js';
+import { issueTokenCommand, keygenCommand, loadTokensConfig, type TokensConfig } from './tokens.js';
 import {
   type CliConfig,
   loadCliConfig,
@@ -41,7 +42,10 @@ const print = (text: string) => process.stdout.write(text);
 const printJson = (value: unknown) => print(`${JSON.stringify(value, null, 2)}\n`);
 
 async function run(
-  command: Exclude<Command, { command: 'help' | 'outbox-list' | 'outbox-release' }>,
+  command: Exclude<
+    Command,
+    { command: 'help' | 'outbox-list' | 'outbox-release' | 'tokens-issue' | 'tokens-keygen' }
+  >,
   shop: Shop,
   logger: Logger,
 ): Promise<number> {
@@ -162,6 +166,34 @@ async function main(): Promise<number> {
   }
   if (command.command === 'help') {
     print(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (command.command === 'tokens-keygen') {
+    const made = keygenCommand(command);
+    if (command.json) printJson({ made, keyFile: command.keyFile, jwksFile: command.jwksFile });
+    else
+      print(
+        made
+          ? `made a signing key: ${command.keyFile}, ${command.jwksFile}\n`
+          : 'the signing key exists; kept\n',
+      );
+    return EXIT.ok;
+  }
+  if (command.command === 'tokens-issue') {
+    let tokensConfig: TokensConfig;
+    try {
+      tokensConfig = loadTokensConfig(process.env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`${NAME}: ${error.message}\n`);
+      return EXIT.config;
+    }
+    try {
+      await issueTokenCommand(command, tokensConfig, print);
+    } catch (error) {
+      process.stderr.write(`${NAME}: ${error instanceof Error ? error.message : String(error)}\n`);
+      return EXIT.config;
+    }
     return EXIT.ok;
   }
   if (isOutboxCommand(command)) {

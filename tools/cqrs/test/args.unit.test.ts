@@ -116,6 +116,53 @@ describe('cqrs command line', () => {
     expect(() => parse('outbox', 'purge')).toThrow('unknown command outbox purge');
   });
 
+  it('reads tokens issue with its role, customer, subject and lifetime, and refuses what cannot be a token', () => {
+    const customer = '0b9e4a3c-6a0f-4d3e-9d7e-2f4c8a1b5e6d';
+    expect(parse('tokens', 'issue', '--role', 'staff')).toEqual({
+      command: 'tokens-issue',
+      role: 'staff',
+      customerId: undefined,
+      subject: undefined,
+      ttlSeconds: 3_600,
+      json: false,
+    });
+    expect(
+      parse(
+        'tokens',
+        'issue',
+        '--role=customer',
+        `--customer=${customer}`,
+        '--ttl',
+        '15m',
+        '--subject',
+        'ada',
+      ),
+    ).toMatchObject({
+      role: 'customer',
+      customerId: customer,
+      subject: 'ada',
+      ttlSeconds: 900,
+    });
+    expect(parse('tokens', 'issue', '--role', 'ops', '--ttl', '7d')).toMatchObject({ ttlSeconds: 604_800 });
+    expect(() => parse('tokens', 'issue')).toThrow("name the token's role");
+    expect(() => parse('tokens', 'issue', '--role', 'admin')).toThrow('unknown role admin');
+    expect(() => parse('tokens', 'issue', '--role', 'customer')).toThrow('a customer token needs --customer');
+    expect(() => parse('tokens', 'issue', '--role', 'staff', '--customer', customer)).toThrow(
+      '--customer applies to --role customer only',
+    );
+    expect(() => parse('tokens', 'issue', '--role', 'customer', '--customer', 'ada')).toThrow('a UUID');
+    expect(() => parse('tokens', 'issue', '--role', 'staff', '--ttl', '31d')).toThrow('--ttl must be');
+    expect(() => parse('tokens', 'issue', '--role', 'staff', '--ttl', '10')).toThrow('--ttl must be');
+    expect(parse('tokens', 'keygen', '--key-file', 'k.json', '--jwks-file', 'j.json')).toEqual({
+      command: 'tokens-keygen',
+      keyFile: 'k.json',
+      jwksFile: 'j.json',
+      json: false,
+    });
+    expect(() => parse('tokens', 'keygen', '--key-file', 'k.json')).toThrow('name both files');
+    expect(() => parse('tokens', 'revoke')).toThrow('unknown command tokens revoke');
+  });
+
   it('reads a redrive of one parked aggregate or of all, and refuses neither or both', () => {
     expect(parse('projections', 'redrive', 'analytics', 'order:42')).toEqual({
       command: 'redrive',

@@ -187,13 +187,19 @@ export async function placeOrder(
 
 type OrderDecision = typeof decidePayOrder | typeof decideShipOrder;
 
+/**
+ * Moves an order on. With an `owner`, another customer's order is treated as missing: the
+ * caller learns nothing of it, not even that it exists.
+ */
 async function moveOrder(
   connection: PoolConnection,
   orderId: string,
   expected: ExpectedVersion,
   decide: OrderDecision | 'cancel',
+  owner: string | undefined,
 ): Promise<Effect<OrderState>> {
-  const before = await loadOrder(connection, orderId, true);
+  const loaded = await loadOrder(connection, orderId, true);
+  const before = owner === undefined || loaded?.customerId === owner ? loaded : undefined;
   checkExpected(before, expected, 'order', orderId);
   let events: readonly DomainEvent[];
   let products = new Map<string, ProductState>();
@@ -217,9 +223,16 @@ async function moveOrder(
   return { events, aggregateType: 'order', aggregateId: orderId, state: after };
 }
 
-export const payOrder = (connection: PoolConnection, orderId: string, expected: ExpectedVersion) =>
-  moveOrder(connection, orderId, expected, decidePayOrder);
-export const shipOrder = (connection: PoolConnection, orderId: string, expected: ExpectedVersion) =>
-  moveOrder(connection, orderId, expected, decideShipOrder);
-export const cancelOrder = (connection: PoolConnection, orderId: string, expected: ExpectedVersion) =>
-  moveOrder(connection, orderId, expected, 'cancel');
+type MoveOrder = (
+  connection: PoolConnection,
+  orderId: string,
+  expected: ExpectedVersion,
+  owner?: string,
+) => Promise<Effect<OrderState>>;
+
+export const payOrder: MoveOrder = (connection, orderId, expected, owner) =>
+  moveOrder(connection, orderId, expected, decidePayOrder, owner);
+export const shipOrder: MoveOrder = (connection, orderId, expected, owner) =>
+  moveOrder(connection, orderId, expected, decideShipOrder, owner);
+export const cancelOrder: MoveOrder = (connection, orderId, expected, owner) =>
+  moveOrder(connection, orderId, expected, 'cancel', owner);

@@ -1,4 +1,6 @@
+import { describeRule, OPENAPI_BEARER_SCHEME } from '@cqrs-shop/auth';
 import { z } from 'zod';
+import { COMMAND_ACCESS } from './access.js';
 import { COMMAND_ROUTES } from './routes.js';
 import { COMMAND_HEADER_LIMITS, emptyBody, HEADER_VALUE, problemResponse } from './schemas.js';
 
@@ -59,6 +61,8 @@ export function commandApiDocument(version: string): Record<string, unknown> {
       post: {
         operationId: route.commandType,
         summary: route.summary,
+        description: `For ${describeRule(COMMAND_ACCESS[route.commandType])}.`,
+        security: [{ bearer: [] }],
         parameters,
         requestBody: {
           required: route.body !== emptyBody,
@@ -70,6 +74,8 @@ export function commandApiDocument(version: string): Record<string, unknown> {
             content: { 'application/json': { schema: jsonSchema(route.response) } },
           },
           '400': problem('The request is not valid; `errors` lists each invalid field.'),
+          '401': problem('No bearer token, or one that is malformed, expired or not trusted.'),
+          '403': problem("The token's role may not send this command."),
           ...(route.mayNotFind ? { '404': problem('An aggregate the command names does not exist.') } : {}),
           '409': problem('A business rule refused the command, or If-Match did not match.'),
           '413': problem('The body is too large.'),
@@ -85,6 +91,11 @@ export function commandApiDocument(version: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'cqrs-shop command API', version },
+    components: {
+      securitySchemes: {
+        bearer: OPENAPI_BEARER_SCHEME,
+      },
+    },
     paths,
   };
 }

@@ -1,19 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { type Access, actorOf, authorize, principalOf } from '@cqrs-shop/auth';
 import { consistencyToken, isTraceparent } from '@cqrs-shop/events';
 import { HttpProblem, parseInput, PROBLEM_CONTENT_TYPE } from '@cqrs-shop/http';
 import { traceIdsOf } from '@cqrs-shop/telemetry';
-import type { Express, Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type { PoolConnection } from 'mysql2/promise';
 import type { z } from 'zod';
 import { isWriteModelUnavailable } from '../adapters/mysql/transactions.js';
 import type { CommandExecutor, CommandMetadata } from '../application/execute.js';
 import * as handlers from '../application/handlers.js';
 import type { Effect, ExpectedVersion } from '../application/handlers.js';
+import { COMMAND_ACCESS, type CommandType } from './access.js';
 import * as schemas from './schemas.js';
 
 /** One command of the API: the route, its body, how it runs and what it answers. */
 interface CommandDefinition<B extends z.ZodType, S> {
-  readonly commandType: string;
+  readonly commandType: CommandType;
   readonly path: string;
   readonly summary: string;
   readonly status: 200 | 201;
@@ -23,19 +25,22 @@ interface CommandDefinition<B extends z.ZodType, S> {
   readonly existing: boolean;
   /** Whether it names aggregates that may not exist (and so may answer 404). */
   readonly mayNotFind: boolean;
-  readonly run: (
-    connection: PoolConnection,
-    input: { body: z.output<B>; id: string; expected: ExpectedVersion },
-  ) => Promise<Effect<S>>;
+  readonly run: (connection: PoolConnection, input: CommandInput<z.output<B>>) => Promise<Effect<S>>;
   readonly present: (effect: Effect<S>) => Record<string, unknown>;
+}
+
+/** What one command runs with: its body, the aggregate it names, and its caller's limits. */
+interface CommandInput<B> {
+  readonly body: B;
+  readonly id: string;
+  readonly expected: ExpectedVersion;
+  /** The customer whose orders alone the caller may touch; undefined when it may touch any. */
+  readonly owner: string | undefined;
 }
 
 /** A command with its types erased, so that the routes of all commands fit in one table. */
 export interface CommandRoute extends Omit<CommandDefinition<z.ZodType, unknown>, 'run' | 'present'> {
-  readonly run: (
-    connection: PoolConnection,
-    input: { body: unknown; id: string; expected: ExpectedVersion },
-  ) => Promise<Effect<unknown>>;
+  readonly run: (connection: PoolConnection, input: CommandInput<unknown>) => Promise<Effect<unknown>>;
   readonly present: (effect: Effect<unknown>) => Record<string, unknown>;
 }
 
@@ -133,7 +138,14 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     response: schemas.placedOrderResponse,
     existing: false,
     mayNotFind: true,
-    run: (connection, { body }) => handlers.placeOrder(connection, { orderId: randomUUID(), ...body }),
+    run: (connection, { body, owner }) => {
+      // A customer places orders in its own name only; asking for another's is refused outright.
+      if (owner !== undefined && body.customerId.toLowerCase() !== owner)
+        throw HttpProblem.generic('forbidden', 'A customer may place orders for itself only', {
+          extensions: { errors: [{ field: 'customerId', message: 'must be the customer of the token' }] },
+        });
+      return handlers.placeOrder(connection, { orderId: randomUUID(), ...body });
+    },
     present: (effect) => ({
       orderId: effect.state.orderId,
       status: effect.state.status,
@@ -152,7 +164,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     response: schemas.orderResponse,
     existing: true,
     mayNotFind: true,
-    run: (connection, { id, expected }) => handlers.payOrder(connection, id, expected),
+    run: (connection, { id, expected, owner }) => handlers.payOrder(connection, id, expected, owner),
     present: orderAnswer,
   }),
   route({
@@ -164,7 +176,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     response: schemas.orderResponse,
     existing: true,
     mayNotFind: true,
-    run: (connection, { id, expected }) => handlers.shipOrder(connection, id, expected),
+    run: (connection, { id, expected, owner }) => handlers.shipOrder(connection, id, expected, owner),
     present: orderAnswer,
   }),
   route({
@@ -176,7 +188,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     response: schemas.orderResponse,
     existing: true,
     mayNotFind: true,
-    run: (connection, { id, expected }) => handlers.cancelOrder(connection, id, expected),
+    run: (connection, { id, expected, owner }) => handlers.cancelOrder(connection, id, expected, owner),
     present: orderAnswer,
   }),
 ];
@@ -244,14 +256,15 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function metadata(req: Request, commandType: string, body: unknown): CommandMetadata {
+function metadata(req: Request, res: Response, commandType: string, body: unknown): CommandMetadata {
   const commandId = randomUUID();
   const key = optionalHeader(req, 'Idempotency-Key');
+  const actor = actorOf(principalOf(res));
   return {
     commandId,
     commandType,
     correlationId: optionalHeader(req, 'X-Correlation-Id') ?? commandId,
-    actor: optionalHeader(req, 'X-Actor'),
+    actor,
     remoteAddress: req.socket.remoteAddress ?? null,
     userAgent: req.get('User-Agent')?.slice(0, 300) ?? null,
     traceparent: traceparentHeader(req),
@@ -261,8 +274,9 @@ function metadata(req: Request, commandType: string, body: unknown): CommandMeta
         ? null
         : {
             key,
+            // The caller is part of the request: another caller's key replays nothing to it.
             requestHash: createHash('sha256')
-              .update(`${req.method} ${req.path}\n${canonicalJson(body)}`)
+              .update(`${actor}\n${req.method} ${req.path}\n${canonicalJson(body)}`)
               .digest('hex'),
           },
   };
@@ -286,18 +300,31 @@ function writeModelUnavailable(cause: unknown): HttpProblem {
   );
 }
 
-/** Mounts every command on the app; each request becomes one call of the executor. */
-export function mountCommandRoutes(app: Express, executor: CommandExecutor): void {
+const ownerOf = (access: Access): string | undefined =>
+  access.kind === 'own' ? access.customerId : undefined;
+
+/**
+ * Mounts every command on the app, each for the roles {@link COMMAND_ACCESS} names; each
+ * allowed request becomes one call of the executor.
+ */
+export function mountCommandRoutes(
+  app: Express,
+  executor: CommandExecutor,
+  authenticated: RequestHandler,
+): void {
   for (const definition of COMMAND_ROUTES) {
-    app.post(definition.path, async (req: Request, res: Response) => {
+    const rule = COMMAND_ACCESS[definition.commandType];
+    const what = definition.summary.charAt(0).toLowerCase() + definition.summary.slice(1);
+    app.post(definition.path, authenticated, async (req: Request, res: Response) => {
+      const owner = ownerOf(authorize(res, rule, what));
       const id = definition.existing ? parseInput(schemas.idParam, req.params.id, 'path') : '';
       const expected = expectedVersion(req, definition.existing);
       const body = parseInput(definition.body, req.body ?? {});
-      const meta = metadata(req, definition.commandType, body);
+      const meta = metadata(req, res, definition.commandType, body);
       const response = await executor
         .execute(
           meta,
-          (connection) => definition.run(connection, { body, id, expected }),
+          (connection) => definition.run(connection, { body, id, expected, owner }),
           (effect) => ({ status: definition.status, body: definition.present(effect) }),
         )
         .catch((error: unknown) => {

@@ -95,7 +95,6 @@ export const emptyBody = z.strictObject({});
 export const COMMAND_HEADER_LIMITS = {
   'Idempotency-Key': 200,
   'X-Correlation-Id': 128,
-  'X-Actor': 200,
 } as const;
 
 /** What such a header may hold: visible ASCII. */

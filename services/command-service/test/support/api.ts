@@ -1,5 +1,5 @@
 // HTTP helpers for the command API's integration tests: requests, answers, problems, fixtures.
-import { uniqueName } from '@cqrs-shop/testing';
+import { testIdentity, uniqueName } from '@cqrs-shop/testing';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -96,19 +96,37 @@ function expectStatus<B>(response: ApiResponse<B>, status: number, what: string)
   return response.body;
 }
 
+/**
+ * A client that calls as a real one would: with the token of the principal each command needs
+ * (see `TestIdentity.headersFor`), unless the request names an `Authorization` of its own (an
+ * empty one sends none).
+ */
 export function commandApiClient(baseUrl: string): CommandApiClient {
+  const identity = testIdentity();
   const send = async <B>(path: string, request: RawRequest = {}): Promise<ApiResponse<B>> => {
+    const method = request.method ?? 'POST';
+    const { Authorization: explicit, ...headers } = request.headers ?? {};
+    let sentBody: unknown;
+    try {
+      sentBody = typeof request.body === 'string' ? JSON.parse(request.body) : undefined;
+    } catch {
+      sentBody = undefined;
+    }
+    const authorization =
+      explicit === undefined
+        ? await identity.headersFor(method, path, sentBody)
+        : explicit === ''
+          ? {}
+          : { Authorization: explicit };
     const response = await fetch(`${baseUrl}${path}`, {
-      method: request.method ?? 'POST',
-      headers: request.headers ?? {},
+      method,
+      headers: { ...authorization, ...headers },
       ...(request.body === undefined ? {} : { body: request.body }),
     });
     const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (text === '' ? {} : JSON.parse(text)) as B,
-    };
+    const body = (text === '' ? {} : JSON.parse(text)) as B;
+    if (response.status < 300) identity.noteAnswer(method, path, sentBody, body);
+    return { status: response.status, headers: response.headers, body };
   };
 
   const post = <B>(path: string, body?: unknown, headers: Readonly<Record<string, string>> = {}) =>

@@ -2,7 +2,8 @@
 import { type DecodedEvent, decodeEvent, type EventPayloads, type EventType } from '@cqrs-shop/events';
 import { listen, type RunningServer } from '@cqrs-shop/http';
 import { createLogger } from '@cqrs-shop/logging';
-import { createScratchDatabase } from '@cqrs-shop/testing';
+import { authenticationFor } from '@cqrs-shop/auth';
+import { createScratchDatabase, testIdentity } from '@cqrs-shop/testing';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { migrate } from '../../src/adapters/mysql/migrations.js';
 import { createWriteModelPool } from '../../src/adapters/mysql/pool.js';
@@ -55,6 +56,7 @@ export async function startCommandApi(): Promise<CommandApiUnderTest> {
   const config = loadCommandServiceConfig({
     ...process.env,
     ...scratch.env,
+    ...testIdentity().env,
     COMMAND_PORT: '0',
     HTTP_HOST: '127.0.0.1',
   });
@@ -70,6 +72,7 @@ export async function startCommandApi(): Promise<CommandApiUnderTest> {
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
       idempotencyTtlMs: config.commands.idempotencyTtlMs,
+      authentication: authenticationFor(config.auth, logger),
     });
     server = await listen(app, { port: 0, host: '127.0.0.1' });
   } catch (error) {

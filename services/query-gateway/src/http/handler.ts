@@ -1,3 +1,4 @@
+import { authorize } from '@cqrs-shop/auth';
 import type { EventStage } from '@cqrs-shop/outbox-relay';
 import { HttpProblem } from '@cqrs-shop/http';
 import { parseInput } from '@cqrs-shop/http';
@@ -14,6 +15,7 @@ import type { ProjectionStatus, ProjectionStatusMonitor } from '../projection-st
 import type { ReaderDirectory, VersionChoice } from '../read-model-directory.js';
 import type { SearchVisibility } from '../search-visibility.js';
 import type { ReadModelName, StoreGuard } from '../store-guard.js';
+import { QUERY_ACCESS } from './access.js';
 import { ifNoneMatchHolds } from './conditional.js';
 import { JsonText, type QueryRoute } from './routes.js';
 import { modelVersionQuery } from './schemas.js';
@@ -97,7 +99,10 @@ function notYetApplied(
  */
 export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): RequestHandler {
   const guard = options.guards[route.readModel];
+  const rule = QUERY_ACCESS[route.operationId];
+  const what = `read: ${route.summary.charAt(0).toLowerCase()}${route.summary.slice(1)}`;
   const serve = async (req: Request, res: Response) => {
+    const access = authorize(res, rule, what);
     const params = parseInput(route.params, req.params, 'path');
     const { modelVersion, ...routeQuery } = req.query;
     const choice: VersionChoice =
@@ -132,7 +137,7 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
       if (route.readModel === 'search')
         await guard.call(() => options.searchVisibility.visibleAfter(confirmedAt));
     }
-    const context = { readers: chosen.readers, defaultCurrency: options.defaultCurrency };
+    const context = { readers: chosen.readers, defaultCurrency: options.defaultCurrency, access };
     const body = await guard.call(() => route.run({ params, query }, context));
     setFreshness(res, route.readModel, options.monitor.cached(route.readModel));
     if (chosen.version !== null) res.set(FRESHNESS_HEADERS.modelVersion, String(chosen.version));

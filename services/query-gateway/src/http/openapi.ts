@@ -1,6 +1,8 @@
+import { describeRule, OPENAPI_BEARER_SCHEME } from '@cqrs-shop/auth';
 import { z } from 'zod';
 import { CONSISTENCY_HEADER } from '../consistency.js';
 import { FRESHNESS_HEADERS } from './handler.js';
+import { QUERY_ACCESS } from './access.js';
 import { QUERY_ROUTES } from './routes.js';
 import { modelVersionQuery, problemResponse, projectionsResponse } from './schemas.js';
 
@@ -62,7 +64,9 @@ export function queryApiDocument(version: string): Record<string, unknown> {
       get: {
         operationId: route.operationId,
         summary: route.summary,
+        description: `For ${describeRule(QUERY_ACCESS[route.operationId])}.`,
         tags: [route.readModel],
+        security: [{ bearer: [] }],
         parameters: [
           ...pathParameters,
           ...queryParameters(route.query),
@@ -119,6 +123,8 @@ export function queryApiDocument(version: string): Record<string, unknown> {
               }
             : {}),
           '400': problem('Invalid parameters, cursor or consistency token'),
+          '401': problem('No bearer token, or one that is malformed, expired or not trusted'),
+          '403': problem("The token's role may not read this"),
           '404': problem(
             route.mayNotFind
               ? 'No such resource, or no such read-model version (`read-model-version-not-found`)'
@@ -153,6 +159,7 @@ export function queryApiDocument(version: string): Record<string, unknown> {
       description:
         'Every read of the shop, served from the read models kept by the projectors. Answers may lag the write side by the projection lag the freshness headers report; send consistency tokens to read your own writes.',
     },
+    components: { securitySchemes: { bearer: OPENAPI_BEARER_SCHEME } },
     paths,
   };
 }

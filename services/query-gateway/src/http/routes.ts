@@ -1,7 +1,9 @@
+import { type Access, mayTouch } from '@cqrs-shop/auth';
 import { HttpProblem } from '@cqrs-shop/http';
 import type { AnalyticsReader, OrderHistoryReader, SearchReader } from '@cqrs-shop/read-models';
 import { z } from 'zod';
 import type { ReadModelName } from '../store-guard.js';
+import type { QueryOperation } from './access.js';
 import { decodeCursor, encodeCursor, type Position } from './cursor.js';
 import * as schemas from './schemas.js';
 
@@ -28,11 +30,13 @@ export interface Readers {
 export interface QueryContext {
   readonly readers: Readers;
   readonly defaultCurrency: string;
+  /** What the caller may read (see QUERY_ACCESS): a customer, its own orders only. */
+  readonly access: Access;
 }
 
 /** One query of the API: its route, its inputs, the read model it is served from, its answer. */
 interface QueryDefinition<P extends z.ZodType, Q extends z.ZodType> {
-  readonly operationId: string;
+  readonly operationId: QueryOperation;
   /** Express path; `:name` segments are path parameters. */
   readonly path: string;
   readonly summary: string;
@@ -66,6 +70,12 @@ const withoutPaging = <T extends { limit: number; cursor?: string | undefined }>
   ...filters
 }: T) => filters;
 
+/** The customer an order's JSON names (read only for customers, who may see their own alone). */
+function ownerOf(orderJson: string): string {
+  const { customerId } = JSON.parse(orderJson) as { customerId?: unknown };
+  return typeof customerId === 'string' ? customerId : '';
+}
+
 const score = z.number();
 const keyword = z.string().max(300);
 
@@ -80,9 +90,11 @@ export const QUERY_ROUTES: readonly QueryRoute[] = [
     response: schemas.orderDocument,
     mayNotFind: true,
     conditional: true,
-    async run({ params }, { readers }) {
+    async run({ params }, { readers, access }) {
       const order = await readers['order-history'].orderJson(params.orderId);
-      if (order === undefined) throw HttpProblem.generic('not-found', `No order ${params.orderId}`);
+      // Only a customer's read needs the owner: staff reads send the text unparsed.
+      if (order === undefined || (access.kind !== 'any' && !mayTouch(access, ownerOf(order.json))))
+        throw HttpProblem.generic('not-found', `No order ${params.orderId}`);
       return new JsonText(order.json, String(order.rank));
     },
   }),
@@ -94,8 +106,11 @@ export const QUERY_ROUTES: readonly QueryRoute[] = [
     params: schemas.customerParams,
     query: schemas.customerOrdersQuery,
     response: schemas.customerOrdersPage,
-    mayNotFind: false,
-    async run({ params, query: q }, { readers }) {
+    // For a customer asking for another's: the same 404 whether that customer exists or not.
+    mayNotFind: true,
+    async run({ params, query: q }, { readers, access }) {
+      if (!mayTouch(access, params.customerId.toLowerCase()))
+        throw HttpProblem.generic('not-found', `No orders of customer ${params.customerId} to show`);
       const filters = { customerId: params.customerId };
       const after = decodeCursor(q.cursor, filters, z.tuple([keyword, keyword]));
       const page = await readers['order-history'].customerOrdersJson(

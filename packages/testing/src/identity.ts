@@ -1,0 +1,132 @@
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSigningKey, issueToken, type Role, type SigningJwk } from '@cqrs-shop/auth';
+import type { JSONWebKeySet } from 'jose';
+
+export const TEST_ISSUER = 'https://identity.cqrs-shop.test/';
+export const TEST_AUDIENCE = 'cqrs-shop';
+
+/** Who a token is for: roles, a customer's id, a subject; valid for `ttlSeconds`. */
+export interface TokenRequest {
+  readonly roles: readonly Role[];
+  readonly customerId?: string;
+  readonly subject?: string;
+  readonly ttlSeconds?: number;
+}
+
+const ORDER_ACTION = /^\/orders\/([^/]+)\/(pay|cancel)$/;
+
+/**
+ * The tests' own identity provider: a signing key whose public half is in a JWKS file that the
+ * services under test are pointed at ({@link TestIdentity.env}), and tokens signed with it.
+ * It can also act as whichever principal a route needs ({@link TestIdentity.headersFor}), so
+ * that tests about something else send the calls a real client would.
+ */
+export class TestIdentity {
+  private signingKey: SigningJwk;
+  private keys: JSONWebKeySet;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'cqrs-shop-identity-'));
+  readonly jwksFile = join(this.dir, 'jwks.json');
+  /** The customer of each order placed through {@link TestIdentity.noteAnswer}. */
+  private readonly orderCustomers = new Map<string, string>();
+  private readonly tokens = new Map<string, Promise<string>>();
+
+  constructor() {
+    const { privateJwk, jwks } = generateSigningKey();
+    this.signingKey = privateJwk;
+    this.keys = jwks;
+    this.writeKeys();
+    process.once('exit', () => {
+      rmSync(this.dir, { recursive: true, force: true });
+    });
+  }
+
+  /** The settings that make a service trust this identity's tokens. */
+  get env(): Record<string, string> {
+    return {
+      AUTH_JWKS_FILE: this.jwksFile,
+      AUTH_ISSUER: TEST_ISSUER,
+      AUTH_AUDIENCE: TEST_AUDIENCE,
+      // A rotated key is looked for at once (the default waits 30 s between looks).
+      AUTH_JWKS_COOLDOWN: '0',
+    };
+  }
+
+  /** A token signed with the current key. */
+  token(request: TokenRequest): Promise<string> {
+    return issueToken(this.signingKey, {
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+      subject:
+        request.subject ??
+        `test-${request.roles.join('-')}${request.customerId ? `-${request.customerId}` : ''}`,
+      roles: request.roles,
+      ...(request.customerId === undefined ? {} : { customerId: request.customerId }),
+      ttlSeconds: request.ttlSeconds ?? 3_600,
+    });
+  }
+
+  /** `Authorization` for a token of these roles (one token per set of roles, reused). */
+  async bearer(roles: readonly Role[], customerId?: string): Promise<Record<string, string>> {
+    const key = `${roles.join('+')}/${customerId ?? ''}`;
+    let token = this.tokens.get(key);
+    if (!token) {
+      token = this.token({ roles, ...(customerId === undefined ? {} : { customerId }) });
+      this.tokens.set(key, token);
+    }
+    return { Authorization: `Bearer ${await token}` };
+  }
+
+  /**
+   * Rotates the signing key: later tokens are signed by a new key, which the JWKS file now
+   * publishes; the old key stays in it unless `retire` is set.
+   */
+  rotate(options: { retire?: boolean } = {}): void {
+    const { privateJwk, jwks } = generateSigningKey();
+    this.signingKey = privateJwk;
+    this.keys = { keys: [...(options.retire ? [] : this.keys.keys), ...jwks.keys] };
+    this.tokens.clear();
+    this.writeKeys();
+  }
+
+  /**
+   * The `Authorization` a real client of this route would send: the customer of the order for
+   * placing, paying and cancelling (known from the orders this identity saw placed), staff and
+   * ops for everything else.
+   */
+  headersFor(method: string, path: string, body?: unknown): Promise<Record<string, string>> {
+    if (method === 'POST' && path === '/orders') {
+      const customerId = (body as { customerId?: unknown } | undefined)?.customerId;
+      if (typeof customerId === 'string') return this.bearer(['customer'], customerId);
+    }
+    const orderId = method === 'POST' ? ORDER_ACTION.exec(path)?.[1] : undefined;
+    const owner = orderId === undefined ? undefined : this.orderCustomers.get(orderId);
+    if (owner !== undefined) return this.bearer(['customer'], owner);
+    return this.bearer(['staff', 'ops']);
+  }
+
+  /** Learns which customer an order belongs to from the answer to placing it. */
+  noteAnswer(method: string, path: string, body: unknown, answer: unknown): void {
+    if (method !== 'POST' || path !== '/orders') return;
+    const customerId = (body as { customerId?: unknown } | undefined)?.customerId;
+    const orderId = (answer as { orderId?: unknown } | undefined)?.orderId;
+    if (typeof customerId === 'string' && typeof orderId === 'string')
+      this.orderCustomers.set(orderId, customerId.toLowerCase());
+  }
+
+  private writeKeys(): void {
+    // Written whole, then renamed: a service reading it never sees half a file.
+    const next = `${this.jwksFile}.next`;
+    writeFileSync(next, JSON.stringify(this.keys));
+    renameSync(next, this.jwksFile);
+  }
+}
+
+let shared: TestIdentity | undefined;
+
+/** The identity every helper of this test process uses, made on first use. */
+export function testIdentity(): TestIdentity {
+  shared ??= new TestIdentity();
+  return shared;
+}
