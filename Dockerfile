@@ -48,6 +48,10 @@ WORKDIR /app
 # Owned by root and not writable by the service's user: the code cannot be changed at run time,
 # and the root filesystem can be mounted read-only (nothing is written outside /tmp).
 COPY --from=build /app /app
+# Where the Compose setup keeps its identity provider's keys (named volumes mounted there take
+# this ownership): the private key readable by its owner only, the JWKS by anyone.
+RUN install -d -o 10001 -g 10001 -m 0700 /var/lib/cqrs-shop/identity/signing \
+    && install -d -o 10001 -g 10001 -m 0755 /var/lib/cqrs-shop/identity/jwks
 # A numeric id (runtimes can check it is not root) above the range of the host's own users.
 USER 10001:10001
 # Services stop gracefully on SIGTERM (in-flight work finishes, offsets are committed) within

@@ -5,6 +5,7 @@ import {
   type ScratchDatabase,
   type ServiceProcess,
   startService,
+  testIdentity,
 } from '@cqrs-shop/testing';
 
 /** Requests per command service, after the warm-up; sent in turns so all three share the machine's noise. */
@@ -49,7 +50,13 @@ describe('commands while the trace backend does not answer', () => {
   beforeAll(async () => {
     database = await createScratchDatabase('shop_test_tracing');
     hole = await blackHole();
-    const base = { ...database.env, COMMAND_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+    const base = {
+      ...database.env,
+      ...testIdentity().env,
+      COMMAND_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    };
     // The first one applies the migrations; the others start on the migrated schema.
     services.untraced = startService('command-service', { ...base, MIGRATE_ON_START: 'true' });
     await services.untraced.port();
@@ -81,10 +88,11 @@ describe('commands while the trace backend does not answer', () => {
       ),
     ) as Record<'untraced' | 'healthyBackend' | 'silentBackend', string>;
     const post = async (url: string, path: string, body: unknown) => {
+      const authorization = await testIdentity().headersFor('POST', path, body);
       const started = performance.now();
       const answer = await fetch(`${url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...authorization },
         body: JSON.stringify(body),
       });
       const json = (await answer.json()) as Record<string, unknown>;

@@ -3,7 +3,7 @@
 // the servers must exist there, listen on those ports, and be all its network policy allows.
 
 export interface Connection {
-  /** What it is, for messages: mysql, kafka, mongodb, elasticsearch, redis, a projector, the relay, traces, its other replicas. */
+  /** What it is, for messages: mysql, kafka, mongodb, elasticsearch, redis, a projector, the relay, the identity provider, traces, its other replicas. */
   readonly to: string;
   readonly host: string;
   readonly port: number;
@@ -32,6 +32,7 @@ interface LoadedConfig {
   redis?: { url: string };
   gateway?: { projectors: Record<string, string>; relayUrl?: string };
   projector?: { advertisedUrl?: string };
+  auth?: { keys?: { url?: string } };
 }
 
 /**
@@ -57,6 +58,8 @@ export function connectionsOf(loaded: object, tracesEndpoint?: string): Connecti
   // port, on another pod.
   if (config.projector?.advertisedUrl !== undefined)
     connections.push({ ...fromUrl('the other replicas', config.projector.advertisedUrl), peer: true });
+  if (config.auth?.keys?.url !== undefined)
+    connections.push(fromUrl('the identity provider', config.auth.keys.url));
   if (tracesEndpoint) connections.push(fromUrl('traces', tracesEndpoint));
   return connections;
 }

@@ -14,6 +14,7 @@ import {
   type ScratchDatabase,
   stackEnv,
   startService,
+  testIdentity,
 } from '@cqrs-shop/testing';
 
 /** Runs `node <args>` from the tree with exactly `env`; resolves with the exit code. */
@@ -101,13 +102,19 @@ describe('the image tree (infra/container/assemble.sh)', () => {
 
   it('migrates the write model and runs the command service from the read-only tree; SIGTERM stops it cleanly', async () => {
     expect(await node(root, ['services/command-service/dist/migrate.js'], database.env)).toBe(0);
-    const service = startService('command-service', { ...database.env, COMMAND_PORT: '0' }, { root });
+    const identity = testIdentity();
+    const service = startService(
+      'command-service',
+      { ...database.env, ...identity.env, COMMAND_PORT: '0' },
+      { root },
+    );
     try {
       const port = await service.port();
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      // Tokens are checked from the tree too (jose, an ES module, loaded by the compiled code).
       const placed = await fetch(`http://127.0.0.1:${port}/customers`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await identity.bearer(['staff'])) },
         body: JSON.stringify({ email: 'image@example.com', name: 'Image Test' }),
       });
       expect(placed.status).toBe(201);
@@ -121,6 +128,7 @@ describe('the image tree (infra/container/assemble.sh)', () => {
       MONGODB_URL: stack.MONGODB_URL,
       ELASTICSEARCH_URL: stack.ELASTICSEARCH_URL,
       REDIS_URL: stack.REDIS_URL,
+      ...testIdentity().env,
       GATEWAY_PORT: '0',
     };
     const gateway = startService('query-gateway', env, { root });

@@ -68,7 +68,7 @@ export const authSection = section(
         variable: 'AUTH_JWKS_URL',
         message:
           keySources === 0
-            ? 'or AUTH_JWKS_FILE is required (where the token signing keys are); AUTH_DISABLED=true runs without authentication'
+            ? 'is required, or AUTH_JWKS_FILE (where the keys that sign tokens are); AUTH_DISABLED=true runs without authentication'
             : 'and AUTH_JWKS_FILE are both set; set one',
       });
     if (v.AUTH_ISSUER === '')

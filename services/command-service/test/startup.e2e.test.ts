@@ -1,4 +1,4 @@
-import { startService } from '@cqrs-shop/testing';
+import { startService, testIdentity } from '@cqrs-shop/testing';
 
 const database = {
   MYSQL_HOST: process.env.MYSQL_HOST,
@@ -21,9 +21,27 @@ describe('command-service process', () => {
     expect(service.output()).toContain('MYSQL_PASSWORD is required');
   });
 
+  it('refuses to start without a key set to check tokens with, unless authentication is switched off explicitly', async () => {
+    const unguarded = startService('command-service', { ...database, COMMAND_PORT: '0' });
+    expect((await unguarded.exited).code).toBe(78);
+    expect(unguarded.output()).toContain('AUTH_JWKS_URL is required, or AUTH_JWKS_FILE');
+
+    const open = startService('command-service', {
+      ...database,
+      AUTH_DISABLED: 'true',
+      COMMAND_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+    });
+    const ready = await fetch(`http://127.0.0.1:${await open.port()}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await open.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(open.output()).toContain('authentication is off (AUTH_DISABLED=true)');
+  });
+
   it('starts, reports ready once MySQL answers, and shuts down cleanly on SIGTERM', async () => {
     const service = startService('command-service', {
       ...database,
+      ...testIdentity().env,
       COMMAND_PORT: '0',
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',

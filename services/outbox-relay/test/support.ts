@@ -6,6 +6,7 @@ import {
   repoRoot,
   type ServiceProcess,
   startService,
+  testIdentity,
   uniqueName,
   waitFor,
 } from '@cqrs-shop/testing';
@@ -26,8 +27,10 @@ export async function writeSide(commandEnv: Record<string, string> = {}) {
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
   };
+  const identity = testIdentity();
   const command = startService('command-service', {
     ...env,
+    ...identity.env,
     COMMAND_PORT: '0',
     MIGRATE_ON_START: 'true',
     ...commandEnv,
@@ -42,10 +45,16 @@ export async function writeSide(commandEnv: Record<string, string> = {}) {
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${commandUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        ...(await identity.headersFor('POST', path, body)),
+        ...headers,
+      },
       body: JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const answer = (await response.json()) as Record<string, unknown>;
+    if (response.ok) identity.noteAnswer('POST', path, body, answer);
+    return { status: response.status, body: answer };
   }
 
   return {
