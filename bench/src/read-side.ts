@@ -376,11 +376,13 @@ async function routeLoad(
   family: { name: string; path: (i: number) => string },
 ): Promise<RouteFigures> {
   const agent = keepAliveAgent(CONCURRENCY);
+  const staff = await suite.identity.bearer(['staff']);
   try {
     const load = (seconds: number) =>
       closedLoop({
         agent,
         baseUrl: suite.url('query-gateway'),
+        headers: staff,
         path: family.path,
         clients: CONCURRENCY,
         seconds,

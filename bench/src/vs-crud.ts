@@ -171,8 +171,14 @@ async function seed(suite: RunningSuite, orders: number): Promise<{ history: Sho
   return { history, seconds };
 }
 
-async function getJson(url: string): Promise<{ status: number; body: unknown }> {
-  const answer = await fetch(url);
+/** Where one side answers, and what every request to it carries (the gateway: a staff token). */
+interface Endpoint {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+async function getJson(endpoint: Endpoint, path: string): Promise<{ status: number; body: unknown }> {
+  const answer = await fetch(endpoint.url + path, { headers: endpoint.headers });
   return { status: answer.status, body: await answer.json() };
 }
 
@@ -198,11 +204,7 @@ const comparable = {
 } as const;
 
 /** Where the two sides' answers differ; empty when they agree. */
-async function disagreements(
-  suite: RunningSuite,
-  baseline: Baseline,
-  history: ShopHistory,
-): Promise<string[]> {
+async function disagreements(endpoints: Record<Side, Endpoint>, history: ShopHistory): Promise<string[]> {
   const every = (n: number) => Math.max(1, Math.floor(n / COMPARED));
   const checks: [string, keyof typeof comparable][] = [
     ...history.orders
@@ -221,8 +223,8 @@ async function disagreements(
   const problems: string[] = [];
   for (const [path, part] of checks) {
     const [gateway, crud] = await Promise.all([
-      getJson(suite.url('query-gateway') + path),
-      getJson(baseline.url + path),
+      getJson(endpoints.gateway, path),
+      getJson(endpoints.crud, path),
     ]);
     const [g, c] = [gateway, crud].map((a) =>
       a.status === 200
@@ -305,7 +307,7 @@ function summarizeSide(rounds: readonly Round[]): SideFigures {
 }
 
 async function compareRoute(
-  urls: Record<Side, string>,
+  endpoints: Record<Side, Endpoint>,
   groups: Record<string, readonly number[]>,
   route: Route,
   clients: number,
@@ -316,7 +318,8 @@ async function compareRoute(
     const run = (side: Side, seconds: number) =>
       closedLoop({
         agent,
-        baseUrl: urls[side],
+        baseUrl: endpoints[side].url,
+        headers: endpoints[side].headers,
         path: route.path,
         clients,
         seconds,
@@ -351,12 +354,13 @@ interface Overload {
   readonly notOkByStatus: Record<string, number>;
 }
 
-async function overload(url: string, route: Route): Promise<Overload> {
+async function overload(endpoint: Endpoint, route: Route): Promise<Overload> {
   const agent = keepAliveAgent(OVERLOAD_CLIENTS);
   try {
     const figures = await closedLoop({
       agent,
-      baseUrl: url,
+      baseUrl: endpoint.url,
+      headers: endpoint.headers,
       path: route.path,
       clients: OVERLOAD_CLIENTS,
       seconds: OVERLOAD_SECONDS,
@@ -385,17 +389,22 @@ async function measureSize(orders: number): Promise<SizeResult> {
   try {
     baseline = await startBaseline(suite);
     const { history, seconds } = await seed(suite, orders);
-    const problems = await disagreements(suite, baseline, history);
+    // The gateway checks a staff token on every read (verified once, then remembered); the
+    // baseline, like many CRUD services behind a gateway that authenticates, checks none.
+    const endpoints: Record<Side, Endpoint> = {
+      gateway: { url: suite.url('query-gateway'), headers: await suite.identity.bearer(['staff']) },
+      crud: { url: baseline.url, headers: {} },
+    };
+    const problems = await disagreements(endpoints, history);
     if (problems.length > 0)
       throw new Error(`the gateway and the CRUD baseline disagree:\n  ${problems.join('\n  ')}`);
     const groups = { ...pipelineProcessGroups(suite), 'crud-baseline': [baseline.child.pid ?? 0] };
-    const urls: Record<Side, string> = { gateway: suite.url('query-gateway'), crud: baseline.url };
     const figuresByRoute: RouteFigures[] = [];
     // Built once: at a million orders, listing the ids to draw from takes a while.
     const routes = routesOf(history);
     for (const route of routes)
       for (const clients of CLIENTS) {
-        const figures = await compareRoute(urls, groups, route, clients);
+        const figures = await compareRoute(endpoints, groups, route, clients);
         figuresByRoute.push(figures);
         console.log(
           `  ${route.name} × ${clients}: gateway ${figures.gateway.okPerSecond}/s (p50 ${figures.gateway.latencyMs.p50} ms), ` +
@@ -404,7 +413,7 @@ async function measureSize(orders: number): Promise<SizeResult> {
       }
     const overloads: Overload[] = [];
     for (const route of routes) {
-      const figures = await overload(urls.gateway, route);
+      const figures = await overload(endpoints.gateway, route);
       overloads.push(figures);
       console.log(
         `  ${route.name} × ${OVERLOAD_CLIENTS} for ${OVERLOAD_SECONDS} s: ${figures.requests} requests, not 200: ${JSON.stringify(figures.notOkByStatus)}`,

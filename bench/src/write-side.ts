@@ -12,6 +12,7 @@ import {
   repoRoot,
   stackEnv,
   startService,
+  testIdentity,
   uniqueName,
   waitFor,
   type ServiceProcess,
@@ -63,7 +64,13 @@ async function main(): Promise<void> {
   };
   const services: ServiceProcess[] = [];
   try {
-    const command = startService('command-service', { ...env, COMMAND_PORT: '0', MIGRATE_ON_START: 'true' });
+    const identity = testIdentity();
+    const command = startService('command-service', {
+      ...env,
+      ...identity.env,
+      COMMAND_PORT: '0',
+      MIGRATE_ON_START: 'true',
+    });
     services.push(command);
     const base = `http://127.0.0.1:${await command.port()}`;
     const relay = startService('outbox-relay', { ...env, RELAY_PORT: '0' });
@@ -73,7 +80,7 @@ async function main(): Promise<void> {
     const post = async (path: string, body: unknown) => {
       const response = await fetch(`${base}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await identity.headersFor('POST', path, body)) },
         body: JSON.stringify(body),
       });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };

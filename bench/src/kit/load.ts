@@ -17,9 +17,14 @@ export interface LoadFigures {
 }
 
 /** One GET; gives its status once the whole body has been read, or `timeout` after `timeoutMs`. */
-function get(agent: Agent, url: URL, timeoutMs: number): Promise<number | 'timeout'> {
+function get(
+  agent: Agent,
+  url: URL,
+  headers: Readonly<Record<string, string>>,
+  timeoutMs: number,
+): Promise<number | 'timeout'> {
   return new Promise((resolve) => {
-    const req = request(url, { agent, method: 'GET' }, (res) => {
+    const req = request(url, { agent, method: 'GET', headers }, (res) => {
       res.resume();
       res.on('end', () => {
         resolve(res.statusCode ?? 0);
@@ -53,6 +58,8 @@ export async function closedLoop(options: {
   readonly path: (n: number) => string;
   readonly clients: number;
   readonly seconds: number;
+  /** Sent with every request (a bearer token, say). */
+  readonly headers?: Readonly<Record<string, string>>;
   /**
    * The longest a request may take; one taking longer is counted as `timeout` and dropped (its
    * connection closed), so that a round ends soon after its time even when answers take minutes.
@@ -70,7 +77,7 @@ export async function closedLoop(options: {
       while (performance.now() < deadline) {
         const url = new URL(options.path(sent++), options.baseUrl);
         const t0 = performance.now();
-        const status = await get(options.agent, url, options.timeoutMs ?? 30_000);
+        const status = await get(options.agent, url, options.headers ?? {}, options.timeoutMs ?? 30_000);
         if (status === 200) latencies.push(performance.now() - t0);
         else notOkByStatus[status] = (notOkByStatus[status] ?? 0) + 1;
       }

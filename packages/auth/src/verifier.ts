@@ -54,7 +54,10 @@ export class KeysUnavailable extends Error {
   override readonly name = 'KeysUnavailable';
 }
 
-/** A verified principal is trusted again without checking its signature for at most this long. */
+/**
+ * A verified principal is trusted again without checking its signature for at most this long
+ * (and never longer than its key set is kept: a removed key stops being trusted in time).
+ */
 const CACHE_TTL_MS = 60_000;
 
 /**
@@ -67,10 +70,12 @@ export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly cacheSize: number;
+  private readonly cacheTtlMs: number;
 
   constructor(private readonly settings: TokenVerifierSettings) {
     this.keys = keySet(settings);
     this.cacheSize = settings.cacheSize ?? 10_000;
+    this.cacheTtlMs = Math.min(CACHE_TTL_MS, settings.keyMaxAgeMs);
   }
 
   async verify(token: string): Promise<Principal> {
@@ -97,7 +102,7 @@ export class TokenVerifier {
       const oldest = this.cache.keys().next();
       if (!oldest.done) this.cache.delete(oldest.value);
     }
-    this.cache.set(token, { principal, until: Math.min(expiresAt, now + CACHE_TTL_MS) });
+    this.cache.set(token, { principal, until: Math.min(expiresAt, now + this.cacheTtlMs) });
     return principal;
   }
 }

@@ -12,7 +12,11 @@ export interface TokenRequest {
   readonly roles: readonly Role[];
   readonly customerId?: string;
   readonly subject?: string;
+  /** Negative for a token that has expired. @default 3600 */
   readonly ttlSeconds?: number;
+  /** For tokens meant to be refused. @default TEST_AUDIENCE, TEST_ISSUER */
+  readonly audience?: string;
+  readonly issuer?: string;
 }
 
 const ORDER_ACTION = /^\/orders\/([^/]+)\/(pay|cancel)$/;
@@ -48,16 +52,18 @@ export class TestIdentity {
       AUTH_JWKS_FILE: this.jwksFile,
       AUTH_ISSUER: TEST_ISSUER,
       AUTH_AUDIENCE: TEST_AUDIENCE,
-      // A rotated key is looked for at once (the default waits 30 s between looks).
+      // A rotated key is looked for at once, and a retired one dropped within 2 s (the defaults
+      // are 30 s and 10 min).
       AUTH_JWKS_COOLDOWN: '0',
+      AUTH_JWKS_MAX_AGE: '2s',
     };
   }
 
   /** A token signed with the current key. */
   token(request: TokenRequest): Promise<string> {
     return issueToken(this.signingKey, {
-      issuer: TEST_ISSUER,
-      audience: TEST_AUDIENCE,
+      issuer: request.issuer ?? TEST_ISSUER,
+      audience: request.audience ?? TEST_AUDIENCE,
       subject:
         request.subject ??
         `test-${request.roles.join('-')}${request.customerId ? `-${request.customerId}` : ''}`,

@@ -25,6 +25,8 @@ interface CommandDefinition<B extends z.ZodType, S> {
   readonly existing: boolean;
   /** Whether it names aggregates that may not exist (and so may answer 404). */
   readonly mayNotFind: boolean;
+  /** The customer the command acts for, when its body names one (checked against a customer's token). */
+  readonly actsFor?: (body: z.output<B>) => string;
   readonly run: (connection: PoolConnection, input: CommandInput<z.output<B>>) => Promise<Effect<S>>;
   readonly present: (effect: Effect<S>) => Record<string, unknown>;
 }
@@ -39,16 +41,22 @@ interface CommandInput<B> {
 }
 
 /** A command with its types erased, so that the routes of all commands fit in one table. */
-export interface CommandRoute extends Omit<CommandDefinition<z.ZodType, unknown>, 'run' | 'present'> {
+export interface CommandRoute extends Omit<
+  CommandDefinition<z.ZodType, unknown>,
+  'run' | 'present' | 'actsFor'
+> {
+  readonly actsFor?: (body: unknown) => string;
   readonly run: (connection: PoolConnection, input: CommandInput<unknown>) => Promise<Effect<unknown>>;
   readonly present: (effect: Effect<unknown>) => Record<string, unknown>;
 }
 
 function route<B extends z.ZodType, S>(definition: CommandDefinition<B, S>): CommandRoute {
+  const { actsFor, ...rest } = definition;
   return {
-    ...definition,
+    ...rest,
     // The body was parsed with `definition.body`, and the effect came from `definition.run`.
     run: (connection, input) => definition.run(connection, { ...input, body: input.body as z.output<B> }),
+    ...(actsFor ? { actsFor: (body: unknown) => actsFor(body as z.output<B>) } : {}),
     present: (effect) => definition.present(effect as Effect<S>),
   };
 }
@@ -138,14 +146,8 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     response: schemas.placedOrderResponse,
     existing: false,
     mayNotFind: true,
-    run: (connection, { body, owner }) => {
-      // A customer places orders in its own name only; asking for another's is refused outright.
-      if (owner !== undefined && body.customerId.toLowerCase() !== owner)
-        throw HttpProblem.generic('forbidden', 'A customer may place orders for itself only', {
-          extensions: { errors: [{ field: 'customerId', message: 'must be the customer of the token' }] },
-        });
-      return handlers.placeOrder(connection, { orderId: randomUUID(), ...body });
-    },
+    actsFor: (body) => body.customerId,
+    run: (connection, { body }) => handlers.placeOrder(connection, { orderId: randomUUID(), ...body }),
     present: (effect) => ({
       orderId: effect.state.orderId,
       status: effect.state.status,
@@ -320,6 +322,11 @@ export function mountCommandRoutes(
       const id = definition.existing ? parseInput(schemas.idParam, req.params.id, 'path') : '';
       const expected = expectedVersion(req, definition.existing);
       const body = parseInput(definition.body, req.body ?? {});
+      // A customer acts in its own name only; naming another is refused before anything runs.
+      if (owner !== undefined && definition.actsFor && definition.actsFor(body).toLowerCase() !== owner)
+        throw HttpProblem.generic('forbidden', 'A customer may act for itself only', {
+          extensions: { errors: [{ field: 'customerId', message: 'must be the customer of the token' }] },
+        });
       const meta = metadata(req, res, definition.commandType, body);
       const response = await executor
         .execute(
