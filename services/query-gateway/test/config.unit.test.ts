@@ -16,6 +16,9 @@ describe('the gateway configuration', () => {
     MONGODB_URL: 'mongodb://127.0.0.1:27017',
     ELASTICSEARCH_URL: 'http://127.0.0.1:9200',
     REDIS_URL: 'redis://127.0.0.1:6379',
+    AUTH_JWKS_URL: 'https://id.example.test/jwks',
+    AUTH_ISSUER: 'https://id.example.test/',
+    AUTH_AUDIENCE: 'cqrs-shop',
   };
   const withTemplate = (template: string) =>
     loadGatewayConfig({ ...stores, TRACE_SEARCH_URL_TEMPLATE: template });
