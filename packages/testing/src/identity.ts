@@ -20,6 +20,9 @@ export interface TokenRequest {
 }
 
 const ORDER_ACTION = /^\/orders\/([^/]+)\/(pay|cancel)$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The customer a call acts as when the call names no customer of its own. */
+const ANY_CUSTOMER = '00000000-0000-4000-8000-00000000c0de';
 
 /**
  * The tests' own identity provider: a signing key whose public half is in a JWKS file that the
@@ -104,11 +107,21 @@ export class TestIdentity {
   headersFor(method: string, path: string, body?: unknown): Promise<Record<string, string>> {
     if (method === 'POST' && path === '/orders') {
       const customerId = (body as { customerId?: unknown } | undefined)?.customerId;
-      if (typeof customerId === 'string') return this.bearer(['customer'], customerId);
+      // A customer id that is none (a test of validation) gets a customer of its own: the
+      // request then fails on its body, as it would for any customer.
+      return this.bearer(
+        ['customer'],
+        typeof customerId === 'string' && UUID.test(customerId) ? customerId : ANY_CUSTOMER,
+      );
     }
-    const orderId = method === 'POST' ? ORDER_ACTION.exec(path)?.[1] : undefined;
-    const owner = orderId === undefined ? undefined : this.orderCustomers.get(orderId);
-    if (owner !== undefined) return this.bearer(['customer'], owner);
+    const action = method === 'POST' ? ORDER_ACTION.exec(path) : null;
+    if (action) {
+      const owner = this.orderCustomers.get(action[1] ?? '');
+      if (owner !== undefined) return this.bearer(['customer'], owner);
+      // Paying is for customers only: an order this identity never saw is paid by some customer
+      // (404, as for any order not its own). Staff cancel any order.
+      if (action[2] === 'pay') return this.bearer(['customer'], ANY_CUSTOMER);
+    }
     return this.bearer(['staff', 'ops']);
   }
 
