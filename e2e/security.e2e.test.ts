@@ -359,7 +359,7 @@ describe('access to the APIs (real processes and stores)', () => {
           `Bearer ${new UnsecuredJWT({ roles: ['staff'] }).setIssuer('https://identity.cqrs-shop.test/').setAudience('cqrs-shop').setSubject('mallory').setExpirationTime('5m').encode()}`,
           /not a well-formed signed JWT|algorithm/,
         ],
-        ['not a bearer token', 'Basic bWFsbG9yeTpzZWNyZXQ=', /must be "Bearer <token>"/],
+        ['not a bearer token', 'Basic bWFsbG9yeTpzZWNyZXQ=', /must be 'Bearer <token>'/],
       ];
       for (const [what, authorization, reason] of cases)
         for (const answer of await refused(authorization)) {

@@ -168,9 +168,11 @@ export async function startSuite(
         const unreachable = projections.filter((p) => !p.reachable).map((p) => p.name);
         // Thrown, not returned: a timeout then says what was still missing.
         if (unreachable.length > 0) throw new Error(`projectors not reached: ${unreachable.join(', ')}`);
+        const staff = await identity.bearer(['staff']);
         const warm = await Promise.all(
           ['/stats/sales', '/search/products?limit=1', `/customers/${randomUUID()}/orders?limit=1`].map(
-            async (path) => [path, (await fetch(`${url('query-gateway')}${path}`)).status] as const,
+            async (path) =>
+              [path, (await fetch(`${url('query-gateway')}${path}`, { headers: staff })).status] as const,
           ),
         );
         const failing = warm.filter(([, status]) => status !== 200);
