@@ -118,12 +118,36 @@ function positionOf(cursor: string | undefined): [Date, string] | undefined {
   }
 }
 
+/** The server stopped a statement at the time limit (MariaDB: 1969, MySQL 8: 3024). */
+const isStatementTimeout = (error: unknown): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  'errno' in error &&
+  (error.errno === 1969 || error.errno === 3024);
+
+/** 503, not 500: the question has an answer, the database could not give it in time. */
+const statementTimedOut = (cause: unknown) =>
+  new HttpProblem(
+    {
+      code: 'statement-timeout',
+      status: 503,
+      title: 'The query took longer than the time limit',
+      detail: 'The database stopped the query at CRUD_STATEMENT_TIMEOUT_MS',
+    },
+    { cause },
+  );
+
 /** A LIKE pattern matching `text` anywhere, its wildcards escaped. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function createCrudApi(pool: Pool, logger: Logger): Express {
-  const rows = async <T extends RowDataPacket>(sql: string, values: unknown[]) =>
-    (await pool.query<T[]>(sql, values))[0];
+  const rows = async <T extends RowDataPacket>(sql: string, values: unknown[]) => {
+    try {
+      return (await pool.query<T[]>(sql, values))[0];
+    } catch (error) {
+      throw isStatementTimeout(error) ? statementTimedOut(error) : error;
+    }
+  };
   const get =
     (handler: (req: Request) => Promise<unknown>): RequestHandler =>
     async (req, res) => {
