@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { consistencyToken } from '@cqrs-shop/events';
 import { waitFor } from '@cqrs-shop/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { suiteForTests } from './support';
@@ -107,7 +106,7 @@ describe('the query gateway over the whole suite (real processes and stores)', (
 
   it('answers 503 with Retry-After and the lag, never a stale answer, when a change is not applied in time', async () => {
     const customer = await command('/customers', { name: 'Ada', email: `ada.${randomUUID()}@example.com` });
-    const future = consistencyToken.encode({
+    const future = running().identity.consistencyTokens.encode({
       aggregateType: 'customer',
       aggregateId: String(customer.customerId),
       version: 99,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { consistencyToken, eventTopics } from '@cqrs-shop/events';
+import { eventTopics } from '@cqrs-shop/events';
 import { testEventMessage, waitFor } from '@cqrs-shop/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { suiteForTests } from './support';
@@ -21,7 +21,7 @@ describe('an order whose customer and product events arrive after it', () => {
     const topics = eventTopics(suite.names.topicPrefix);
     const [orderId, customerId, productId] = [randomUUID(), randomUUID(), randomUUID()];
     const token = (aggregateType: 'order' | 'customer' | 'product') =>
-      consistencyToken.encode({
+      running().identity.consistencyTokens.encode({
         aggregateType,
         aggregateId: { order: orderId, customer: customerId, product: productId }[aggregateType],
         version: 1,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { consistencyToken, deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
+import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import {
   readTopics,
   testEventMessage,
@@ -84,8 +84,16 @@ describe('topics holding v1 and v2 events, and one written with a schema nobody 
 
     const tokens = {
       'X-Consistency-Token': [
-        consistencyToken.encode({ aggregateType: 'order', aggregateId: oldOrder, version: 2 }),
-        consistencyToken.encode({ aggregateType: 'customer', aggregateId: oldCustomer, version: 1 }),
+        running().identity.consistencyTokens.encode({
+          aggregateType: 'order',
+          aggregateId: oldOrder,
+          version: 2,
+        }),
+        running().identity.consistencyTokens.encode({
+          aggregateType: 'customer',
+          aggregateId: oldCustomer,
+          version: 1,
+        }),
         newOrder.consistencyToken,
         newCustomer.consistencyToken,
       ].join(','),

@@ -38,7 +38,8 @@ describe('access to the APIs (real processes and stores)', () => {
     const headers = await headersOf(principal);
     return {
       command: (path: string, body: unknown = {}) => running().command(path, body, headers),
-      query: (path: string) => running().query(path, headers),
+      query: (path: string, extra: Record<string, string> = {}) =>
+        running().query(path, { ...headers, ...extra }),
     };
   };
   const created = (answer: HttpAnswer, what: string): Record<string, unknown> => {
@@ -385,6 +386,32 @@ describe('access to the APIs (real processes and stores)', () => {
         (await refused(`Bearer ${rotated}`)).every((answer) => answer.status === 401),
       );
       for (const answer of await refused(`Bearer ${current}`)) expect(answer.status).not.toBe(401);
+    });
+  });
+
+  describe('consistency tokens', () => {
+    it('are signed: one altered or signed with another key is refused with 400, the genuine one waits and answers', async () => {
+      const staff = await as('staff');
+      const restocked = await staff.command(`/products/${shop.product}/restock`, { quantity: 1 });
+      const genuine = String(restocked.body.consistencyToken);
+      const [payload = '', mac = ''] = genuine.split('.');
+      const point = Buffer.from(payload, 'base64url').toString();
+      const later = Buffer.from(point.replace(/:(\d+)$/, (_, v: string) => `:${Number(v) + 1_000}`)).toString(
+        'base64url',
+      );
+      const forged = new TestIdentity().consistencyTokens.encode({
+        aggregateType: 'product',
+        aggregateId: shop.product,
+        version: 1_000,
+      });
+      for (const token of [`${later}.${mac}`, forged, payload]) {
+        const answer = await staff.query(`/search/products?q=Lock`, { 'X-Consistency-Token': token });
+        expect(answer.status).toBe(400);
+        expect(answer.body).toMatchObject({ errors: [{ field: 'X-Consistency-Token' }] });
+      }
+      expect((await staff.query('/search/products?q=Lock', { 'X-Consistency-Token': genuine })).status).toBe(
+        200,
+      );
     });
   });
 

@@ -94,6 +94,8 @@ export function placeholderFor(variable: string): string {
       return 'http://placeholder:9200';
     case 'REDIS_URL':
       return 'redis://placeholder:6379';
+    case 'CONSISTENCY_TOKEN_KEY':
+      return Buffer.alloc(32).toString('base64');
     default:
       return 'placeholder';
   }

@@ -1,6 +1,7 @@
 export { ConfigError, loadConfig, section } from './load.js';
 export type { ConfigIssue, ConfigOf, ConfigSection, Environment } from './load.js';
 export {
+  consistencyTokenSection,
   elasticsearchSection,
   httpSection,
   kafkaSection,

@@ -103,3 +103,16 @@ export const redisSection = section(
   },
   (v) => ({ url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX }),
 );
+
+/**
+ * The keys consistency tokens are signed with (from a Secret): the command service signs with
+ * the current one; the gateway accepts either, so that a rotation breaks no token in flight.
+ */
+export const consistencyTokenSection = section(
+  {
+    CONSISTENCY_TOKEN_KEY: variable.base64Key({ minBytes: 32 }),
+    /** The key before the last rotation, accepted for a while. @default none */
+    CONSISTENCY_TOKEN_PREVIOUS_KEY: variable.base64Key({ minBytes: 32, optional: true }),
+  },
+  (v) => ({ current: v.CONSISTENCY_TOKEN_KEY, previous: v.CONSISTENCY_TOKEN_PREVIOUS_KEY ?? undefined }),
+);

@@ -120,3 +120,20 @@ export function boolean(options: Options<boolean> = {}): Variable<boolean> {
     options,
   );
 }
+
+/**
+ * A secret key given as base64 (standard or URL-safe alphabet) of at least `minBytes` bytes,
+ * e.g. from `openssl rand -base64 32`. Parsed to its bytes; an optional one is null when unset.
+ */
+export function base64Key(options: { minBytes: number; optional?: false }): Variable<Buffer>;
+export function base64Key(options: { minBytes: number; optional: true }): Variable<Buffer | null>;
+export function base64Key(options: { minBytes: number; optional?: boolean }): Variable<Buffer | null> {
+  const message = `must be base64 of at least ${options.minBytes} random bytes (openssl rand -base64 ${options.minBytes})`;
+  const parse = z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9+/_-]+={0,2}$/, message)
+    .transform((text) => Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64'))
+    .refine((key) => key.length >= options.minBytes, message);
+  return options.optional ? variable<Buffer | null>(parse, { default: null }) : variable(parse, {});
+}

@@ -37,5 +37,5 @@ export type {
   ResolutionProblem,
   VersionedSchema,
 } from './schema-compatibility.js';
-export { consistencyToken } from './consistency-token.js';
-export type { ConsistencyPoint } from './consistency-token.js';
+export { ConsistencyTokens, MIN_CONSISTENCY_KEY_BYTES } from './consistency-token.js';
+export type { ConsistencyPoint, ConsistencyTokenKeys } from './consistency-token.js';

@@ -1,7 +1,9 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { generateSigningKey, issueToken, type Role, type SigningJwk } from '@cqrs-shop/auth';
+import { ConsistencyTokens } from '@cqrs-shop/events';
 import type { JSONWebKeySet } from 'jose';
 
 export const TEST_ISSUER = 'https://identity.cqrs-shop.test/';
@@ -38,6 +40,9 @@ export class TestIdentity {
   /** The customer of each order placed through {@link TestIdentity.noteAnswer}. */
   private readonly orderCustomers = new Map<string, string>();
   private readonly tokens = new Map<string, Promise<string>>();
+  private readonly consistencyKey = randomBytes(32);
+  /** Signs and reads consistency tokens as the services under test do (same key). */
+  readonly consistencyTokens = new ConsistencyTokens({ current: this.consistencyKey });
 
   constructor() {
     const { privateJwk, jwks } = generateSigningKey();
@@ -49,9 +54,10 @@ export class TestIdentity {
     });
   }
 
-  /** The settings that make a service trust this identity's tokens. */
+  /** The settings that make a service trust this identity's tokens (and sign consistency tokens as the tests do). */
   get env(): Record<string, string> {
     return {
+      CONSISTENCY_TOKEN_KEY: this.consistencyKey.toString('base64'),
       AUTH_JWKS_FILE: this.jwksFile,
       AUTH_ISSUER: TEST_ISSUER,
       AUTH_AUDIENCE: TEST_AUDIENCE,

@@ -1,4 +1,5 @@
 import { type Authentication, authenticate } from '@cqrs-shop/auth';
+import type { ConsistencyTokens } from '@cqrs-shop/events';
 import { createHttpApp } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
 import type { MetricsRegistry } from '@cqrs-shop/telemetry';
@@ -20,6 +21,8 @@ export interface CommandApiOptions {
   readonly idempotencyTtlMs: number;
   /** Who may send commands: verified bearer tokens, or nobody checked ('disabled'). */
   readonly authentication: Authentication;
+  /** Signs the consistency token of every answer. */
+  readonly consistencyTokens: ConsistencyTokens;
   /** Served at /metrics, with the command series added. */
   readonly metrics?: MetricsRegistry;
 }
@@ -54,7 +57,7 @@ export function createCommandApi(options: CommandApiOptions): Express {
       routes.get('/openapi.json', (_req, res) => {
         res.json(openApi);
       });
-      mountCommandRoutes(routes, executor, authenticate(options.authentication));
+      mountCommandRoutes(routes, executor, authenticate(options.authentication), options.consistencyTokens);
     },
   });
 }

@@ -1,5 +1,6 @@
 import { authSection } from '@cqrs-shop/auth';
 import {
+  consistencyTokenSection,
   type Environment,
   httpSection,
   loadConfig,
@@ -40,6 +41,7 @@ export function loadCommandServiceConfig(env: Environment) {
       mysql: mysqlSection,
       commands: commandsSection,
       auth: authSection,
+      consistencyTokens: consistencyTokenSection,
     },
     env,
   );

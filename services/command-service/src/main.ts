@@ -1,6 +1,7 @@
 // First: tracing must be set up before the libraries it instruments are loaded.
 import { telemetry } from './telemetry.js';
 import { authenticationFor } from '@cqrs-shop/auth';
+import { ConsistencyTokens } from '@cqrs-shop/events';
 import { listen } from '@cqrs-shop/http';
 import { runService, startSweeper } from '@cqrs-shop/lifecycle';
 import { createMetricsRegistry } from '@cqrs-shop/telemetry';
@@ -33,6 +34,7 @@ void runService({
       bodyLimitBytes: config.http.bodyLimitBytes,
       idempotencyTtlMs: config.commands.idempotencyTtlMs,
       authentication: authenticationFor(config.auth, logger),
+      consistencyTokens: new ConsistencyTokens(config.consistencyTokens),
       metrics: createMetricsRegistry(),
     });
     // Expired keys are also replaced when reused; the sweep keeps the table from growing without bound.

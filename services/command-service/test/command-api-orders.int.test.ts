@@ -1,5 +1,5 @@
 import { MAX_CENTS } from '../src/domain/index';
-import { consistencyToken } from '@cqrs-shop/events';
+import { testIdentity } from '@cqrs-shop/testing';
 import {
   type CommandApiClient,
   commandApiClient,
@@ -194,7 +194,7 @@ describe('command API: orders (real MariaDB)', () => {
         expect(response.body).toMatchObject({ orderId, status, version });
         expect(response.status).toBe(status === 'PLACED' ? 201 : 200);
         expect(response.headers.get('etag')).toBe(`"${version}"`);
-        expect(consistencyToken.decode(response.body.consistencyToken)).toEqual({
+        expect(testIdentity().consistencyTokens.decode(response.body.consistencyToken)).toEqual({
           aggregateType: 'order',
           aggregateId: orderId,
           version,

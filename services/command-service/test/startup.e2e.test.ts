@@ -28,6 +28,7 @@ describe('command-service process', () => {
 
     const open = startService('command-service', {
       ...database,
+      CONSISTENCY_TOKEN_KEY: testIdentity().env.CONSISTENCY_TOKEN_KEY,
       AUTH_DISABLED: 'true',
       COMMAND_PORT: '0',
       HTTP_HOST: '127.0.0.1',

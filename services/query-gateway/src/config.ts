@@ -1,5 +1,6 @@
 import { authSection } from '@cqrs-shop/auth';
 import {
+  consistencyTokenSection,
   elasticsearchSection,
   type Environment,
   httpSection,
@@ -98,6 +99,7 @@ export function loadGatewayConfig(env: Environment) {
       redis: redisSection,
       gateway: gatewaySection,
       auth: authSection,
+      consistencyTokens: consistencyTokenSection,
     },
     env,
   );

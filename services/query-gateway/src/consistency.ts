@@ -1,4 +1,4 @@
-import { type ConsistencyPoint, consistencyToken } from '@cqrs-shop/events';
+import type { ConsistencyPoint, ConsistencyTokens } from '@cqrs-shop/events';
 import { HttpProblem } from '@cqrs-shop/http';
 import type { AppliedVersions } from '@cqrs-shop/read-models';
 
@@ -11,12 +11,16 @@ export const MAX_TOKENS = 16;
  * when a client depends on several commands. A malformed token is a 400, never ignored: a
  * client that sent one expects its read to wait.
  */
-export function parseConsistencyTokens(header: string | undefined): ConsistencyPoint[] {
+export function parseConsistencyTokens(
+  header: string | undefined,
+  signed: ConsistencyTokens,
+): ConsistencyPoint[] {
   if (header === undefined || header.trim() === '') return [];
   const tokens = header.split(',').map((token) => token.trim());
   if (tokens.length > MAX_TOKENS) throw invalidHeader(`carries more than ${MAX_TOKENS} tokens`);
   return tokens.map((token, index) => {
-    const point = consistencyToken.decode(token);
+    const point = signed.decode(token);
+    // Forged, altered, or signed with a key no longer accepted: all the same to the client.
     if (!point)
       throw invalidHeader(`token ${index + 1} is not a consistency token issued by the command API`);
     return point;

@@ -8,6 +8,7 @@ import { SearchReader } from '@cqrs-shop/read-models';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { authenticationFor } from '@cqrs-shop/auth';
+import { ConsistencyTokens } from '@cqrs-shop/events';
 import { createQueryApi } from './app.js';
 import { loadGatewayConfig } from './config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
@@ -109,6 +110,7 @@ void runService({
       consistency: {
         waitMs: config.gateway.consistencyWaitMs,
         maxWaitMs: config.gateway.consistencyMaxWaitMs,
+        tokens: new ConsistencyTokens(config.consistencyTokens),
       },
     });
     const server = await listen(app, config.http, lifecycle);

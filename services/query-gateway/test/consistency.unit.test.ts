@@ -1,27 +1,31 @@
-import { consistencyToken } from '@cqrs-shop/events';
+import { randomBytes } from 'node:crypto';
+import { ConsistencyTokens } from '@cqrs-shop/events';
 import { HttpProblem } from '@cqrs-shop/http';
 import type { AppliedVersions } from '@cqrs-shop/read-models';
 import { awaitApplied, MAX_TOKENS, parseConsistencyTokens, waitBudgetMs } from '../src/consistency';
 
 const ORDER = '7d3c1f00-0000-4000-8000-000000000001';
 const CUSTOMER = '0c6f4a1e-0000-4000-8000-00000000a11c';
+const signed = new ConsistencyTokens({ current: randomBytes(32) });
 const token = (aggregateType: 'order' | 'customer' | 'product', aggregateId: string, version: number) =>
-  consistencyToken.encode({ aggregateType, aggregateId, version });
+  signed.encode({ aggregateType, aggregateId, version });
 
 describe('consistency tokens in a request', () => {
   it('are read from one header, several separated by commas', () => {
-    expect(parseConsistencyTokens(`${token('order', ORDER, 3)}, ${token('customer', CUSTOMER, 1)}`)).toEqual([
+    expect(
+      parseConsistencyTokens(`${token('order', ORDER, 3)}, ${token('customer', CUSTOMER, 1)}`, signed),
+    ).toEqual([
       { aggregateType: 'order', aggregateId: ORDER, version: 3 },
       { aggregateType: 'customer', aggregateId: CUSTOMER, version: 1 },
     ]);
-    expect(parseConsistencyTokens(undefined)).toEqual([]);
-    expect(parseConsistencyTokens('  ')).toEqual([]);
+    expect(parseConsistencyTokens(undefined, signed)).toEqual([]);
+    expect(parseConsistencyTokens('  ', signed)).toEqual([]);
   });
 
   it('refuse a malformed token with a 400 naming the header, never ignoring it', () => {
     const refusal = (() => {
       try {
-        parseConsistencyTokens(`${token('order', ORDER, 3)},bogus`);
+        parseConsistencyTokens(`${token('order', ORDER, 3)},bogus`, signed);
       } catch (error) {
         return error;
       }
@@ -34,7 +38,7 @@ describe('consistency tokens in a request', () => {
 
   it('are limited in number', () => {
     const many = Array.from({ length: MAX_TOKENS + 1 }, () => token('order', ORDER, 1)).join(',');
-    expect(() => parseConsistencyTokens(many)).toThrow(/more than 16 tokens/);
+    expect(() => parseConsistencyTokens(many, signed)).toThrow(/more than 16 tokens/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Access, actorOf, authorize, principalOf } from '@cqrs-shop/auth';
-import { consistencyToken, isTraceparent } from '@cqrs-shop/events';
+import { type ConsistencyTokens, isTraceparent } from '@cqrs-shop/events';
 import { HttpProblem, parseInput, PROBLEM_CONTENT_TYPE } from '@cqrs-shop/http';
 import { traceIdsOf } from '@cqrs-shop/telemetry';
 import type { Express, Request, RequestHandler, Response } from 'express';
@@ -14,7 +14,10 @@ import { COMMAND_ACCESS, type CommandType } from './access.js';
 import * as schemas from './schemas.js';
 
 /** One command of the API: the route, its body, how it runs and what it answers. */
-interface CommandDefinition<B extends z.ZodType, S> {
+/** The state a command leaves its aggregate in: at least its version. */
+type Versioned = { readonly version: number };
+
+interface CommandDefinition<B extends z.ZodType, S extends Versioned> {
   readonly commandType: CommandType;
   readonly path: string;
   readonly summary: string;
@@ -42,15 +45,15 @@ interface CommandInput<B> {
 
 /** A command with its types erased, so that the routes of all commands fit in one table. */
 export interface CommandRoute extends Omit<
-  CommandDefinition<z.ZodType, unknown>,
+  CommandDefinition<z.ZodType, Versioned>,
   'run' | 'present' | 'actsFor'
 > {
   readonly actsFor?: (body: unknown) => string;
-  readonly run: (connection: PoolConnection, input: CommandInput<unknown>) => Promise<Effect<unknown>>;
-  readonly present: (effect: Effect<unknown>) => Record<string, unknown>;
+  readonly run: (connection: PoolConnection, input: CommandInput<unknown>) => Promise<Effect<Versioned>>;
+  readonly present: (effect: Effect<Versioned>) => Record<string, unknown>;
 }
 
-function route<B extends z.ZodType, S>(definition: CommandDefinition<B, S>): CommandRoute {
+function route<B extends z.ZodType, S extends Versioned>(definition: CommandDefinition<B, S>): CommandRoute {
   const { actsFor, ...rest } = definition;
   return {
     ...rest,
@@ -61,24 +64,16 @@ function route<B extends z.ZodType, S>(definition: CommandDefinition<B, S>): Com
   };
 }
 
-const token = (effect: Effect<{ version: number }>) =>
-  consistencyToken.encode({
-    aggregateType: effect.aggregateType,
-    aggregateId: effect.aggregateId,
-    version: effect.state.version,
-  });
-
+// Each answer gets its consistencyToken, signed, when it is sent (see mountCommandRoutes).
 const productAnswer = (effect: Effect<{ productId: string; version: number }>) => ({
   productId: effect.state.productId,
   version: effect.state.version,
-  consistencyToken: token(effect),
 });
 
 const orderAnswer = (effect: Effect<{ orderId: string; status: string; version: number }>) => ({
   orderId: effect.state.orderId,
   status: effect.state.status,
   version: effect.state.version,
-  consistencyToken: token(effect),
 });
 
 export const COMMAND_ROUTES: readonly CommandRoute[] = [
@@ -93,11 +88,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     mayNotFind: false,
     run: (connection, { body }) =>
       handlers.registerCustomer(connection, { customerId: randomUUID(), ...body }),
-    present: (effect) => ({
-      customerId: effect.state.customerId,
-      version: effect.state.version,
-      consistencyToken: token(effect),
-    }),
+    present: (effect) => ({ customerId: effect.state.customerId, version: effect.state.version }),
   }),
   route({
     commandType: 'AddProduct',
@@ -154,7 +145,6 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
       totalCents: effect.state.totalCents,
       currency: effect.state.currency,
       version: effect.state.version,
-      consistencyToken: token(effect),
     }),
   }),
   route({
@@ -313,6 +303,7 @@ export function mountCommandRoutes(
   app: Express,
   executor: CommandExecutor,
   authenticated: RequestHandler,
+  tokens: ConsistencyTokens,
 ): void {
   for (const definition of COMMAND_ROUTES) {
     const rule = COMMAND_ACCESS[definition.commandType];
@@ -332,7 +323,17 @@ export function mountCommandRoutes(
         .execute(
           meta,
           (connection) => definition.run(connection, { body, id, expected, owner }),
-          (effect) => ({ status: definition.status, body: definition.present(effect) }),
+          (effect) => ({
+            status: definition.status,
+            body: {
+              ...definition.present(effect),
+              consistencyToken: tokens.encode({
+                aggregateType: effect.aggregateType,
+                aggregateId: effect.aggregateId,
+                version: effect.state.version,
+              }),
+            },
+          }),
         )
         .catch((error: unknown) => {
           throw isWriteModelUnavailable(error) ? writeModelUnavailable(error) : error;

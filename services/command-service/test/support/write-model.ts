@@ -1,5 +1,11 @@
 // The command API on a real MariaDB for integration tests: one fresh database per test file.
-import { type DecodedEvent, decodeEvent, type EventPayloads, type EventType } from '@cqrs-shop/events';
+import {
+  ConsistencyTokens,
+  type DecodedEvent,
+  decodeEvent,
+  type EventPayloads,
+  type EventType,
+} from '@cqrs-shop/events';
 import { listen, type RunningServer } from '@cqrs-shop/http';
 import { createLogger } from '@cqrs-shop/logging';
 import { authenticationFor } from '@cqrs-shop/auth';
@@ -73,6 +79,7 @@ export async function startCommandApi(): Promise<CommandApiUnderTest> {
       bodyLimitBytes: config.http.bodyLimitBytes,
       idempotencyTtlMs: config.commands.idempotencyTtlMs,
       authentication: authenticationFor(config.auth, logger),
+      consistencyTokens: new ConsistencyTokens(config.consistencyTokens),
     });
     server = await listen(app, { port: 0, host: '127.0.0.1' });
   } catch (error) {

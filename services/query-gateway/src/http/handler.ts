@@ -1,4 +1,5 @@
 import { authorize } from '@cqrs-shop/auth';
+import type { ConsistencyTokens } from '@cqrs-shop/events';
 import type { EventStage } from '@cqrs-shop/outbox-relay';
 import { HttpProblem } from '@cqrs-shop/http';
 import { parseInput } from '@cqrs-shop/http';
@@ -29,7 +30,12 @@ export interface QueryHandlerOptions {
   readonly searchVisibility: SearchVisibility;
   readonly guards: Readonly<Record<ReadModelName, StoreGuard>>;
   readonly monitor: ProjectionStatusMonitor;
-  readonly consistency: { readonly waitMs: number; readonly maxWaitMs: number };
+  readonly consistency: {
+    readonly waitMs: number;
+    readonly maxWaitMs: number;
+    /** Checks that a token was signed by the command service. */
+    readonly tokens: ConsistencyTokens;
+  };
   /**
    * Where a committed event is on its way (asked of the relay) when a consistency wait times
    * out, so the answer can say whether it is still in the outbox or in Kafka, not yet applied.
@@ -108,7 +114,7 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
     const choice: VersionChoice =
       parseInput(modelVersionQuery, { modelVersion }, 'query').modelVersion ?? 'live';
     const query = parseInput(route.query, routeQuery, 'query');
-    const points = parseConsistencyTokens(req.get(CONSISTENCY_HEADER));
+    const points = parseConsistencyTokens(req.get(CONSISTENCY_HEADER), options.consistency.tokens);
     if (points.length > 0 && choice !== 'live')
       throw HttpProblem.generic(
         'invalid-request',
