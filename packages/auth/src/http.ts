@@ -35,9 +35,9 @@ const keysUnavailable = (cause: unknown) =>
   );
 
 /**
- * Authenticates every request that reaches it: the `Authorization: Bearer` token is verified
- * and its principal kept for the handlers ({@link principalOf}). Mount it after the routes
- * that stay open (health, readiness, the API documents).
+ * Authenticates the requests of the routes it is put before: the `Authorization: Bearer` token
+ * is verified and its principal kept for the handlers ({@link principalOf}). Routes without it
+ * (health, readiness, the API documents) stay open.
  */
 export function authenticate(authentication: Authentication): RequestHandler {
   if (authentication === 'disabled')
