@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  consistencyTokenSection,
   httpSection,
   kafkaSection,
   loadConfig,
@@ -124,5 +125,42 @@ describe('variables', () => {
     expect(parse(variable.integer({ min: 1 }), '0').error?.issues[0]?.message).toBe(
       'must be a whole number of at least 1',
     );
+  });
+});
+
+describe('the consistency token keys', () => {
+  const key = Buffer.alloc(32, 1).toString('base64');
+  const load = (env: Record<string, string>) => loadConfig({ keys: consistencyTokenSection }, env).keys;
+
+  it('reads a base64 key of 32 bytes or more, in either alphabet, and an optional previous one', () => {
+    expect(load({ CONSISTENCY_TOKEN_KEY: key })).toEqual({
+      current: Buffer.alloc(32, 1),
+      previous: undefined,
+    });
+    const urlSafe = Buffer.alloc(33, 251).toString('base64url');
+    expect(load({ CONSISTENCY_TOKEN_KEY: urlSafe, CONSISTENCY_TOKEN_PREVIOUS_KEY: key })).toEqual({
+      current: Buffer.alloc(33, 251),
+      previous: Buffer.alloc(32, 1),
+    });
+  });
+
+  it('refuses a missing, short or non-base64 key, naming the variable and never echoing the value', () => {
+    const messageOf = (env: Record<string, string>) => {
+      try {
+        load(env);
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+      return '';
+    };
+    expect(messageOf({})).toContain('CONSISTENCY_TOKEN_KEY is required');
+    const short = Buffer.alloc(16, 9).toString('base64');
+    expect(messageOf({ CONSISTENCY_TOKEN_KEY: short })).toContain(
+      'CONSISTENCY_TOKEN_KEY must be base64 of at least 32 random bytes',
+    );
+    expect(messageOf({ CONSISTENCY_TOKEN_KEY: short })).not.toContain(short);
+    expect(
+      messageOf({ CONSISTENCY_TOKEN_KEY: key, CONSISTENCY_TOKEN_PREVIOUS_KEY: 'not base64!' }),
+    ).toContain('CONSISTENCY_TOKEN_PREVIOUS_KEY must be base64');
   });
 });

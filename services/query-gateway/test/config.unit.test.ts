@@ -19,6 +19,7 @@ describe('the gateway configuration', () => {
     AUTH_JWKS_URL: 'https://id.example.test/jwks',
     AUTH_ISSUER: 'https://id.example.test/',
     AUTH_AUDIENCE: 'cqrs-shop',
+    CONSISTENCY_TOKEN_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
   const withTemplate = (template: string) =>
     loadGatewayConfig({ ...stores, TRACE_SEARCH_URL_TEMPLATE: template });
