@@ -131,6 +131,20 @@ export class TestIdentity {
     return this.bearer(['staff', 'ops']);
   }
 
+  /**
+   * What a call sends as `Authorization`: the caller's own value (an empty one: none), or the
+   * token of the principal the route needs ({@link TestIdentity.headersFor}).
+   */
+  async authorization(
+    method: string,
+    path: string,
+    body: unknown,
+    explicit: string | undefined,
+  ): Promise<Record<string, string>> {
+    if (explicit === undefined) return this.headersFor(method, path, body);
+    return explicit === '' ? {} : { Authorization: explicit };
+  }
+
   /** Learns which customer an order belongs to from the answer to placing it. */
   noteAnswer(method: string, path: string, body: unknown, answer: unknown): void {
     if (method !== 'POST' || path !== '/orders') return;

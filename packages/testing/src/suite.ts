@@ -204,12 +204,7 @@ export async function startSuite(
     headers: Record<string, string> = {},
   ): Promise<HttpAnswer<T>> => {
     const { Authorization: explicit, ...rest } = headers;
-    const authorization =
-      explicit === undefined
-        ? await identity.headersFor(method, path, body)
-        : explicit === ''
-          ? {}
-          : { Authorization: explicit };
+    const authorization = await identity.authorization(method, path, body, explicit);
     const answer = await request<T>(`${url(service)}${path}`, {
       method,
       headers: {

@@ -112,12 +112,7 @@ export function commandApiClient(baseUrl: string): CommandApiClient {
     } catch {
       sentBody = undefined;
     }
-    const authorization =
-      explicit === undefined
-        ? await identity.headersFor(method, path, sentBody)
-        : explicit === ''
-          ? {}
-          : { Authorization: explicit };
+    const authorization = await identity.authorization(method, path, sentBody, explicit);
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: { ...authorization, ...headers },
