@@ -225,7 +225,7 @@ describe.each(OVERLAYS)('k8s/overlays/%s agrees with the code', (overlay) => {
     },
   );
 
-  it('lets only the gateway and the command service be reached from outside the namespace', () => {
+  it('lets nothing be reached from any namespace, and the two APIs only from the ingress controller and monitoring', () => {
     const open = objects
       .filter((o) => o.kind === 'NetworkPolicy')
       .filter((o) =>
@@ -246,7 +246,20 @@ describe.each(OVERLAYS)('k8s/overlays/%s agrees with the code', (overlay) => {
         ),
       )
       .map((o) => o.metadata.name);
-    expect(open.sort()).toEqual(['command-service', 'query-gateway']);
+    expect(open).toEqual([]);
+    for (const api of ['command-service', 'query-gateway']) {
+      const policy = find(objects, 'NetworkPolicy', api).spec as {
+        ingress: {
+          from: { namespaceSelector?: { matchLabels?: Record<string, string> }; podSelector?: object }[];
+        }[];
+      };
+      const namespaces = policy.ingress.flatMap((rule) =>
+        rule.from.map(
+          (peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? 'any',
+        ),
+      );
+      expect(`${api}: ${namespaces.sort().join(', ')}`).toBe(`${api}: ingress-nginx, monitoring`);
+    }
     const ingress = find(objects, 'Ingress', 'cqrs-shop').spec as {
       rules: { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[];
     };
