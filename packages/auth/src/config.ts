@@ -2,7 +2,7 @@ import { type ConfigIssue, section, variable } from '@cqrs-shop/config';
 import type { TokenVerifierSettings } from './verifier.js';
 
 /** Signature algorithms accepted unless `AUTH_ALGORITHMS` says otherwise. */
-export const DEFAULT_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA', 'Ed25519'];
+const DEFAULT_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA', 'Ed25519'];
 const ASYMMETRIC = /^(?:ES(?:256|384|512)|RS(?:256|384|512)|PS(?:256|384|512)|EdDSA|Ed25519)$/;
 
 /** What the HTTP services read about authentication. */

@@ -6,7 +6,7 @@ export {
   mayTouch,
   OPENAPI_BEARER_SCHEME,
 } from './access.js';
-export { type AuthSettings, authSection, DEFAULT_ALGORITHMS } from './config.js';
+export { type AuthSettings, authSection } from './config.js';
 export { type Authentication, authenticate, authenticationFor, authorize, principalOf } from './http.js';
 export {
   generateSigningKey,

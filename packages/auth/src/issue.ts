@@ -47,15 +47,12 @@ export interface TokenClaims {
   readonly customerId?: string;
   /** How long the token is valid. */
   readonly ttlSeconds: number;
-  /** Claim names, when the verifier is configured with others. @default roles, customer_id */
-  readonly claimNames?: { readonly roles: string; readonly customerId: string };
 }
 
-/** Signs a bearer token with `key`. */
+/** Signs a bearer token with `key`, its roles and customer in the default claims (`roles`, `customer_id`). */
 export async function issueToken(key: SigningJwk, claims: TokenClaims): Promise<string> {
-  const names = claims.claimNames ?? { roles: 'roles', customerId: 'customer_id' };
-  const payload: Record<string, unknown> = { [names.roles]: [...claims.roles] };
-  if (claims.customerId !== undefined) payload[names.customerId] = claims.customerId;
+  const payload: Record<string, unknown> = { roles: [...claims.roles] };
+  if (claims.customerId !== undefined) payload.customer_id = claims.customerId;
   const now = Math.floor(Date.now() / 1_000);
   return new SignJWT(payload)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
