@@ -95,7 +95,7 @@ describe('Elasticsearch stopped while the suite runs', () => {
     await waitFor(
       'the search projection to report its store unavailable and lag',
       async () => {
-        const status = await suite.query<{
+        const status = await suite.ops<{
           projections: { name: string; healthy: boolean; lagEvents: number }[];
         }>('/projections');
         const searchStatus = status.body.projections.find((p) => p.name === 'search');

@@ -27,7 +27,7 @@ describe('Kafka killed while orders flow', () => {
     await waitFor(
       'the gateway to show the outbox backlog and every lag unknown',
       async () => {
-        seen = (await suite.query<Projections>('/projections')).body;
+        seen = (await suite.ops<Projections>('/projections')).body;
         return (
           seen.outbox.known &&
           (seen.outbox.backlog ?? 0) > 0 &&
@@ -51,7 +51,7 @@ describe('Kafka killed while orders flow', () => {
     // No service gave up on the broker: each is the process the suite started.
     for (const service of SUITE_SERVICES)
       expect(`${service}: ${suite.process(service)?.child.exitCode}`).toBe(`${service}: null`);
-    const after = (await suite.query<Projections>('/projections')).body;
+    const after = (await suite.ops<Projections>('/projections')).body;
     expect(after.outbox).toMatchObject({ known: true, backlog: 0 });
     await expectConverged(suite);
   }, 420_000);

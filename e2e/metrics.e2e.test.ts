@@ -33,7 +33,7 @@ describe('/metrics of every service after a known workload (real processes and s
     Object.fromEntries(
       await Promise.all(
         SUITE_SERVICES.map(
-          async (service) => [service, await scrapeMetrics(running().url(service))] as const,
+          async (service) => [service, await scrapeMetrics(running().adminUrl(service))] as const,
         ),
       ),
     ) as Record<SuiteService, MetricsSnapshot>;
@@ -245,10 +245,10 @@ describe('/metrics of every service after a known workload (real processes and s
     });
     const service = 'projector-analytics';
     const projection = 'analytics';
-    let metrics = await scrapeMetrics(suite.url(service));
+    let metrics = await scrapeMetrics(suite.adminUrl(service));
     // The projector follows the pointer within a second; the version series come from the store.
     await waitFor('the projector to report version 2 live', async () => {
-      metrics = await scrapeMetrics(suite.url(service));
+      metrics = await scrapeMetrics(suite.adminUrl(service));
       return metrics.sum('shop_projection_live_version', { projection }) === 2;
     });
     expect({

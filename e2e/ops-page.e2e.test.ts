@@ -65,8 +65,11 @@ describe('the operations page in a real browser', () => {
     await browser?.close();
   }, 30_000);
 
-  /** A page in a fresh context (no cookies, no cache), opened at `/ops`. */
-  async function openOps(prepare?: (page: Page) => Promise<unknown>): Promise<Page> {
+  /**
+   * A page in a fresh context (no cookies, no cache), opened at `/ops` on the gateway's admin
+   * listener with an ops token in the address's fragment, or with `token` (null: none).
+   */
+  async function openOps(prepare?: (page: Page) => Promise<unknown>, token?: string | null): Promise<Page> {
     if (!browser) throw new Error('the browser did not start');
     await context?.close();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -76,7 +79,9 @@ describe('the operations page in a real browser', () => {
       if (message.type() === 'error') pageProblems.push(`console: ${message.text()}`);
     });
     await prepare?.(page);
-    const answer = await page.goto(`${running().url('query-gateway')}/ops`);
+    const given = token === undefined ? await running().identity.token({ roles: ['ops'] }) : token;
+    const fragment = given === null ? '' : `#token=${encodeURIComponent(given)}`;
+    const answer = await page.goto(`${running().adminUrl('query-gateway')}/ops${fragment}`);
     if (answer?.status() !== 200) throw new Error(`GET /ops answered ${answer?.status()}`);
     return page;
   }
@@ -87,7 +92,7 @@ describe('the operations page in a real browser', () => {
 
   it('is served as HTML with a Content-Security-Policy that allows this origin only', async () => {
     const page = await openOps();
-    const answer = await page.request.get(`${running().url('query-gateway')}/ops`);
+    const answer = await page.request.get(`${running().adminUrl('query-gateway')}/ops`);
     expect(answer.status()).toBe(200);
     expect(answer.headers()['content-type']).toBe('text/html; charset=utf-8');
     const policy = answer.headers()['content-security-policy'] ?? '';
@@ -98,7 +103,9 @@ describe('the operations page in a real browser', () => {
       ['/ops/ops.css', 'text/css; charset=utf-8'],
       ['/ops/settings', 'application/json; charset=utf-8'],
     ] as const) {
-      const asset = await page.request.get(`${running().url('query-gateway')}${path}`);
+      const asset = await page.request.get(`${running().adminUrl('query-gateway')}${path}`, {
+        headers: await running().identity.bearer(['ops']),
+      });
       expect([path, asset.status(), asset.headers()['content-type']]).toEqual([path, 200, type]);
       expect(asset.headers()['content-security-policy']).toBe(policy);
     }
@@ -124,6 +131,8 @@ describe('the operations page in a real browser', () => {
     await waitForFiguresAbove(page, 'throughput', { 'order-history': -1, search: -1, analytics: -1 });
     await expect(page.locator('#refresh').textContent()).resolves.toMatch(/^Refreshed \d\d:\d\d:\d\d$/);
     await expect(page.locator('#gateway-error').isHidden()).resolves.toBe(true);
+    // The token handed over in the fragment is out of the address bar.
+    expect(new URL(page.url()).hash).toBe('');
     expect(pageProblems).toEqual([]);
   });
 
@@ -296,6 +305,33 @@ describe('the operations page in a real browser', () => {
     await page.unroute('**/projections');
     await banner.waitFor({ state: 'hidden', timeout: PAGE_WAIT_MS });
     await expect(page.locator('#projections').getAttribute('data-stale')).resolves.toBe('false');
+  });
+
+  it('asks for an ops token, refuses another role with the reason, and shows the projections once given one', async () => {
+    const page = await openOps(undefined, null);
+    const signIn = page.locator('#sign-in');
+    await signIn.waitFor({ timeout: PAGE_WAIT_MS });
+    await expect(page.locator('#sign-in-error').textContent()).resolves.toBe(
+      'Sign in with a token that has the ops role.',
+    );
+    await expect(page.locator('#refresh').textContent()).resolves.toBe('Signed out');
+    await expect(page.locator('[data-projection]').count()).resolves.toBe(0);
+
+    await page.fill('#token', await running().identity.token({ roles: ['staff'] }));
+    await page.click('#sign-in-form button');
+    await page.locator('#sign-in-error').filter({ hasText: 'Only ops may see the projections' }).waitFor({
+      timeout: PAGE_WAIT_MS,
+    });
+    await expect(signIn.isVisible()).resolves.toBe(true);
+
+    await page.fill('#token', `Bearer ${await running().identity.token({ roles: ['ops'] })}`);
+    await page.click('#sign-in-form button');
+    await card(page, 'order-history')
+      .and(page.locator('[data-state="healthy"]'))
+      .waitFor({ timeout: PAGE_WAIT_MS });
+    await expect(signIn.isHidden()).resolves.toBe(true);
+    // A 401 from the gateway is logged by the browser as a failed load; nothing else went wrong.
+    expect(pageProblems.filter((p) => !p.includes('403'))).toEqual([]);
   });
 
   // Last: the projector stays stopped (the suite is closed after this file).

@@ -69,7 +69,7 @@ describe('a poison event in the analytics projection', () => {
       ordersByStatus: { PLACED: others.length },
     });
 
-    const status = await suite.query<{
+    const status = await suite.ops<{
       projections: { name: string; parkedAggregates: number; deadLettered: number }[];
     }>('/projections');
     expect(status.body.projections.find((p) => p.name === 'analytics')).toMatchObject({

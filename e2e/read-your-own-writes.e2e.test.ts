@@ -329,7 +329,6 @@ describe('the query gateway over the whole suite (real processes and stores)', (
     expect(Object.keys(answer.body.paths).sort()).toEqual([
       '/customers/{customerId}/orders',
       '/orders/{orderId}',
-      '/projections',
       '/search/orders',
       '/search/products',
       '/stats/products/top',
@@ -338,7 +337,7 @@ describe('the query gateway over the whole suite (real processes and stores)', (
   });
 
   it('shows every projection with its lag, dead letters and health, and the outbox backlog', async () => {
-    const answer = await running().query<{
+    const answer = await running().ops<{
       projections: Record<string, unknown>[];
       outbox: Record<string, unknown>;
     }>('/projections');

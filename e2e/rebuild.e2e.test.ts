@@ -100,7 +100,7 @@ describe('rebuilding projections from the topics, side by side, while commands f
       `every projector to follow the switch to version ${version}`,
       async () => {
         const { projections } = (
-          await suite.query<{ projections: { version: number; liveVersion: number }[] }>('/projections')
+          await suite.ops<{ projections: { version: number; liveVersion: number }[] }>('/projections')
         ).body;
         // The pointer has moved, and each projector writes into the version it points at.
         return projections.every((p) => p.liveVersion === version && p.version === version);
@@ -213,7 +213,7 @@ describe('rebuilding projections from the topics, side by side, while commands f
       'the gateway to show the unfinished rebuilds',
       async () => {
         const { projections } = (
-          await suite.query<{
+          await suite.ops<{
             projections: {
               liveVersion: number;
               versions: { version: number; state: string; progress: { applied: number } | null }[] | null;

@@ -118,7 +118,7 @@ describe('a redrive sent to the replica that does not consume the aggregate', ()
     const sales = await waitFor(
       'the shipments to be counted',
       async () => {
-        const answer = await suite.query<{ ordersPlaced: number; ordersByStatus: Record<string, number> }>(
+        const answer = await suite.ops<{ ordersPlaced: number; ordersByStatus: Record<string, number> }>(
           '/stats/sales',
         );
         return answer.body.ordersByStatus.SHIPPED === POISONED ? answer.body : undefined;
@@ -129,7 +129,7 @@ describe('a redrive sent to the replica that does not consume the aggregate', ()
       ordersPlaced: POISONED + healthy.length,
       ordersByStatus: { PLACED: healthy.length, SHIPPED: POISONED },
     });
-    const status = await suite.query<{ projections: { name: string; parkedAggregates: number }[] }>(
+    const status = await suite.ops<{ projections: { name: string; parkedAggregates: number }[] }>(
       '/projections',
     );
     expect(status.body.projections.find((p) => p.name === 'analytics')?.parkedAggregates).toBe(0);

@@ -103,9 +103,7 @@ describe('an order whose customer and product events arrive after it', () => {
     ]);
     // And nothing was parked on the way.
     await waitFor('every projection to report', async () => {
-      const status = await suite.query<{ projections: { parkedAggregates: number | null }[] }>(
-        '/projections',
-      );
+      const status = await suite.ops<{ projections: { parkedAggregates: number | null }[] }>('/projections');
       return status.body.projections.every((p) => p.parkedAggregates === 0);
     });
   });

@@ -153,9 +153,7 @@ describe('topics holding v1 and v2 events, and one written with a schema nobody 
     }
     expect((await suite.query(`/orders/${stranger}`)).status).toBe(404);
     await waitFor('every projection to show the parked order', async () => {
-      const status = await suite.query<{ projections: { parkedAggregates: number | null }[] }>(
-        '/projections',
-      );
+      const status = await suite.ops<{ projections: { parkedAggregates: number | null }[] }>('/projections');
       return status.body.projections.every((p) => p.parkedAggregates === 1);
     });
   });

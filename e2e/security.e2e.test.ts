@@ -324,6 +324,44 @@ describe('access to the APIs (real processes and stores)', () => {
     });
   });
 
+  describe('the admin surface', () => {
+    it('is not on the public ports: metrics, projections and the ops page answer 404 there', async () => {
+      for (const service of ['command-service', 'query-gateway'] as const)
+        for (const path of ['/metrics', '/projections', '/ops', '/ops/settings']) {
+          const answer = await fetch(`${running().url(service)}${path}`, { headers: await headersOf('ops') });
+          expect(`${service} ${path}: ${answer.status}`).toBe(`${service} ${path}: 404`);
+        }
+    });
+
+    it('is on each API’s admin port: /metrics for the scraper, projections and the page’s settings for ops only', async () => {
+      for (const service of ['command-service', 'query-gateway'] as const) {
+        const metrics = await fetch(`${running().adminUrl(service)}/metrics`);
+        expect(`${service} /metrics: ${metrics.status}`).toBe(`${service} /metrics: 200`);
+        // The API is not served there.
+        const api = await fetch(`${running().adminUrl(service)}/openapi.json`);
+        expect((await api.json()) as { info: { title: string } }).not.toMatchObject({
+          info: { title: expect.stringMatching(/(command|query) API$/) as unknown },
+        });
+      }
+      const admin = running().adminUrl('query-gateway');
+      const expected: string[] = [];
+      const actual: string[] = [];
+      const statuses = { nobody: 401, customer: 403, staff: 403, ops: 200 } as const;
+      for (const path of ['/projections', '/ops/settings'])
+        for (const [principal, status] of Object.entries(statuses) as [Principal, number][]) {
+          expected.push(`${principal} GET ${path}: ${status}`);
+          const headers = await headersOf(principal);
+          const answer = await fetch(`${admin}${path}`, {
+            headers: headers.Authorization ? headers : {},
+          });
+          actual.push(`${principal} GET ${path}: ${answer.status}`);
+        }
+      expect(actual).toEqual(expected);
+      // The page itself holds no data: it asks for a token.
+      expect((await fetch(`${admin}/ops`)).status).toBe(200);
+    });
+  });
+
   describe('tokens', () => {
     const refused = async (authorization: string) => {
       const [read, command] = await Promise.all([

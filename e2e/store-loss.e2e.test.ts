@@ -59,7 +59,7 @@ describe('read models whose store lost data (real servers and processes)', () =>
   }
 
   const projections = async (suite: RunningSuite) =>
-    (await suite.query<{ projections: Status[] }>('/projections')).body.projections;
+    (await suite.ops<{ projections: Status[] }>('/projections')).body.projections;
 
   it('changes no counter when an increment would leave the exact range, and parks the order with the reason', async () => {
     const suite = running();

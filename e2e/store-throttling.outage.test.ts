@@ -47,7 +47,7 @@ describe('a store refusing writes for 10 s while orders flow', () => {
     await load.stop();
 
     await expectConverged(suite);
-    const status = await suite.query<ProjectionsAnswer>('/projections');
+    const status = await suite.ops<ProjectionsAnswer>('/projections');
     expect(
       status.body.projections.map(({ name, deadLettered, parkedAggregates }) => ({
         name,

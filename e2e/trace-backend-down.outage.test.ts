@@ -54,6 +54,8 @@ describe('commands while the trace backend does not answer', () => {
       ...database.env,
       ...testIdentity().env,
       COMMAND_PORT: '0',
+      COMMAND_ADMIN_PORT: '0',
+      REDIS_URL: process.env.REDIS_URL,
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
     };

@@ -183,7 +183,7 @@ function startServer(server: Server): void {
 }
 
 async function projections(suite: RunningSuite): Promise<Projections | undefined> {
-  const answer = await suite.query<Projections>('/projections').catch(() => undefined);
+  const answer = await suite.ops<Projections>('/projections').catch(() => undefined);
   return answer?.status === 200 ? answer.body : undefined;
 }
 

@@ -250,7 +250,7 @@ async function seed(suite: RunningSuite): Promise<Shop> {
 
 /** Events each projection has not applied yet, as the gateway reports them. */
 async function projectionLag(suite: RunningSuite): Promise<Record<string, number | null>> {
-  const answer = await suite.query<{ projections: { name: string; lagEvents: number | null }[] }>(
+  const answer = await suite.ops<{ projections: { name: string; lagEvents: number | null }[] }>(
     '/projections',
   );
   if (answer.status !== 200) throw new Error(`GET /projections answered ${answer.status}`);

@@ -546,7 +546,7 @@ class CounterProbe {
       for (const change of polled) if (change.polls === 0) change.firstPollMs = sent - change.since;
       let sales: Sales | undefined;
       try {
-        const answer = await this.suite.query<Sales>('/stats/sales');
+        const answer = await this.suite.ops<Sales>('/stats/sales');
         if (answer.status === 200) sales = answer.body;
       } catch {
         sales = undefined;
@@ -572,7 +572,7 @@ class CounterProbe {
 
 /** Events each projection has not applied yet, as the gateway reports them. */
 async function projectionLag(suite: Suite): Promise<Record<string, number | null>> {
-  const answer = await suite.query<{ projections: { name: string; lagEvents: number | null }[] }>(
+  const answer = await suite.ops<{ projections: { name: string; lagEvents: number | null }[] }>(
     '/projections',
   );
   if (answer.status !== 200) return {};

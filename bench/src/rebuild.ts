@@ -192,7 +192,7 @@ function reportLagEvery30s(suite: RunningSuite): { stop(): Promise<void> } {
         return; // stopped
       }
       const answer = await suite
-        .query<{ projections: { name: string; lagEvents: number | null }[] }>('/projections')
+        .ops<{ projections: { name: string; lagEvents: number | null }[] }>('/projections')
         .catch(() => undefined);
       const lag =
         answer?.status === 200
@@ -516,7 +516,7 @@ async function readModelProblems(
   const differs = (what: string, got: unknown, want: unknown) => {
     if (got !== want) problems.push(`${what}: ${String(got)}, seeded ${String(want)}`);
   };
-  const status = await suite.query<{ projections: { name: string; liveVersion: number | null }[] }>(
+  const status = await suite.ops<{ projections: { name: string; liveVersion: number | null }[] }>(
     '/projections',
   );
   for (const [name, version] of Object.entries(liveVersions))

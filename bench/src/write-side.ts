@@ -69,6 +69,10 @@ async function main(): Promise<void> {
       ...env,
       ...identity.env,
       COMMAND_PORT: '0',
+      COMMAND_ADMIN_PORT: '0',
+      REDIS_URL: process.env.REDIS_URL,
+      // Charged, never spent: the load here is one caller's.
+      RATE_LIMIT_COMMANDS: '1000000/1s',
       MIGRATE_ON_START: 'true',
     });
     services.push(command);

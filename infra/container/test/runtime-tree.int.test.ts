@@ -105,7 +105,13 @@ describe('the image tree (infra/container/assemble.sh)', () => {
     const identity = testIdentity();
     const service = startService(
       'command-service',
-      { ...database.env, ...identity.env, COMMAND_PORT: '0' },
+      {
+        ...database.env,
+        ...identity.env,
+        COMMAND_PORT: '0',
+        COMMAND_ADMIN_PORT: '0',
+        REDIS_URL: process.env.REDIS_URL,
+      },
       { root },
     );
     try {
@@ -130,14 +136,16 @@ describe('the image tree (infra/container/assemble.sh)', () => {
       REDIS_URL: stack.REDIS_URL,
       ...testIdentity().env,
       GATEWAY_PORT: '0',
+      GATEWAY_ADMIN_PORT: '0',
     };
     const gateway = startService('query-gateway', env, { root });
     try {
       const port = await gateway.port();
-      const page = await fetch(`http://127.0.0.1:${port}/ops`);
+      const admin = await gateway.adminPort();
+      const page = await fetch(`http://127.0.0.1:${admin}/ops`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<html');
-      expect((await fetch(`http://127.0.0.1:${port}/ops/ops.js`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${admin}/ops/ops.js`)).status).toBe(200);
       // As the image's HEALTHCHECK runs it: the port variable, then the default port.
       const check = ['infra/container/healthcheck.mjs', 'GATEWAY_PORT', '3000'];
       expect(await node(root, check, { GATEWAY_PORT: String(port) })).toBe(0);

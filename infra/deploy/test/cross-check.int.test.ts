@@ -25,6 +25,7 @@ import {
   render,
   workloadObject,
 } from '../manifests';
+import { mayConnect } from '../reachability';
 import { loadWorkload, requiredVariables, SERVICES, TASKS, type Workload } from '../workloads';
 
 const WORKLOADS = [...SERVICES, ...TASKS];
@@ -47,7 +48,7 @@ const COMPOSE_SERVER_PORTS: Record<string, number> = {
 interface Loaded {
   readonly env: Record<string, string>;
   readonly config: Record<string, unknown> & {
-    http?: { port: number };
+    http?: { port: number; admin?: { port: number } };
     runtime: { shutdownTimeoutMs: number };
   };
   readonly connections: Connection[];
@@ -98,8 +99,9 @@ describe('docker-compose.yml agrees with the code', () => {
     '%s publishes (if at all) the port it listens on',
     (name) => {
       const { service, config } = get(name);
+      const listening = [config.http?.port, config.http?.admin?.port].filter((p) => p !== undefined);
       for (const mapping of service.ports ?? [])
-        expect(mapping).toMatch(new RegExp(`:${config.http?.port}$`));
+        expect(mapping).toMatch(new RegExp(`:(${listening.join('|')})$`));
       expect(config.http?.port).toBeGreaterThan(0);
     },
   );
@@ -199,11 +201,18 @@ describe.each(OVERLAYS)('k8s/overlays/%s agrees with the code', (overlay) => {
       const pod = podSpecOf(object);
       const container = pod.containers[0];
       const port = config.http?.port;
-      expect(container?.ports).toEqual([{ name: 'http', containerPort: port }]);
+      const admin = config.http?.admin?.port;
+      expect(container?.ports).toEqual([
+        { name: 'http', containerPort: port },
+        ...(admin === undefined ? [] : [{ name: 'admin', containerPort: admin }]),
+      ]);
       const service = find(objects, 'Service', name).spec as {
         ports: { port: number; targetPort: string }[];
       };
-      expect(service.ports.map((p) => [p.port, p.targetPort])).toEqual([[port, 'http']]);
+      expect(service.ports.map((p) => [p.port, p.targetPort])).toEqual([
+        [port, 'http'],
+        ...(admin === undefined ? [] : [[admin, 'admin']]),
+      ]);
       for (const [probe, path] of Object.entries(PROBES))
         expect(container?.[probe as keyof typeof PROBES]?.httpGet).toEqual({ path, port: 'http' });
       const preStop = container?.lifecycle?.preStop?.sleep?.seconds ?? 0;
@@ -225,7 +234,7 @@ describe.each(OVERLAYS)('k8s/overlays/%s agrees with the code', (overlay) => {
     },
   );
 
-  it('lets nothing be reached from any namespace, and the two APIs only from the ingress controller and monitoring', () => {
+  it('lets no policy admit any namespace or address block', () => {
     const open = objects
       .filter((o) => o.kind === 'NetworkPolicy')
       .filter((o) =>
@@ -247,18 +256,37 @@ describe.each(OVERLAYS)('k8s/overlays/%s agrees with the code', (overlay) => {
       )
       .map((o) => o.metadata.name);
     expect(open).toEqual([]);
-    for (const api of ['command-service', 'query-gateway']) {
-      const policy = find(objects, 'NetworkPolicy', api).spec as {
-        ingress: {
-          from: { namespaceSelector?: { matchLabels?: Record<string, string> }; podSelector?: object }[];
-        }[];
-      };
-      const namespaces = policy.ingress.flatMap((rule) =>
-        rule.from.map(
-          (peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? 'any',
-        ),
-      );
-      expect(`${api}: ${namespaces.sort().join(', ')}`).toBe(`${api}: ingress-nginx, monitoring`);
+  });
+
+  it('lets the APIs be reached from outside the namespace through the ingress controller only, and every admin port by monitoring only; the Ingress routes no admin port', () => {
+    const namespace = 'shop';
+    // Pods of other namespaces, even ones that copy the labels of the suite's own pods.
+    const outside = ['ingress-nginx', 'monitoring', 'default', 'kube-system', 'tenant-b'];
+    const stranger = { namespace, podLabels: { 'app.kubernetes.io/name': 'debug-shell' } };
+    for (const service of SERVICES) {
+      const { object } = get(service.name);
+      const apis = ['command-service', 'query-gateway'];
+      for (const port of podSpecOf(object).containers[0]?.ports ?? []) {
+        const name = port.name ?? '';
+        // The projectors' and the relay's one port serves status, redrive and /metrics: an admin port.
+        const publicApi = name === 'http' && apis.includes(service.name);
+        const reachedFrom = outside.filter((from) =>
+          mayConnect(
+            objects,
+            object,
+            name,
+            { namespace: from, podLabels: { 'app.kubernetes.io/name': 'query-gateway' } },
+            namespace,
+          ),
+        );
+        expect(`${service.name}:${name} from ${reachedFrom.join(', ')}`).toBe(
+          `${service.name}:${name} from ${publicApi ? 'ingress-nginx' : 'monitoring'}`,
+        );
+        // Nor from a pod of the namespace that the policies do not name.
+        expect(
+          `${service.name}:${name} from ${namespace}: ${mayConnect(objects, object, name, stranger, namespace)}`,
+        ).toBe(`${service.name}:${name} from ${namespace}: false`);
+      }
     }
     const ingress = find(objects, 'Ingress', 'cqrs-shop').spec as {
       rules: { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[];

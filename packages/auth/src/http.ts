@@ -1,6 +1,6 @@
 import { HttpProblem } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { type Access, type AccessRule, accessFor, describeRule } from './access.js';
 import { NoRoleGranted, type Principal, UNRESTRICTED } from './principal.js';
 import type { AuthSettings } from './config.js';
@@ -37,24 +37,34 @@ const keysUnavailable = (cause: unknown) =>
 /**
  * Authenticates the requests of the routes it is put before: the `Authorization: Bearer` token
  * is verified and its principal kept for the handlers ({@link principalOf}). Routes without it
- * (health, readiness, the API documents) stay open.
+ * (health, readiness, the API documents) stay open. `beforeRefusal` runs before a request is
+ * answered 401, and may answer otherwise by throwing (a rate limit per client address, say).
  */
-export function authenticate(authentication: Authentication): RequestHandler {
+export function authenticate(
+  authentication: Authentication,
+  beforeRefusal?: (req: Request, res: Response) => Promise<void>,
+): RequestHandler {
   if (authentication === 'disabled')
     return (_req, res, next) => {
       res.locals.principal = UNRESTRICTED;
       next();
     };
+  const refuse = async (req: Request, res: Response, problem: HttpProblem): Promise<never> => {
+    await beforeRefusal?.(req, res);
+    throw problem;
+  };
   return async (req, res, next) => {
     const header = req.get('Authorization');
-    if (header === undefined) throw unauthenticated('Send a bearer token in the Authorization header', false);
+    if (header === undefined)
+      return refuse(req, res, unauthenticated('Send a bearer token in the Authorization header', false));
     const token = BEARER.exec(header)?.[1];
     if (!token || token.length > MAX_TOKEN_LENGTH)
-      throw unauthenticated('The Authorization header must be "Bearer <token>"', true);
+      return refuse(req, res, unauthenticated('The Authorization header must be "Bearer <token>"', true));
     try {
       res.locals.principal = await authentication.verify(token);
     } catch (error) {
-      if (error instanceof TokenRefused) throw unauthenticated(`The token is refused: ${error.reason}`, true);
+      if (error instanceof TokenRefused)
+        return refuse(req, res, unauthenticated(`The token is refused: ${error.reason}`, true));
       if (error instanceof NoRoleGranted)
         throw HttpProblem.generic('forbidden', `The token grants nothing here: ${error.message}`);
       if (error instanceof KeysUnavailable) throw keysUnavailable(error);
@@ -81,6 +91,14 @@ export function authorize(res: Response, rule: AccessRule, what: string): Access
   if (access.kind === 'refused')
     throw HttpProblem.generic('forbidden', `Only ${describeRule(rule)} may ${what}`);
   return access;
+}
+
+/** A route for the principals `rule` admits only (after {@link authenticate}); others get 403. */
+export function restrictTo(rule: AccessRule, what: string): RequestHandler {
+  return (_req, res, next) => {
+    authorize(res, rule, what);
+    next();
+  };
 }
 
 /** The authentication the settings ask for; running without it is said loudly at start. */

@@ -7,7 +7,14 @@ export {
   OPENAPI_BEARER_SCHEME,
 } from './access.js';
 export { type AuthSettings, authSection } from './config.js';
-export { type Authentication, authenticate, authenticationFor, authorize, principalOf } from './http.js';
+export {
+  type Authentication,
+  authenticate,
+  authenticationFor,
+  authorize,
+  principalOf,
+  restrictTo,
+} from './http.js';
 export {
   generateSigningKey,
   issueToken,

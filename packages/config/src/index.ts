@@ -11,4 +11,4 @@ export {
   runtimeSection,
 } from './sections.js';
 export * as variable from './variables.js';
-export type { Variable } from './variables.js';
+export type { Rate, Variable } from './variables.js';

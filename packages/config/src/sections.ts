@@ -14,19 +14,64 @@ export const runtimeSection = section(
 );
 
 /** An HTTP listener whose port variable is the service's own (e.g. COMMAND_PORT). */
-export function httpSection(portVariable: string, defaultPort: number) {
+export function httpSection(portVariable: string, defaultPort: number): ReturnType<typeof listenerSection>;
+/**
+ * The same, with a second listener for the admin routes (metrics, operations): its own port,
+ * which no Ingress routes and network policies open to monitoring only.
+ */
+export function httpSection(
+  portVariable: string,
+  defaultPort: number,
+  admin: { readonly portVariable: string; readonly defaultPort: number },
+): ReturnType<typeof listenerSectionWithAdmin>;
+export function httpSection(
+  portVariable: string,
+  defaultPort: number,
+  admin?: { readonly portVariable: string; readonly defaultPort: number },
+) {
+  return admin
+    ? listenerSectionWithAdmin(portVariable, defaultPort, admin.portVariable, admin.defaultPort)
+    : listenerSection(portVariable, defaultPort);
+}
+
+const listenerVariables = (portVariable: string, defaultPort: number) => ({
+  [portVariable]: variable.port(defaultPort),
+  HTTP_HOST: variable.string({ default: '0.0.0.0' }),
+  /** Largest accepted request body. @default 65536 bytes */
+  HTTP_BODY_LIMIT_BYTES: variable.integer({ min: 1_024, max: 10_485_760, default: 65_536 }),
+});
+
+function listenerSection(portVariable: string, defaultPort: number) {
+  return section(listenerVariables(portVariable, defaultPort), (v) => ({
+    port: v[portVariable] as number,
+    host: v.HTTP_HOST,
+    bodyLimitBytes: v.HTTP_BODY_LIMIT_BYTES,
+  }));
+}
+
+function listenerSectionWithAdmin(
+  portVariable: string,
+  defaultPort: number,
+  adminPortVariable: string,
+  adminDefaultPort: number,
+) {
   return section(
-    {
-      [portVariable]: variable.port(defaultPort),
-      HTTP_HOST: variable.string({ default: '0.0.0.0' }),
-      /** Largest accepted request body. @default 65536 bytes */
-      HTTP_BODY_LIMIT_BYTES: variable.integer({ min: 1_024, max: 10_485_760, default: 65_536 }),
-    },
+    { ...listenerVariables(portVariable, defaultPort), [adminPortVariable]: variable.port(adminDefaultPort) },
     (v) => ({
       port: v[portVariable] as number,
       host: v.HTTP_HOST,
       bodyLimitBytes: v.HTTP_BODY_LIMIT_BYTES,
+      admin: { port: v[adminPortVariable] as number, host: v.HTTP_HOST },
     }),
+    (v) =>
+      v[portVariable] !== 0 && v[portVariable] === v[adminPortVariable]
+        ? [
+            {
+              variable: adminPortVariable,
+              message: `must differ from ${portVariable}: the admin routes need a port of their own`,
+            },
+          ]
+        : [],
   );
 }
 

@@ -74,6 +74,36 @@ export function duration(options: Options<number> & { max?: number } = {}): Vari
   );
 }
 
+/** So many requests per window: `limit` of them within any `windowMs`. */
+export interface Rate {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/**
+ * A rate such as `600/1m` or `10/1s` (requests per duration), or `off` for no limit (null).
+ * The duration takes the units of {@link duration}.
+ */
+export function rate(options: Options<Rate | null> = {}): Variable<Rate | null> {
+  const message = 'must be a rate such as 600/1m (requests per duration) or off';
+  return variable(
+    z
+      .string()
+      .trim()
+      .regex(/^(off|[1-9]\d{0,8}\/\d+(\.\d+)?(ms|s|m|h))$/, message)
+      .transform((text) => {
+        if (text === 'off') return null;
+        const [, limit = '0', amount = '0', unit = 'ms'] = /^(\d+)\/([\d.]+)([a-z]+)$/.exec(text) ?? [];
+        const windowMs = Math.round(
+          Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS],
+        );
+        return { limit: Number(limit), windowMs };
+      })
+      .refine((value) => value === null || value.windowMs >= 1_000, 'must have a window of at least 1s'),
+    options,
+  );
+}
+
 /** A comma-separated list of non-empty items. */
 export function list(options: Options<string[]> = {}): Variable<string[]> {
   return variable(

@@ -43,6 +43,37 @@ describe('loadConfig', () => {
     expect(config.kafka.brokers).toEqual(['localhost:9092']);
   });
 
+  it("gives the admin routes a listener of their own, on a port that is not the API's", () => {
+    const withAdmin = {
+      http: httpSection('COMMAND_PORT', 3001, { portVariable: 'COMMAND_ADMIN_PORT', defaultPort: 9001 }),
+    };
+    expect(loadConfig(withAdmin, {}).http).toEqual({
+      port: 3001,
+      host: '0.0.0.0',
+      bodyLimitBytes: 65_536,
+      admin: { port: 9001, host: '0.0.0.0' },
+    });
+    expect(configErrorOf(() => loadConfig(withAdmin, { COMMAND_ADMIN_PORT: '3001' })).message).toContain(
+      'COMMAND_ADMIN_PORT must differ from COMMAND_PORT',
+    );
+    // Both chosen at listening time (tests): no clash.
+    expect(loadConfig(withAdmin, { COMMAND_PORT: '0', COMMAND_ADMIN_PORT: '0' }).http.admin.port).toBe(0);
+  });
+
+  it('reads rates as requests per duration, or off', () => {
+    const rates = {
+      r: section({ RATE: variable.rate({ default: { limit: 5, windowMs: 1_000 } }) }, (v) => v.RATE),
+    };
+    expect(loadConfig(rates, {}).r).toEqual({ limit: 5, windowMs: 1_000 });
+    expect(loadConfig(rates, { RATE: '600/1m' }).r).toEqual({ limit: 600, windowMs: 60_000 });
+    expect(loadConfig(rates, { RATE: '10/1.5s' }).r).toEqual({ limit: 10, windowMs: 1_500 });
+    expect(loadConfig(rates, { RATE: 'off' }).r).toBeNull();
+    for (const bad of ['600', '0/1m', '600/m', '600/500ms', 'many/1m'])
+      expect(configErrorOf(() => loadConfig(rates, { RATE: bad })).message).toMatch(
+        /RATE must (be a rate such as 600\/1m \(requests per duration\) or off|have a window of at least 1s)/,
+      );
+  });
+
   it('names every missing and invalid variable at once, and what was expected', () => {
     const error = configErrorOf(() =>
       loadConfig(sections, {

@@ -20,8 +20,15 @@ export interface HttpAppOptions {
   readonly readinessTimeoutMs?: number;
   /** Mounts the service's own routes. */
   readonly routes?: (app: Express) => void;
-  /** Served at GET /metrics, with every request's duration added to it. */
+  /** Every request's duration is added to it; served at GET /metrics unless `serveMetrics` is false. */
   readonly metrics?: MetricsRegistry;
+  /** False where the registry is served by the admin listener instead. @default true */
+  readonly serveMetrics?: boolean;
+  /**
+   * Proxies in front that add the client's address to `X-Forwarded-For`: `req.ip` is then the
+   * address the nearest of them saw. @default 0 (the connection's address)
+   */
+  readonly trustedProxies?: number;
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -37,8 +44,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   // Express would hash every body into a weak ETag; ETags here mean aggregate versions only.
   app.disable('etag');
+  if (options.trustedProxies) app.set('trust proxy', options.trustedProxies);
   app.use(requestLog(options.logger, options.metrics && requestDurations(options.metrics)));
-  if (options.metrics) app.get('/metrics', metricsHandler(options.metrics));
+  if (options.metrics && options.serveMetrics !== false) app.get('/metrics', metricsHandler(options.metrics));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -13,6 +13,7 @@ export const GENERIC_PROBLEMS = {
   'method-not-allowed': { status: 405, title: 'Method not allowed on this resource' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
   'not-ready': { status: 503, title: 'A dependency is not available' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

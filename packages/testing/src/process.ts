@@ -13,6 +13,8 @@ export interface ServiceProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The port it logged as listening on (services log `"port":N` once their HTTP server is up). */
   port(timeoutMs?: number): Promise<number>;
+  /** The admin listener's port, as the two APIs log it (`"adminPort":N`). */
+  adminPort(timeoutMs?: number): Promise<number>;
   /** Sends a signal and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -39,20 +41,22 @@ export function startService(
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
   }));
+  const logged = (pattern: RegExp, timeoutMs: number) =>
+    waitFor(
+      `${name} to listen`,
+      () => {
+        if (child.exitCode !== null) throw new Error(`${name} exited: ${output.slice(-2_000)}`);
+        const port = pattern.exec(output)?.[1];
+        return port === undefined ? undefined : Number(port);
+      },
+      { timeoutMs },
+    );
   return {
     child,
     output: () => output,
     exited,
-    port: (timeoutMs = 20_000) =>
-      waitFor(
-        `${name} to listen`,
-        () => {
-          if (child.exitCode !== null) throw new Error(`${name} exited: ${output.slice(-2_000)}`);
-          const port = /"port":(\d+)/.exec(output)?.[1];
-          return port === undefined ? undefined : Number(port);
-        },
-        { timeoutMs },
-      ),
+    port: (timeoutMs = 20_000) => logged(/"port":(\d+)/, timeoutMs),
+    adminPort: (timeoutMs = 20_000) => logged(/"adminPort":(\d+)/, timeoutMs),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

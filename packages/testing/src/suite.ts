@@ -32,6 +32,12 @@ const PORT_VARIABLE: Record<SuiteService, string> = {
   'query-gateway': 'GATEWAY_PORT',
 };
 
+/** The two APIs' admin listeners (the other services' one listener is an admin surface already). */
+const ADMIN_PORT_VARIABLE: Partial<Record<SuiteService, string>> = {
+  'command-service': 'COMMAND_ADMIN_PORT',
+  'query-gateway': 'GATEWAY_ADMIN_PORT',
+};
+
 /** The event topics each projector reads. */
 export const PROJECTOR_READS = {
   'projector-order-history': ['customer', 'order'],
@@ -99,7 +105,22 @@ export async function startSuite(
   const ports = Object.fromEntries(
     await Promise.all(SUITE_SERVICES.map(async (service) => [service, await freePort()] as const)),
   ) as Record<SuiteService, number>;
+  const adminPorts = Object.fromEntries(
+    await Promise.all(
+      Object.keys(ADMIN_PORT_VARIABLE).map(async (service) => [service, await freePort()] as const),
+    ),
+  ) as Partial<Record<SuiteService, number>>;
   const url = (service: SuiteService) => `http://127.0.0.1:${ports[service]}`;
+  /** Where a service serves `/metrics` and its admin routes. */
+  const adminUrl = (service: SuiteService) => `http://127.0.0.1:${adminPorts[service] ?? ports[service]}`;
+  /** Its port settings: the API's and, for the two APIs, the admin listener's. */
+  const portSettings = (service: SuiteService, port: number, adminPort = adminPorts[service]) => {
+    const adminVariable = ADMIN_PORT_VARIABLE[service];
+    return {
+      [PORT_VARIABLE[service]]: String(port),
+      ...(adminVariable === undefined ? {} : { [adminVariable]: String(adminPort ?? 0) }),
+    };
+  };
   /** What every service is given: the stores' settings, pointed at this suite's own names. */
   const env: Record<string, string> = {
     ...database.env,
@@ -113,12 +134,17 @@ export async function startSuite(
     REDIS_KEY_PREFIX: names.keyPrefix,
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: process.env.SUITE_LOG_LEVEL ?? 'warn',
+    // Every request is charged, but no budget runs out (e2e/rate-limits.e2e.test.ts sets small ones).
+    RATE_LIMIT_COMMANDS: '1000000/1s',
+    RATE_LIMIT_QUERIES: '1000000/1s',
+    RATE_LIMIT_UNAUTHENTICATED: '1000000/1s',
+    RATE_LIMIT_CONSISTENCY_WAITS: '100000',
     ...identity.env,
     ...options.envForAll,
   };
   const serviceEnv = (service: SuiteService): Record<string, string> => ({
     ...env,
-    [PORT_VARIABLE[service]]: String(ports[service]),
+    ...portSettings(service, ports[service]),
     ...(service === 'command-service' ? { MIGRATE_ON_START: 'true' } : {}),
     // Groups of its own: members of one group on other suites' topics would share its partitions.
     ...(service.startsWith('projector-') ? { PROJECTOR_GROUP_ID: `${name}.${service}` } : {}),
@@ -161,7 +187,9 @@ export async function startSuite(
     await waitFor(
       'the gateway to reach every projector and store',
       async () => {
-        const answer = await fetch(`${url('query-gateway')}/projections`);
+        const answer = await fetch(`${adminUrl('query-gateway')}/projections`, {
+          headers: await identity.bearer(['ops']),
+        });
         const { projections } = (await answer.json()) as {
           projections: { name: string; reachable: boolean }[];
         };
@@ -300,6 +328,10 @@ export async function startSuite(
       send<T>('query-gateway', 'GET', path, undefined, headers),
     /** A request to any service's HTTP endpoint. */
     send,
+    adminUrl,
+    /** A read of the gateway's admin listener (`/projections`, say) with an ops token. */
+    ops: async <T = Record<string, unknown>>(path: string): Promise<HttpAnswer<T>> =>
+      request<T>(`${adminUrl('query-gateway')}${path}`, { headers: await identity.bearer(['ops']) }),
     process: (service: SuiteService) => running.get(service),
     start,
     /** Stops a service with a signal (SIGKILL: a crash) and waits for the exit. */
@@ -315,11 +347,12 @@ export async function startSuite(
     async startReplica(
       service: SuiteService,
       extra: Record<string, string> = {},
-    ): Promise<{ process: ServiceProcess; url: string }> {
+    ): Promise<{ process: ServiceProcess; url: string; adminUrl: string }> {
       const port = await freePort();
+      const adminPort = ADMIN_PORT_VARIABLE[service] === undefined ? undefined : await freePort();
       const process = startService(service, {
         ...serviceEnv(service),
-        [PORT_VARIABLE[service]]: String(port),
+        ...portSettings(service, port, adminPort),
         ...extra,
       });
       replicas.push(process);
@@ -333,7 +366,11 @@ export async function startSuite(
         },
         { timeoutMs: 60_000, intervalMs: 100 },
       );
-      return { process, url: replicaUrl };
+      return {
+        process,
+        url: replicaUrl,
+        adminUrl: `http://127.0.0.1:${adminPort ?? port}`,
+      };
     },
     async close(): Promise<void> {
       await Promise.all([...running.values(), ...replicas].map((p) => p.stop('SIGTERM')));

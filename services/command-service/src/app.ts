@@ -1,7 +1,8 @@
-import { type Authentication, authenticate } from '@cqrs-shop/auth';
+import { type Authentication, authenticate, principalOf } from '@cqrs-shop/auth';
 import type { ConsistencyTokens } from '@cqrs-shop/events';
 import { createHttpApp } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
+import type { RequestLimits } from '@cqrs-shop/rate-limit';
 import type { MetricsRegistry } from '@cqrs-shop/telemetry';
 import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
@@ -25,14 +26,22 @@ export interface CommandApiOptions {
   readonly consistencyTokens: ConsistencyTokens;
   /** Served at /metrics, with the command series added. */
   readonly metrics?: MetricsRegistry;
+  /** The request budgets (per caller, per address without a valid token); none: unlimited. */
+  readonly limits?: RequestLimits;
+  /** See HttpAppOptions.trustedProxies. */
+  readonly trustedProxies?: number;
 }
 
-/**
- * The command API as an express app: commands (each for the roles of its access rule),
- * `/openapi.json`, `/healthz`, `/readyz` (MySQL) and, given a registry, `/metrics`; all but the
- * commands stay open.
- */
-export function createCommandApi(options: CommandApiOptions): Express {
+/** The command service's two listeners' apps. */
+export interface CommandApps {
+  /** The documented API: commands (each for the roles of its access rule), `/openapi.json`, `/healthz`, `/readyz` (MySQL). */
+  readonly api: Express;
+  /** The admin surface, on a port of its own that no Ingress routes: `/metrics`, given a registry. */
+  readonly admin: Express;
+}
+
+/** The command API and its admin surface as express apps. */
+export function createCommandApi(options: CommandApiOptions): CommandApps {
   const executor = createCommandExecutor({
     pool: options.pool,
     logger: options.logger,
@@ -41,10 +50,11 @@ export function createCommandApi(options: CommandApiOptions): Express {
     ...(options.metrics ? { metrics: new CommandMetrics(options.metrics) } : {}),
   });
   const openApi = commandApiDocument(API_VERSION);
-  return createHttpApp({
+  const api = createHttpApp({
     logger: options.logger,
     bodyLimitBytes: options.bodyLimitBytes,
-    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.metrics ? { metrics: options.metrics, serveMetrics: false } : {}),
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     readiness: [
       {
         name: 'mysql',
@@ -57,7 +67,18 @@ export function createCommandApi(options: CommandApiOptions): Express {
       routes.get('/openapi.json', (_req, res) => {
         res.json(openApi);
       });
-      mountCommandRoutes(routes, executor, authenticate(options.authentication), options.consistencyTokens);
+      const { limits } = options;
+      const guards = [
+        authenticate(options.authentication, limits?.beforeUnauthenticated),
+        ...(limits ? [limits.perCaller((res) => principalOf(res).subject)] : []),
+      ];
+      mountCommandRoutes(routes, executor, guards, options.consistencyTokens);
     },
   });
+  const admin = createHttpApp({
+    logger: options.logger,
+    bodyLimitBytes: 1_024,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
+  return { api, admin };
 }

@@ -1,10 +1,12 @@
 import { authSection } from '@cqrs-shop/auth';
+import { rateLimitSection } from '@cqrs-shop/rate-limit';
 import {
   consistencyTokenSection,
   type Environment,
   httpSection,
   loadConfig,
   mysqlSection,
+  redisSection,
   runtimeSection,
   section,
   variable,
@@ -37,11 +39,14 @@ export function loadCommandServiceConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
-      http: httpSection('COMMAND_PORT', 3001),
+      http: httpSection('COMMAND_PORT', 3001, { portVariable: 'COMMAND_ADMIN_PORT', defaultPort: 9001 }),
       mysql: mysqlSection,
       commands: commandsSection,
       auth: authSection,
       consistencyTokens: consistencyTokenSection,
+      /** Where the request budgets are kept, shared by every replica. */
+      redis: redisSection,
+      rateLimits: rateLimitSection('commands'),
     },
     env,
   );

@@ -4,6 +4,7 @@ import { authenticationFor } from '@cqrs-shop/auth';
 import { ConsistencyTokens } from '@cqrs-shop/events';
 import { listen } from '@cqrs-shop/http';
 import { runService, startSweeper } from '@cqrs-shop/lifecycle';
+import { RateLimiter, RequestLimits } from '@cqrs-shop/rate-limit';
 import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { deleteAuditOlderThan } from './adapters/mysql/audit.js';
 import { deleteExpiredIdempotencyKeys } from './adapters/mysql/idempotency.js';
@@ -28,14 +29,22 @@ void runService({
     }
     const pool = createWriteModelPool(config.mysql, logger);
     lifecycle.onStop('mysql pool', () => pool.end());
-    const app = createCommandApi({
+    const registry = createMetricsRegistry();
+    const limiter = RateLimiter.connect(config.redis.url, config.redis.keyPrefix, logger);
+    lifecycle.onStop('rate limiter', () => {
+      limiter.close();
+    });
+    const limits = new RequestLimits('commands', limiter, config.rateLimits, logger, registry);
+    const { api, admin } = createCommandApi({
       pool,
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
       idempotencyTtlMs: config.commands.idempotencyTtlMs,
       authentication: authenticationFor(config.auth, logger),
       consistencyTokens: new ConsistencyTokens(config.consistencyTokens),
-      metrics: createMetricsRegistry(),
+      metrics: registry,
+      limits,
+      trustedProxies: config.rateLimits.trustedProxies,
     });
     // Expired keys are also replaced when reused; the sweep keeps the table from growing without bound.
     const sweepers = [
@@ -65,7 +74,8 @@ void runService({
     lifecycle.onStop('retention sweepers', async () => {
       await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
     });
-    const server = await listen(app, config.http, lifecycle);
-    logger.info({ port: server.port }, 'command API listening');
+    const server = await listen(api, config.http, lifecycle);
+    const adminServer = await listen(admin, config.http.admin, lifecycle);
+    logger.info({ port: server.port, adminPort: adminServer.port }, 'command API listening');
   },
 });

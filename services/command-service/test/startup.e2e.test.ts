@@ -22,7 +22,12 @@ describe('command-service process', () => {
   });
 
   it('refuses to start without a key set to check tokens with, unless authentication is switched off explicitly', async () => {
-    const unguarded = startService('command-service', { ...database, COMMAND_PORT: '0' });
+    const unguarded = startService('command-service', {
+      ...database,
+      COMMAND_PORT: '0',
+      COMMAND_ADMIN_PORT: '0',
+      REDIS_URL: process.env.REDIS_URL,
+    });
     expect((await unguarded.exited).code).toBe(78);
     expect(unguarded.output()).toContain('AUTH_JWKS_URL is required, or AUTH_JWKS_FILE');
 
@@ -31,6 +36,8 @@ describe('command-service process', () => {
       CONSISTENCY_TOKEN_KEY: testIdentity().env.CONSISTENCY_TOKEN_KEY,
       AUTH_DISABLED: 'true',
       COMMAND_PORT: '0',
+      COMMAND_ADMIN_PORT: '0',
+      REDIS_URL: process.env.REDIS_URL,
       HTTP_HOST: '127.0.0.1',
     });
     const ready = await fetch(`http://127.0.0.1:${await open.port()}/readyz`);
@@ -44,6 +51,8 @@ describe('command-service process', () => {
       ...database,
       ...testIdentity().env,
       COMMAND_PORT: '0',
+      COMMAND_ADMIN_PORT: '0',
+      REDIS_URL: process.env.REDIS_URL,
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
     });

@@ -32,6 +32,10 @@ export async function writeSide(commandEnv: Record<string, string> = {}) {
     ...env,
     ...identity.env,
     COMMAND_PORT: '0',
+    COMMAND_ADMIN_PORT: '0',
+    REDIS_URL: process.env.REDIS_URL,
+    // Charged, never spent: the load here is one caller's.
+    RATE_LIMIT_COMMANDS: '1000000/1s',
     MIGRATE_ON_START: 'true',
     ...commandEnv,
   });

@@ -1,4 +1,5 @@
 import { authSection } from '@cqrs-shop/auth';
+import { rateLimitSection } from '@cqrs-shop/rate-limit';
 import {
   consistencyTokenSection,
   elasticsearchSection,
@@ -93,13 +94,14 @@ export function loadGatewayConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
-      http: httpSection('GATEWAY_PORT', 3000),
+      http: httpSection('GATEWAY_PORT', 3000, { portVariable: 'GATEWAY_ADMIN_PORT', defaultPort: 9000 }),
       mongodb: mongodbSection,
       elasticsearch: elasticsearchSection,
       redis: redisSection,
       gateway: gatewaySection,
       auth: authSection,
       consistencyTokens: consistencyTokenSection,
+      rateLimits: rateLimitSection('queries'),
     },
     env,
   );

@@ -3,6 +3,7 @@ import { telemetry } from './telemetry.js';
 import { Client as ElasticsearchClient, errors as elasticsearchErrors } from '@elastic/elasticsearch';
 import { listen } from '@cqrs-shop/http';
 import { runService } from '@cqrs-shop/lifecycle';
+import { RateLimiter, RequestLimits } from '@cqrs-shop/rate-limit';
 import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { SearchReader } from '@cqrs-shop/read-models';
 import { Redis } from 'ioredis';
@@ -87,7 +88,11 @@ void runService({
       analytics: new StoreGuard('analytics', storeLimits),
     };
     const metricsRegistry = createMetricsRegistry();
-    const app = createQueryApi({
+    const limiter = RateLimiter.connect(config.redis.url, config.redis.keyPrefix, logger);
+    lifecycle.onStop('rate limiter', () => {
+      limiter.close();
+    });
+    const { api, admin } = createQueryApi({
       logger,
       authentication: authenticationFor(config.auth, logger),
       monitor,
@@ -105,6 +110,8 @@ void runService({
       traceSearchUrlTemplate: config.gateway.traceSearchUrlTemplate,
       guards,
       metricsRegistry,
+      limits: new RequestLimits('queries', limiter, config.rateLimits, logger, metricsRegistry),
+      trustedProxies: config.rateLimits.trustedProxies,
       metrics: new GatewayMetrics(metricsRegistry, { guards, monitor }),
       searchVisibility: new SearchVisibility(() => search.refresh()),
       consistency: {
@@ -113,7 +120,8 @@ void runService({
         tokens: new ConsistencyTokens(config.consistencyTokens),
       },
     });
-    const server = await listen(app, config.http, lifecycle);
-    logger.info({ port: server.port }, 'query gateway listening');
+    const server = await listen(api, config.http, lifecycle);
+    const adminServer = await listen(admin, config.http.admin, lifecycle);
+    logger.info({ port: server.port, adminPort: adminServer.port }, 'query gateway listening');
   },
 });

@@ -1,3 +1,4 @@
+import { OPENAPI_RATE_LIMIT_HEADERS } from '@cqrs-shop/rate-limit';
 import { describeRule, OPENAPI_BEARER_SCHEME } from '@cqrs-shop/auth';
 import { z } from 'zod';
 import { COMMAND_ACCESS } from './access.js';
@@ -81,6 +82,12 @@ export function commandApiDocument(version: string): Record<string, unknown> {
           '413': problem('The body is too large.'),
           '415': problem('The body is not JSON.'),
           '422': problem('The Idempotency-Key was used before with a different request.'),
+          '429': {
+            ...problem(
+              'The caller spent its command budget (or, without a valid token, its address spent its budget); see Retry-After and RateLimit.',
+            ),
+            headers: OPENAPI_RATE_LIMIT_HEADERS,
+          },
           '503': problem(
             'The database did not answer (`write-model-unavailable`); send it again after Retry-After, with the same Idempotency-Key.',
           ),

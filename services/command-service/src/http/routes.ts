@@ -296,19 +296,19 @@ const ownerOf = (access: Access): string | undefined =>
   access.kind === 'own' ? access.customerId : undefined;
 
 /**
- * Mounts every command on the app, each for the roles {@link COMMAND_ACCESS} names; each
- * allowed request becomes one call of the executor.
+ * Mounts every command on the app behind `guards` (authentication, rate limits), each for the
+ * roles {@link COMMAND_ACCESS} names; each allowed request becomes one call of the executor.
  */
 export function mountCommandRoutes(
   app: Express,
   executor: CommandExecutor,
-  authenticated: RequestHandler,
+  guards: readonly RequestHandler[],
   tokens: ConsistencyTokens,
 ): void {
   for (const definition of COMMAND_ROUTES) {
     const rule = COMMAND_ACCESS[definition.commandType];
     const what = definition.summary.charAt(0).toLowerCase() + definition.summary.slice(1);
-    app.post(definition.path, authenticated, async (req: Request, res: Response) => {
+    app.post(definition.path, ...guards, async (req: Request, res: Response) => {
       const owner = ownerOf(authorize(res, rule, what));
       const id = definition.existing ? parseInput(schemas.idParam, req.params.id, 'path') : '';
       const expected = expectedVersion(req, definition.existing);

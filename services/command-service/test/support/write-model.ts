@@ -73,7 +73,7 @@ export async function startCommandApi(): Promise<CommandApiUnderTest> {
   let server: RunningServer;
   try {
     await migrate(scratch.settings, logger);
-    const app = createCommandApi({
+    const { api } = createCommandApi({
       pool,
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
@@ -81,7 +81,7 @@ export async function startCommandApi(): Promise<CommandApiUnderTest> {
       authentication: authenticationFor(config.auth, logger),
       consistencyTokens: new ConsistencyTokens(config.consistencyTokens),
     });
-    server = await listen(app, { port: 0, host: '127.0.0.1' });
+    server = await listen(api, { port: 0, host: '127.0.0.1' });
   } catch (error) {
     await pool.end();
     await dropDatabase();

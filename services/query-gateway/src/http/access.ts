@@ -15,3 +15,6 @@ export const QUERY_ACCESS = {
 } as const satisfies Record<string, AccessRule>;
 
 export type QueryOperation = keyof typeof QUERY_ACCESS;
+
+/** The admin listener's `GET /projections` and the ops page's settings: operators only. */
+export const OPS_ACCESS = { ops: true } as const satisfies AccessRule;

@@ -1,8 +1,9 @@
-import { authorize } from '@cqrs-shop/auth';
+import { authorize, principalOf } from '@cqrs-shop/auth';
 import type { ConsistencyTokens } from '@cqrs-shop/events';
 import type { EventStage } from '@cqrs-shop/outbox-relay';
 import { HttpProblem } from '@cqrs-shop/http';
 import { parseInput } from '@cqrs-shop/http';
+import type { RequestLimits } from '@cqrs-shop/rate-limit';
 import type { Request, RequestHandler, Response } from 'express';
 import {
   awaitApplied,
@@ -42,6 +43,8 @@ export interface QueryHandlerOptions {
    */
   readonly eventStage?: (aggregate: string, version: number) => Promise<EventStage | 'unknown'>;
   readonly metrics?: GatewayMetrics;
+  /** Caps a caller's concurrent consistency waits; none: no cap. */
+  readonly limits?: RequestLimits;
 }
 
 /** What each stage of an event's way means for a reader who waits for it. */
@@ -129,7 +132,10 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
         options.consistency.maxWaitMs,
       );
       const started = Date.now();
-      const unmet = await awaitApplied(reader, points, budget, (work) => guard.call(work));
+      const wait = () => awaitApplied(reader, points, budget, (work) => guard.call(work));
+      const unmet = options.limits
+        ? await options.limits.duringWait(principalOf(res).subject, budget, wait)
+        : await wait();
       options.metrics?.recordWait(unmet.length > 0 ? 'timeout' : 'satisfied', (Date.now() - started) / 1_000);
       if (unmet.length > 0)
         throw notYetApplied(

@@ -1,3 +1,4 @@
+import { OPENAPI_RATE_LIMIT_HEADERS } from '@cqrs-shop/rate-limit';
 import { describeRule, OPENAPI_BEARER_SCHEME } from '@cqrs-shop/auth';
 import { z } from 'zod';
 import { CONSISTENCY_HEADER } from '../consistency.js';
@@ -130,6 +131,12 @@ export function queryApiDocument(version: string): Record<string, unknown> {
               ? 'No such resource, or no such read-model version (`read-model-version-not-found`)'
               : 'No such read-model version (`read-model-version-not-found`)',
           ),
+          '429': {
+            ...problem(
+              'The caller spent its query budget (without a valid token: its address), or has too many reads waiting on consistency tokens; see Retry-After',
+            ),
+            headers: OPENAPI_RATE_LIMIT_HEADERS,
+          },
           '503': problem(
             `The read model has not applied the changes of the consistency tokens in time (\`not-yet-consistent\`), its store is not answering (\`store-unavailable\`), or it has too many reads waiting (\`store-busy\`); see Retry-After`,
           ),
@@ -137,20 +144,6 @@ export function queryApiDocument(version: string): Record<string, unknown> {
       },
     };
   }
-  paths['/projections'] = {
-    get: {
-      operationId: 'listProjections',
-      summary:
-        "Each projection's lag, newest event, dead letters, parked aggregates, health, and versions with rebuild progress; and the outbox backlog, which is behind them all",
-      tags: ['operations'],
-      responses: {
-        '200': {
-          description: 'Every projection',
-          content: { 'application/json': { schema: jsonSchema(projectionsResponse, 'output') } },
-        },
-      },
-    },
-  };
   return {
     openapi: '3.1.0',
     info: {
@@ -161,5 +154,38 @@ export function queryApiDocument(version: string): Record<string, unknown> {
     },
     components: { securitySchemes: { bearer: OPENAPI_BEARER_SCHEME } },
     paths,
+  };
+}
+
+/** The admin listener's document: what operators and their tools read. */
+export function adminApiDocument(version: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'cqrs-shop query gateway, admin listener',
+      version,
+      description:
+        'Served on the admin port only (GATEWAY_ADMIN_PORT), which no Ingress routes. `/metrics` (Prometheus text) is open to whoever reaches the port; the rest needs a token with the ops role.',
+    },
+    components: { securitySchemes: { bearer: OPENAPI_BEARER_SCHEME } },
+    security: [{ bearer: [] }],
+    paths: {
+      '/projections': {
+        get: {
+          operationId: 'listProjections',
+          summary:
+            "Each projection's lag, newest event, dead letters, parked aggregates, health, and versions with rebuild progress; and the outbox backlog, which is behind them all",
+          tags: ['operations'],
+          responses: {
+            '200': {
+              description: 'Every projection',
+              content: { 'application/json': { schema: jsonSchema(projectionsResponse, 'output') } },
+            },
+            '401': problem('No bearer token, or one that is malformed, expired or not trusted'),
+            '403': problem('The token has no ops role'),
+          },
+        },
+      },
+    },
   };
 }

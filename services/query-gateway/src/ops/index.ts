@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Express, Response } from 'express';
+import type { Express, RequestHandler, Response } from 'express';
 
 /** What `GET /ops/settings` answers: what the page cannot learn from `GET /projections`. */
 export interface OpsSettings {
@@ -46,16 +46,17 @@ function secure(res: Response): Response {
 /**
  * Mounts the operations page: `GET /ops` (each projection's health, lag, throughput and
  * rebuild progress, refreshed from `GET /projections`, and a link to a command's trace), its
- * script and style, and `GET /ops/settings`. The files are read once, here.
+ * script and style, and `GET /ops/settings` behind `guard` (the page itself holds no data: it
+ * asks for a token and sends it with its requests). The files are read once, here.
  */
-export function mountOpsPage(app: Express, settings: OpsSettings): void {
+export function mountOpsPage(app: Express, settings: OpsSettings, guard: readonly RequestHandler[]): void {
   for (const asset of ASSETS) {
     const body = readFileSync(join(PAGE_DIR, asset.file), 'utf8');
     app.get(asset.path, (_req, res) => {
       secure(res).type(asset.type).send(body);
     });
   }
-  app.get('/ops/settings', (_req, res) => {
+  app.get('/ops/settings', ...guard, (_req, res) => {
     secure(res).json(settings);
   });
 }

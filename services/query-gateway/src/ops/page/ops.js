@@ -1,8 +1,10 @@
 // The operations page: polls GET /projections, keeps one card per projection up to date, and
-// turns a command id into a link to its trace. A plain script with no build step and no library;
+// turns a command id into a link to its trace. Its requests carry an ops token, pasted into its
+// sign-in form or handed over in the address's fragment (`/ops#token=…`, never sent to a
+// server), and kept in this tab's session storage only. A plain script with no build step and no library;
 // every value from the server reaches the page as text (textContent or an attribute), never as
 // markup.
-/* global document */
+/* global document, location, history */
 'use strict';
 
 (() => {
@@ -36,14 +38,73 @@
   const count = (value) => (value === null || value === undefined ? '—' : numbers.format(value));
   const reason = (error) => (error instanceof Error ? error.message : String(error));
 
+  // --- the token ---------------------------------------------------------------------------
+
+  const TOKEN_KEY = 'cqrs-shop.ops-token';
+  /** RFC 6750's b64token: anything else is a bad paste. */
+  const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+  /** Refused by the gateway (401/403): the page asks for another token instead of retrying. */
+  class SignInNeeded extends Error {}
+
+  function tokenFromAddress() {
+    const match = /^#token=([^&]+)$/.exec(location.hash);
+    if (!match) return;
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+    // Out of the address bar and the history, so it is not copied along with the link.
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+
   async function getJson(path) {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token === null) throw new SignInNeeded('Sign in with a token that has the ops role.');
     const response = await fetch(path, {
       cache: 'no-store',
+      headers: { Authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
+    if (response.status === 401 || response.status === 403) {
+      const problem = await response.json().catch(() => ({}));
+      throw new SignInNeeded(
+        typeof problem.detail === 'string' ? problem.detail : `${path} answered ${response.status}`,
+      );
+    }
     if (!response.ok) throw new Error(`${path} answered ${response.status}`);
     return response.json();
   }
+
+  const signIn = byId('sign-in');
+  const signInForm = byId('sign-in-form');
+  const tokenInput = byId('token');
+  const signInError = byId('sign-in-error');
+  /** The next refresh while signed out: one starts as soon as a token is given. */
+  let waitingForToken = false;
+
+  function askForToken(why) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    signIn.hidden = false;
+    signInError.textContent = why;
+    signInError.hidden = false;
+    waitingForToken = true;
+  }
+
+  signInForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const token = tokenInput.value.trim().replace(/^Bearer\s+/i, '');
+    if (!TOKEN.test(token)) {
+      signInError.textContent = 'That is not a bearer token (letters, digits and -._~+/ only).';
+      signInError.hidden = false;
+      return;
+    }
+    sessionStorage.setItem(TOKEN_KEY, token);
+    tokenInput.value = '';
+    signIn.hidden = true;
+    signInError.hidden = true;
+    if (waitingForToken) {
+      waitingForToken = false;
+      void refresh();
+    }
+  });
 
   // --- projections ---------------------------------------------------------------------------
 
@@ -175,6 +236,12 @@
       refreshed.dataset.state = 'ok';
       refreshed.textContent = `Refreshed ${time(lastRefresh)}`;
     } catch (error) {
+      if (error instanceof SignInNeeded) {
+        askForToken(error.message);
+        refreshed.dataset.state = 'signed-out';
+        refreshed.textContent = 'Signed out';
+        return; // refreshed again once a token is given
+      }
       failingSince ??= new Date();
       const shown = lastRefresh ? `the figures below are from ${time(lastRefresh)}` : 'nothing to show yet';
       gatewayError.textContent = `The query gateway is not answering since ${time(failingSince)} (${reason(error)}); ${shown}.`;
@@ -257,5 +324,6 @@
     follow(true);
   });
 
+  tokenFromAddress();
   void refresh();
 })();

@@ -1,0 +1,3 @@
+export { type RateLimitSettings, rateLimitSection } from './config.js';
+export { OPENAPI_RATE_LIMIT_HEADERS, RequestLimits } from './http.js';
+export { type Charge, RateLimiter } from './limiter.js';
