@@ -3,7 +3,9 @@
 //   node scripts/screenshots.ts [--trace <url>]
 // writes docs/images/ops-page.png (the gateway's `/ops`, once it shows throughput) and, with
 // --trace, docs/images/trace.png (that page once its network is idle: a trace in the trace UI).
-// Settings: GATEWAY_URL (default http://127.0.0.1:3000), CHROMIUM_PATH (default /usr/bin/chromium).
+// Settings: OPS_TOKEN (required: a token with the ops role, `pnpm -s cqrs tokens issue --role ops
+// | tail -1`), GATEWAY_ADMIN_URL (the gateway's admin port, default http://127.0.0.1:9000),
+// CHROMIUM_PATH (default /usr/bin/chromium).
 // Exits 0 when every screenshot was written, 1 when one could not be taken, 64 on bad arguments.
 // Node runs this file as it is (type stripping); scripts/package.json makes the folder ES modules.
 import { mkdirSync } from 'node:fs';
@@ -43,7 +45,14 @@ async function main(args: string[]): Promise<number> {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return EX_USAGE;
   }
-  const gateway = (process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const admin = (process.env.GATEWAY_ADMIN_URL ?? 'http://127.0.0.1:9000').replace(/\/+$/, '');
+  const token = process.env.OPS_TOKEN ?? '';
+  if (!/^[\w.~+/-]+=*$/.test(token)) {
+    console.error(
+      'OPS_TOKEN must be a token with the ops role: OPS_TOKEN=$(pnpm -s cqrs tokens issue --role ops | tail -1)',
+    );
+    return EX_USAGE;
+  }
 
   mkdirSync(IMAGES_DIR, { recursive: true });
   let browser: Browser | undefined;
@@ -63,7 +72,14 @@ async function main(args: string[]): Promise<number> {
     const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light' });
     // The ops page polls every second, so its network is never idle for long: it is ready when
     // its figures are. A trace UI is ready once it has fetched what it shows.
-    await capture(await context.newPage(), `${gateway}/ops`, 'ops-page.png', 'load', waitForFigures);
+    // The page takes its token from the fragment (never sent to the server) and drops it from the address.
+    await capture(
+      await context.newPage(),
+      `${admin}/ops#token=${token}`,
+      'ops-page.png',
+      'load',
+      waitForFigures,
+    );
     if (trace !== undefined) await capture(await context.newPage(), trace, 'trace.png', 'networkidle');
     return 0;
   } catch (error) {
