@@ -184,17 +184,22 @@ describe('rebuilding projections from the topics, side by side, while commands f
     // killed in: each is killed once it has applied a quarter of its events.
     await Promise.all(
       READ_MODELS.map(async (model) => {
-        const run = startCqrs(suite, ['projections', 'rebuild', model, '--json', '--concurrency', '1']);
+        // Progress every 20 ms: the replay of a few thousand events takes well over that.
+        const run = startCqrs(suite, ['projections', 'rebuild', model, '--json', '--concurrency', '1'], {
+          REBUILD_PROGRESS_INTERVAL: '20ms',
+        });
         await waitFor(
           `the ${model} rebuild to be a quarter done`,
           () =>
             run.lines().some((line) => {
               const progress = line.progress as { applied: number; total: number } | undefined;
+              // Not done: the last 'replaying' report comes right before the switch.
               return (
                 line.phase === 'replaying' &&
                 progress !== undefined &&
                 progress.total > 0 &&
-                progress.applied >= progress.total / 4
+                progress.applied >= progress.total / 4 &&
+                progress.applied < progress.total
               );
             }),
           { timeoutMs: 120_000, intervalMs: 20 },

@@ -118,7 +118,7 @@ describe('a redrive sent to the replica that does not consume the aggregate', ()
     const sales = await waitFor(
       'the shipments to be counted',
       async () => {
-        const answer = await suite.ops<{ ordersPlaced: number; ordersByStatus: Record<string, number> }>(
+        const answer = await suite.query<{ ordersPlaced: number; ordersByStatus: Record<string, number> }>(
           '/stats/sales',
         );
         return answer.body.ordersByStatus.SHIPPED === POISONED ? answer.body : undefined;

@@ -546,7 +546,7 @@ class CounterProbe {
       for (const change of polled) if (change.polls === 0) change.firstPollMs = sent - change.since;
       let sales: Sales | undefined;
       try {
-        const answer = await this.suite.ops<Sales>('/stats/sales');
+        const answer = await this.suite.query<Sales>('/stats/sales');
         if (answer.status === 200) sales = answer.body;
       } catch {
         sales = undefined;

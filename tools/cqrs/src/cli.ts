@@ -48,6 +48,7 @@ async function run(
   >,
   shop: Shop,
   logger: Logger,
+  rebuild: CliConfig['rebuild'],
 ): Promise<number> {
   switch (command.command) {
     case 'list': {
@@ -81,7 +82,7 @@ async function run(
       const settled = await rebuildProjections(
         shop,
         command.projections,
-        command,
+        { ...command, progressIntervalMs: rebuild.progressIntervalMs },
         sink,
         logger,
         abort.signal,
@@ -225,7 +226,7 @@ async function main(): Promise<number> {
   });
   const shop = openShop(config, logger);
   try {
-    return await run(command, shop, logger);
+    return await run(command, shop, logger, config.rebuild);
   } catch (error) {
     if (error instanceof RebuildRefusedError) {
       process.stderr.write(`${NAME}: refused: ${error.message}\n`);

@@ -159,6 +159,8 @@ export interface RebuildSettings {
   readonly dropPrevious: boolean;
   readonly maxLag: number;
   readonly concurrency: number;
+  /** How often each rebuild records and reports its progress. */
+  readonly progressIntervalMs?: number;
 }
 
 /** Rebuilds the projections at once, each with its own progress; settles every one. */
@@ -185,6 +187,9 @@ export async function rebuildProjections(
         dropPrevious: settings.dropPrevious,
         maxLagToSwitch: settings.maxLag,
         partitionsConcurrently: settings.concurrency,
+        ...(settings.progressIntervalMs === undefined
+          ? {}
+          : { progressIntervalMs: settings.progressIntervalMs }),
         onProgress: (report) => {
           progress.update(report);
         },

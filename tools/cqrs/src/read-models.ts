@@ -44,6 +44,14 @@ const endpointsSection = section(
   }),
 );
 
+const rebuildSection = section(
+  {
+    /** How often a rebuild records its progress and reports it. @default 1s */
+    REBUILD_PROGRESS_INTERVAL: variable.duration({ default: 1_000, max: 60_000 }),
+  },
+  (v) => ({ progressIntervalMs: v.REBUILD_PROGRESS_INTERVAL }),
+);
+
 /** The variable that says where a projector answers, for messages. */
 export const PROJECTOR_URL_VARIABLES: Record<ProjectionName, string> = {
   'order-history': 'ORDER_HISTORY_PROJECTOR_URL',
@@ -60,6 +68,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv) {
       elasticsearch: elasticsearchSection,
       redis: redisSection,
       endpoints: endpointsSection,
+      rebuild: rebuildSection,
     },
     env,
   );
