@@ -53,7 +53,21 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/readyz', readinessHandler(options.readiness ?? [], options.readinessTimeoutMs ?? 2_000));
   app.use(requireJsonBody);
   app.use(express.json({ limit: options.bodyLimitBytes, strict: true, type: JSON_TYPES }));
-  options.routes?.(withNamedRoutes(app));
+  const methodsByPath = new Map<string, Set<string>>();
+  options.routes?.(withNamedRoutes(app, methodsByPath));
+  // A path served for other methods answers 405 naming them (RFC 9110 §15.5.6), not 404.
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].join(', ');
+    app.all(path, (req) => {
+      throw HttpProblem.generic(
+        'method-not-allowed',
+        `${req.method} is not served at ${req.path}; use ${allow}`,
+        {
+          headers: { Allow: allow },
+        },
+      );
+    });
+  }
   app.use((req) => {
     throw HttpProblem.generic('not-found', `No resource at ${req.method} ${req.path}`);
   });
@@ -65,14 +79,18 @@ const ROUTE_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 /**
  * The app, its routes registered so that each first names the request after its path (the trace's
- * server span becomes `GET /orders/:orderId`; see nameHttpRoute).
+ * server span becomes `GET /orders/:orderId`; see nameHttpRoute); each path's methods are noted
+ * in `methodsByPath`.
  */
-function withNamedRoutes(app: Express): Express {
+function withNamedRoutes(app: Express, methodsByPath: Map<string, Set<string>>): Express {
   for (const method of ROUTE_METHODS) {
     const register = app[method].bind(app) as (path: unknown, ...handlers: unknown[]) => Express;
     app[method] = ((path: unknown, ...handlers: unknown[]) => {
       // `app.get(name)` with nothing more reads a setting.
       if (handlers.length === 0 || typeof path !== 'string') return register(path, ...handlers);
+      const methods = methodsByPath.get(path) ?? new Set<string>();
+      methods.add(method.toUpperCase());
+      methodsByPath.set(path, methods);
       const naming: RequestHandler = (_req, _res, next) => {
         nameHttpRoute(path);
         next();

@@ -1,6 +1,12 @@
 export { createHttpApp } from './app.js';
 export type { HttpAppOptions, ReadinessCheck } from './app.js';
-export { GENERIC_PROBLEMS, HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
+export {
+  GENERIC_PROBLEMS,
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  problemResponse,
+  problemType,
+} from './problem.js';
 export type { GenericProblemCode, ProblemBody } from './problem.js';
 export { listen } from './server.js';
 export type { RunningServer } from './server.js';

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 /**
  * HTTP errors as RFC 9457 problem details. `type` is a URN naming the problem; services add
  * their own codes next to the generic ones below.
@@ -86,3 +87,17 @@ export class HttpProblem extends Error {
     };
   }
 }
+
+/**
+ * A problem document as the APIs answer it, for their OpenAPI documents. Open to members beyond
+ * these (RFC 9457 §3.2 extension members: `readModel`, `unmet`, `checks`, …), which clients
+ * ignore when they do not know them.
+ */
+export const problemResponse = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});

@@ -106,6 +106,15 @@ describe('createHttpApp (real HTTP on loopback)', () => {
     );
   });
 
+  it('answers another method on a served path with 405 and Allow, and an unknown path with 404', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const answer = await fetch(`${base}/echo`, { method });
+      await expectProblem(answer, 405, 'method-not-allowed');
+      expect(answer.headers.get('allow')).toBe('POST');
+    }
+    await expectProblem(await fetch(`${base}/nowhere`), 404, 'not-found');
+  });
+
   it('rejects a body that is not JSON with 415', async () => {
     await expectProblem(
       await post('/echo', 'a=1', 'application/x-www-form-urlencoded'),

@@ -375,8 +375,8 @@ const BOUNDARY_REJECTIONS: readonly InvalidInput[] = [
     name: 'a GET of a command route',
     path: () => '/orders',
     request: () => ({ method: 'GET' }),
-    status: 404,
-    code: 'not-found',
+    status: 405,
+    code: 'method-not-allowed',
   },
   {
     name: 'an unknown order action',

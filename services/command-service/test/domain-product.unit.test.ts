@@ -140,12 +140,18 @@ describe('restocking', () => {
     expect(error.details.field).toBe('quantity');
   });
 
-  it('rejects a restock that would raise the stock beyond what the write model can hold', () => {
+  it('refuses a restock that would raise the stock beyond what the write model can hold, as a conflict with the stock on hand', () => {
     const product = the(given(productAdded({ stock: 2_147_483_000 })).products, KEYBOARD);
-    expect(
-      domainErrorOf('invalid-value', () => decideRestock({ productId: KEYBOARD, quantity: 1_000 }, product))
-        .message,
-    ).toBe('quantity would raise the stock above 2147483647 units');
+    const error = domainErrorOf('stock-limit', () =>
+      decideRestock({ productId: KEYBOARD, quantity: 1_000 }, product),
+    );
+    expect(error.message).toBe('quantity would raise the stock above 2147483647 units');
+    expect(error.details).toEqual({
+      productId: KEYBOARD,
+      stock: 2_147_483_000,
+      quantity: 1_000,
+      limit: 2_147_483_647,
+    });
   });
 
   it('rejects restocking an unknown product as not found', () => {

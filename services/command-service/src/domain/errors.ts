@@ -8,6 +8,7 @@ export const DOMAIN_ERROR_CODES = [
   'duplicate-product',
   'mixed-currencies',
   'insufficient-stock',
+  'stock-limit',
   'invalid-transition',
 ] as const;
 
@@ -21,6 +22,7 @@ export interface DomainErrorDetails {
   'duplicate-product': { productId: string };
   'mixed-currencies': { currencies: string[] };
   'insufficient-stock': { productId: string; sku: string; requested: number; available: number };
+  'stock-limit': { productId: string; stock: number; quantity: number; limit: number };
   'invalid-transition': { orderId: string; from: string; to: string };
 }
 

@@ -100,8 +100,8 @@ export function decideChangePrice(
 
 /**
  * Adds `quantity` units (at least 1) to a product's stock.
- * @throws {DomainError} `not-found` without a product, `invalid-value` for a bad quantity or a
- * stock that would outgrow the write model.
+ * @throws {DomainError} `not-found` without a product, `invalid-value` for a bad quantity,
+ * `stock-limit` when the stock on hand and the quantity together outgrow the write model.
  */
 export function decideRestock(
   command: Restock,
@@ -110,7 +110,13 @@ export function decideRestock(
   const product = existing(state, command.productId);
   const quantity = requireInteger('quantity', command.quantity, 1, MAX_INT);
   if (product.stock + quantity > MAX_INT) {
-    throw DomainError.invalidValue('quantity', `would raise the stock above ${MAX_INT} units`);
+    // The quantity is fine on its own: it is the stock on hand that leaves no room for it.
+    throw new DomainError('stock-limit', `quantity would raise the stock above ${MAX_INT} units`, {
+      productId: product.productId,
+      stock: product.stock,
+      quantity,
+      limit: MAX_INT,
+    });
   }
   return [
     domainEvent('ProductRestocked', product.version + 1, {

@@ -3,7 +3,7 @@ import { describeRule, OPENAPI_BEARER_SCHEME } from '@cqrs-shop/auth';
 import { z } from 'zod';
 import { COMMAND_ACCESS } from './access.js';
 import { COMMAND_ROUTES } from './routes.js';
-import { COMMAND_HEADER_LIMITS, emptyBody, HEADER_VALUE, problemResponse } from './schemas.js';
+import { COMMAND_HEADER_LIMITS, emptyBody, HEADER_VALUE, IF_MATCH, problemResponse } from './schemas.js';
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
 
@@ -55,7 +55,7 @@ export function commandApiDocument(version: string): Record<string, unknown> {
         in: 'header',
         required: false,
         description: 'The version the aggregate must have; otherwise 409 with the current version.',
-        schema: { type: 'string', examples: ['"3"'] },
+        schema: { type: 'string', pattern: IF_MATCH.source, examples: ['"3"'] },
       });
     }
     paths[openApiPath] = {

@@ -25,6 +25,8 @@ export function toProblem(error: unknown): HttpProblem | undefined {
         return conflict('mixed-currencies', 'An order has one currency', error);
       case 'insufficient-stock':
         return conflict('insufficient-stock', 'Not enough stock', error);
+      case 'stock-limit':
+        return conflict('stock-limit', 'The stock cannot hold that many more units', error);
       case 'invalid-transition':
         return conflict('invalid-transition', 'The order cannot make this transition', error);
     }

@@ -223,7 +223,7 @@ function traceparentHeader(req: Request): string | null {
 function expectedVersion(req: Request, allowed: boolean): ExpectedVersion {
   const header = req.get('If-Match');
   if (header === undefined) return undefined;
-  const match = /^(?:W\/)?"?(\d{1,10})"?$/.exec(header.trim());
+  const match = schemas.IF_MATCH.exec(header.trim());
   if (!allowed || !match?.[1]) {
     throw HttpProblem.generic(
       'invalid-request',

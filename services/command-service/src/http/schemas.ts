@@ -11,17 +11,33 @@ const cents = z.int({ error: 'must be a whole number of cents' }).min(0).max(MAX
 
 // Text the stores downstream cannot all hold, refused here rather than found three hops later
 // (PostgreSQL, under the local MongoDB stand-in, refuses NUL; a lone surrogate is no character
-// at all): control characters (C0, DEL, C1) and halves of surrogate pairs on their own. Written
-// on UTF-16 code units, so that the OpenAPI document carries the same pattern.
+// at all): control characters (C0, DEL, C1), by a pattern the OpenAPI document carries, and
+// halves of surrogate pairs on their own, which JSON Schema validators working on Unicode
+// characters cannot even express (the document says so in words).
 /* eslint-disable no-control-regex -- control characters are what these match */
-const SINGLE_LINE = /^(?:[^\u0000-\u001f\u007f-\u009f\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+/**
+ * One line with at least one character that is not blank. The blanks are listed as JavaScript's
+ * trim() knows them, so that the document's pattern and the validation agree in any engine.
+ */
+const SINGLE_LINE =
+  /^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000-\u001f\u007f-\u009f]*$/;
 /** The same, with tab and line breaks allowed. */
-const MULTI_LINE =
-  /^(?:[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
 /* eslint-enable no-control-regex */
+/** With the `u` flag a well-formed pair is one astral character: only a lone half is a Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
 const NOT_TEXT = 'must not contain control characters or unpaired surrogates';
+const NOT_A_NAME = 'must not be blank or contain control characters or unpaired surrogates';
 
-const name = z.string().trim().min(1, 'must not be blank').max(200).regex(SINGLE_LINE, NOT_TEXT);
+/** `base`, held to text every store holds. */
+const storable = (base: z.ZodString, pattern: RegExp, message = NOT_TEXT) =>
+  base
+    .regex(pattern, message)
+    .refine((value) => !LONE_SURROGATE.test(value), message)
+    .meta({ description: 'Unicode text without control characters (and no unpaired surrogates).' });
+
+/** Blanks around it are dropped, after the checks: what the document allows is what is taken. */
+const name = storable(z.string().max(200), SINGLE_LINE, NOT_A_NAME).trim();
 
 const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -52,12 +68,11 @@ export const registerCustomerBody = z
 export const addProductBody = z.strictObject({
   sku: z
     .string()
-    .trim()
     .min(1)
     .max(64)
     .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits, dot, underscore and hyphen'),
   name,
-  description: z.string().max(5_000).regex(MULTI_LINE, NOT_TEXT).optional(),
+  description: storable(z.string().max(5_000), MULTI_LINE).optional(),
   priceCents: cents,
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
   stock: z.int({ error: 'must be a whole number' }).min(0).max(1_000_000_000),
@@ -97,6 +112,9 @@ export const COMMAND_HEADER_LIMITS = {
   'X-Correlation-Id': 128,
 } as const;
 
+/** If-Match as the commands take it: the version the aggregate must have, quoted or not. */
+export const IF_MATCH = /^(?:W\/)?"?(\d{1,10})"?$/;
+
 /** What such a header may hold: visible ASCII. */
 export const HEADER_VALUE = /^[\x21-\x7e]+$/;
 
@@ -124,11 +142,4 @@ export const orderResponse = z.object({
   consistencyToken,
 });
 
-export const problemResponse = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.int(),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-});
+export { problemResponse } from '@cqrs-shop/http';

@@ -118,11 +118,6 @@ export function queryHandler(route: QueryRoute, options: QueryHandlerOptions): R
       parseInput(modelVersionQuery, { modelVersion }, 'query').modelVersion ?? 'live';
     const query = parseInput(route.query, routeQuery, 'query');
     const points = parseConsistencyTokens(req.get(CONSISTENCY_HEADER), options.consistency.tokens);
-    if (points.length > 0 && choice !== 'live')
-      throw HttpProblem.generic(
-        'invalid-request',
-        `${CONSISTENCY_HEADER} applies to the live read model only, not to modelVersion=${choice}`,
-      );
     const chosen = await guard.call(() => options.directory.choose(route.readModel, choice));
     const reader = chosen.readers[route.readModel];
     if (points.length > 0) {

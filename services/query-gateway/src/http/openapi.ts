@@ -77,7 +77,7 @@ export function queryApiDocument(version: string): Record<string, unknown> {
             in: 'header',
             required: false,
             description:
-              'Consistency tokens from command responses, separated by commas: the answer waits until this read model has applied those changes',
+              'Consistency tokens from command responses, separated by commas: the answer waits until the read model version it reads has applied those changes',
             schema: { type: 'string' },
           },
           {

@@ -9,37 +9,52 @@ export const MAX_LIMIT = 100;
 
 const id = z.uuid({ error: 'must be a UUID' });
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
-const cents = z.coerce
-  .number({ error: 'must be a whole number of minor units' })
-  .int('must be a whole number of minor units')
-  .min(0, 'must not be negative')
-  .max(MAX_CENTS, `must be at most ${MAX_CENTS}`);
+/**
+ * A whole number in a query string: digits only (an empty or signed value, or one with blanks,
+ * is refused rather than read as something else); in the document, an integer.
+ */
+const wholeNumber = (int: z.ZodInt) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value),
+    int,
+  );
+const cents = wholeNumber(
+  z
+    .int({ error: 'must be a whole number of minor units' })
+    .min(0, 'must not be negative')
+    .max(MAX_CENTS, `must be at most ${MAX_CENTS}`),
+);
 const instant = z.iso.datetime({
   offset: true,
   error: 'must be an ISO 8601 time, e.g. 2026-11-24T10:00:00Z',
 });
 const limit = (fallback: number) =>
-  z.coerce
-    .number({ error: `must be a whole number from 1 to ${MAX_LIMIT}` })
-    .int(`must be a whole number from 1 to ${MAX_LIMIT}`)
-    .min(1, `must be a whole number from 1 to ${MAX_LIMIT}`)
-    .max(MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`)
-    .default(fallback);
+  wholeNumber(
+    z
+      .int({ error: `must be a whole number from 1 to ${MAX_LIMIT}` })
+      .min(1, `must be a whole number from 1 to ${MAX_LIMIT}`)
+      .max(MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`),
+  ).default(fallback);
 const cursor = z
   .string()
   .max(1_000, 'is not a cursor this API issued')
   .regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API issued')
   .optional()
   .describe('`nextCursor` of the previous page; opaque');
-const text = z.string().trim().min(1, 'must not be blank').max(200, 'must be at most 200 characters');
+/** Words to look for; blank is the same as none. */
+const text = z
+  .string()
+  .max(200, 'must be at most 200 characters')
+  .transform((value) => value.trim() || undefined);
 
 /** Accepted by every query: read a given version of the read model instead of the live one. */
 export const modelVersionQuery = z.strictObject({
-  modelVersion: z.coerce
-    .number({ error: 'must be a read-model version number (GET /projections lists them)' })
-    .int('must be a read-model version number (GET /projections lists them)')
-    .min(1, 'must be a read-model version number (GET /projections lists them)')
-    .max(1_000_000, 'must be a read-model version number (GET /projections lists them)')
+  modelVersion: wholeNumber(
+    z
+      .int({ error: 'must be a read-model version number (GET /projections lists them)' })
+      .min(1, 'must be a read-model version number (GET /projections lists them)')
+      .max(1_000_000, 'must be a read-model version number (GET /projections lists them)'),
+  )
     .optional()
     .describe(
       'Read this version of the read model instead of the live one, e.g. a point-in-time version ' +
@@ -56,32 +71,18 @@ export const noParams = z.strictObject({});
 
 export const customerOrdersQuery = z.strictObject({ limit: limit(CUSTOMER_ORDERS_PAGE_SIZE), cursor });
 
-export const orderSearchQuery = z
-  .strictObject({
-    q: text
-      .optional()
-      .describe('Words of the customer name or product names, a SKU, an order or customer id'),
-    status: z.enum(ORDER_STATUSES, { error: `must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
-    currency: currency.optional(),
-    minTotalCents: cents.optional(),
-    maxTotalCents: cents.optional(),
-    from: instant.optional().describe('Placed at or after'),
-    to: instant.optional().describe('Placed before'),
-    limit: limit(20),
-    cursor,
-  })
-  .refine(
-    (q) =>
-      q.minTotalCents === undefined || q.maxTotalCents === undefined || q.minTotalCents <= q.maxTotalCents,
-    {
-      path: ['minTotalCents'],
-      message: 'must not be more than maxTotalCents',
-    },
-  )
-  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), {
-    path: ['from'],
-    message: 'must be before to',
-  });
+/** Ranges whose ends cross (`from` after `to`, say) are empty: they match no order, not a 400. */
+export const orderSearchQuery = z.strictObject({
+  q: text.optional().describe('Words of the customer name or product names, a SKU, an order or customer id'),
+  status: z.enum(ORDER_STATUSES, { error: `must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+  currency: currency.optional(),
+  minTotalCents: cents.optional(),
+  maxTotalCents: cents.optional(),
+  from: instant.optional().describe('Placed at or after'),
+  to: instant.optional().describe('Placed before'),
+  limit: limit(20),
+  cursor,
+});
 
 export const productSearchQuery = z.strictObject({
   q: text.optional().describe('Words of the name or description, or a SKU'),
@@ -283,11 +284,4 @@ const outboxStatus = z
 
 export const projectionsResponse = z.object({ projections: z.array(projectionStatus), outbox: outboxStatus });
 
-export const problemResponse = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-});
+export { problemResponse } from '@cqrs-shop/http';
