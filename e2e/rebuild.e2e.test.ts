@@ -303,7 +303,8 @@ describe('rebuilding projections from the topics, side by side, while commands f
     const liveSales = await suite.query<{ ordersPlaced: number }>('/stats/sales');
     expect(liveSales.body.ordersPlaced).toBe(base + 2);
 
-    // It never goes live, a version that does not exist is a 404, and tokens do not apply to the past.
+    // It never goes live, a version that does not exist is a 404, and the past never shows a
+    // later change: a token for one waits, then answers 503.
     expect((await list(suite)).projections.every((p) => p.liveVersion !== versionOf(p.name))).toBe(true);
     const missing = await suite.query('/stats/sales?modelVersion=99');
     expect(missing.status).toBe(404);
@@ -312,9 +313,11 @@ describe('rebuilding projections from the topics, side by side, while commands f
       `/orders/${before.orderId}?modelVersion=${versionOf('order-history')}`,
       {
         'X-Consistency-Token': (await place()).consistencyToken,
+        Prefer: 'wait=0.2',
       },
     );
-    expect(withToken.status).toBe(400);
+    expect(withToken.status).toBe(503);
+    expect(withToken.body).toMatchObject({ type: 'urn:cqrs-shop:problem:not-yet-consistent' });
   }, 300_000);
 
   it('collects retired versions and refuses to rebuild from a history that is no longer complete', async () => {

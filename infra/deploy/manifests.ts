@@ -50,6 +50,7 @@ export interface Container {
   readonly livenessProbe?: Probe;
   readonly startupProbe?: Probe;
   readonly lifecycle?: { preStop?: { sleep?: { seconds: number } } };
+  readonly volumeMounts?: { name: string; mountPath: string }[];
 }
 
 export interface PodSpec {
@@ -150,6 +151,8 @@ export interface ComposeService {
   readonly profiles?: string[];
   readonly stop_grace_period?: string;
   readonly read_only?: boolean;
+  /** `source:target[:mode]` */
+  readonly volumes?: string[];
 }
 
 export interface ComposeFile {

@@ -1,8 +1,9 @@
 // Who may open a connection to a pod's port under the rendered NetworkPolicies, evaluated as
 // Kubernetes does for ingress: a pod selected by no policy of type Ingress takes anything; a
 // selected one takes a connection when any rule of any policy selecting it admits the peer on
-// that port. Only what the suite's manifests use is understood (matchLabels selectors); anything
-// else is an error rather than a guess.
+// that port. And the egress rules that apply to a pod, from every policy that selects it. Only
+// what the suite's manifests use is understood (matchLabels, and matchExpressions with In);
+// anything else is an error rather than a guess.
 import { type K8sObject, podSpecOf } from './manifests';
 
 /** Where a connection comes from: a pod with its labels, in a namespace with its labels. */
@@ -11,7 +12,12 @@ export interface Peer {
   readonly podLabels: Readonly<Record<string, string>>;
 }
 
-type Selector = { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+interface Requirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+type Selector = { matchLabels?: Record<string, string>; matchExpressions?: Requirement[] };
 interface PolicyPeer {
   podSelector?: Selector;
   namespaceSelector?: Selector;
@@ -21,16 +27,65 @@ interface IngressRule {
   from?: PolicyPeer[];
   ports?: { protocol?: string; port?: number | string }[];
 }
+/** One egress rule: where to (peers), on which ports. */
+export interface EgressRule {
+  to?: PolicyPeer[];
+  ports?: { protocol?: string; port?: number | string }[];
+}
 interface PolicySpec {
   podSelector: Selector;
   policyTypes?: string[];
   ingress?: IngressRule[];
+  egress?: EgressRule[];
 }
 
-function matches(selector: Selector, labels: Readonly<Record<string, string>>): boolean {
-  if (selector.matchExpressions !== undefined)
-    throw new Error('matchExpressions are not evaluated here; use matchLabels');
-  return Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+/** Whether a label selector selects these labels. */
+export function matches(selector: Selector, labels: Readonly<Record<string, string>>): boolean {
+  const expressions = (selector.matchExpressions ?? []).every((requirement) => {
+    if (requirement.operator !== 'In')
+      throw new Error(`matchExpressions operator ${requirement.operator} is not evaluated here; use In`);
+    const value = labels[requirement.key];
+    return value !== undefined && (requirement.values ?? []).includes(value);
+  });
+  return (
+    expressions && Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value)
+  );
+}
+
+/** The labels of a Deployment's, Job's or CronJob's pods. */
+export function podLabelsOf(workload: K8sObject): Record<string, string> {
+  const spec = workload.spec as {
+    template?: { metadata?: { labels?: Record<string, string> } };
+    jobTemplate?: { spec: { template: { metadata?: { labels?: Record<string, string> } } } };
+  };
+  return (spec.template ?? spec.jobTemplate?.spec.template)?.metadata?.labels ?? {};
+}
+
+/** The policies of a type that select pods with these labels. */
+function policiesSelecting(
+  objects: readonly K8sObject[],
+  type: 'Ingress' | 'Egress',
+  labels: Record<string, string>,
+) {
+  return objects
+    .filter((o) => o.kind === 'NetworkPolicy')
+    .map((o) => o.spec as unknown as PolicySpec)
+    .filter((spec) => (spec.policyTypes ?? ['Ingress']).includes(type))
+    .filter((spec) => matches(spec.podSelector, labels));
+}
+
+/** Every egress rule that applies to the workload's pods, from every policy that selects them. */
+export function egressRulesOf(objects: readonly K8sObject[], workload: K8sObject): EgressRule[] {
+  return policiesSelecting(objects, 'Egress', podLabelsOf(workload)).flatMap((spec) => spec.egress ?? []);
+}
+
+/** Whether an egress peer stands for pods with these labels in the policy's own namespace. */
+export function peerSelectsLocalPods(peer: PolicyPeer, labels: Readonly<Record<string, string>>): boolean {
+  return (
+    peer.namespaceSelector === undefined &&
+    peer.ipBlock === undefined &&
+    matches(peer.podSelector ?? {}, labels)
+  );
 }
 
 /** The labels Kubernetes gives every namespace, which the policies select namespaces by. */
@@ -67,16 +122,9 @@ export function mayConnect(
   namespace: string,
 ): boolean {
   const pod = podSpecOf(workload);
-  const podLabels =
-    (workload.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template?.metadata
-      ?.labels ?? {};
   const port = pod.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === portName);
   if (port === undefined) throw new Error(`${workload.metadata.name} has no port named ${portName}`);
-  const policies = objects
-    .filter((o) => o.kind === 'NetworkPolicy')
-    .map((o) => o.spec as unknown as PolicySpec)
-    .filter((spec) => (spec.policyTypes ?? ['Ingress']).includes('Ingress'))
-    .filter((spec) => matches(spec.podSelector, podLabels));
+  const policies = policiesSelecting(objects, 'Ingress', podLabelsOf(workload));
   if (policies.length === 0) return true;
   return policies.some((spec) =>
     (spec.ingress ?? []).some(

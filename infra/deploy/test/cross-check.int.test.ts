@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { ConfigError } from '@cqrs-shop/config';
 import { eventTopics } from '@cqrs-shop/events';
 import { createHttpApp } from '@cqrs-shop/http';
 import { createLogger } from '@cqrs-shop/logging';
@@ -25,7 +26,7 @@ import {
   render,
   workloadObject,
 } from '../manifests';
-import { mayConnect } from '../reachability';
+import { type EgressRule, egressRulesOf, mayConnect, peerSelectsLocalPods } from '../reachability';
 import { loadWorkload, requiredVariables, SERVICES, TASKS, type Workload } from '../workloads';
 
 const WORKLOADS = [...SERVICES, ...TASKS];
@@ -54,11 +55,37 @@ interface Loaded {
   readonly connections: Connection[];
 }
 
-/** Loads a workload's configuration from the environment a deployment gives it. */
-function loadFrom(workload: Workload, env: Record<string, string>): Loaded {
+/** A file that exists, standing in for one a deployment mounts (a CA certificate, a JWKS). */
+const MOUNTED_FILE_STAND_IN = join(repoRoot, 'package.json');
+
+/**
+ * Loads a workload's configuration from the environment a deployment gives it. A file a
+ * variable names (`…_FILE`) must be on one of the container's mounts; it is loaded from a
+ * stand-in, as the file itself exists only in the container.
+ */
+function loadFrom(workload: Workload, env: Record<string, string>, mounts: readonly string[]): Loaded {
   const missing = requiredVariables(workload).filter((variable) => env[variable] === undefined);
   expect(`${workload.name} lacks: ${missing.join(', ')}`).toBe(`${workload.name} lacks: `);
-  const config = loadWorkload(workload, env) as Loaded['config'];
+  const files = Object.entries(env).filter(([variable, value]) => variable.endsWith('_FILE') && value !== '');
+  const loadable = {
+    ...env,
+    ...Object.fromEntries(files.map(([variable]) => [variable, MOUNTED_FILE_STAND_IN])),
+  };
+  // A file the configuration reads is one it refuses to start without: named by an issue.
+  const reads = (variable: string) => {
+    try {
+      loadWorkload(workload, { ...loadable, [variable]: '/nonexistent/file' });
+      return false;
+    } catch (error) {
+      return error instanceof ConfigError && error.issues.some((issue) => issue.variable === variable);
+    }
+  };
+  const unmounted = files
+    .filter(([variable]) => reads(variable))
+    .filter(([, path]) => !mounts.some((mount) => path.startsWith(`${mount.replace(/\/$/, '')}/`)))
+    .map(([variable, path]) => `${workload.name} ${variable}=${path}`);
+  expect(`not on a mount: ${unmounted.join(', ')}`).toBe('not on a mount: ');
+  const config = loadWorkload(workload, loadable) as Loaded['config'];
   const loopback = stringSettings(config)
     .filter(([path, value]) => !BROWSER_SETTINGS.has(path) && LOOPBACK.test(value))
     .map(([path, value]) => `${workload.name} ${path}=${value}`);
@@ -77,7 +104,8 @@ describe('docker-compose.yml agrees with the code', () => {
     WORKLOADS.map((w) => {
       const service = compose.services[composeName(w)];
       if (service === undefined) throw new Error(`docker-compose.yml has no service ${composeName(w)}`);
-      return [w.name, { service, ...loadFrom(w, composeEnv(service)) }] as const;
+      const mounts = (service.volumes ?? []).map((volume) => volume.split(':')[1] ?? '');
+      return [w.name, { service, ...loadFrom(w, composeEnv(service), mounts) }] as const;
     }),
   );
   const get = (name: string) => {
@@ -181,7 +209,8 @@ describe.each(OVERLAYS)('k8s/overlays/%s agrees with the code', (overlay) => {
         const object = workloadObject(objects, w.name);
         const container = podSpecOf(object).containers[0];
         if (container === undefined) throw new Error(`${w.name} has no container`);
-        return [w.name, { object, ...loadFrom(w, containerEnv(objects, container)) }] as const;
+        const mounts = (container.volumeMounts ?? []).map((mount) => mount.mountPath);
+        return [w.name, { object, ...loadFrom(w, containerEnv(objects, container), mounts) }] as const;
       }),
     );
   });
@@ -223,16 +252,29 @@ describe.each(OVERLAYS)('k8s/overlays/%s agrees with the code', (overlay) => {
   );
 
   it.each(WORKLOADS.map((w) => [w.name] as const))(
-    '%s may reach exactly the ports its configuration connects to',
+    '%s may reach exactly the ports its configuration connects to, over every policy that selects it',
     (name) => {
-      const { connections } = get(name);
-      const policy = find(objects, 'NetworkPolicy', name).spec as {
-        egress?: { ports?: { port: number }[]; to?: unknown[] }[];
-      };
-      const allowed = new Set((policy.egress ?? []).flatMap((rule) => (rule.ports ?? []).map((p) => p.port)));
+      const { connections, object } = get(name);
+      // DNS (53) is allowed for every pod by allow-dns.
+      const allowed = new Set(
+        egressRulesOf(objects, object)
+          .flatMap((rule) => (rule.ports ?? []).map((p) => p.port))
+          .filter((port) => port !== 53),
+      );
       expect([...allowed].sort()).toEqual([...new Set(connections.map((c) => c.port))].sort());
     },
   );
+
+  it('names the destination of every egress rule (`to`), not just a port', () => {
+    const unnamed = objects
+      .filter((o) => o.kind === 'NetworkPolicy')
+      .flatMap((o) =>
+        ((o.spec as { egress?: EgressRule[] }).egress ?? [])
+          .filter((rule) => (rule.to ?? []).length === 0)
+          .map((rule) => `${o.metadata.name}: ${(rule.ports ?? []).map((p) => p.port).join(', ')}`),
+      );
+    expect(unnamed).toEqual([]);
+  });
 
   it('lets no policy admit any namespace or address block', () => {
     const open = objects
@@ -342,6 +384,25 @@ describe.each(OVERLAYS)('k8s/overlays/%s agrees with the code', (overlay) => {
     // The rebuild template's arguments are a command the operator's CLI accepts.
     expect(parseArgs(command('projection-rebuild')?.args ?? [])).toMatchObject({ command: 'rebuild' });
   });
+
+  if (overlay === 'dev')
+    it('lets each workload out to the pods of the Service it connects to, on that port only', () => {
+      for (const workload of WORKLOADS) {
+        const { connections, object } = get(workload.name);
+        for (const { to, host: address, port, peer } of connections) {
+          const host = peer ? workload.name : address;
+          const service = find(objects, 'Service', host).spec as { selector: Record<string, string> };
+          const reaches = egressRulesOf(objects, object).some(
+            (rule) =>
+              (rule.ports ?? []).some((p) => p.port === port) &&
+              (rule.to ?? []).some((peerRule) => peerSelectsLocalPods(peerRule, service.selector)),
+          );
+          expect(`${workload.name} → ${to} ${host}:${port}: ${reaches}`).toBe(
+            `${workload.name} → ${to} ${host}:${port}: true`,
+          );
+        }
+      }
+    });
 
   if (overlay === 'dev')
     it('runs every server the services connect to in the cluster, on the port they use', () => {

@@ -151,3 +151,35 @@ answers() { # name
 port_in_use() { # port
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
+
+# A certificate authority of this stack and a certificate it signed for 127.0.0.1 and
+# localhost, made once in $STACK_HOME/tls: MariaDB and Kafka's SASL_SSL listener serve it, so
+# that the services' TLS settings (MYSQL_TLS, KAFKA_TLS) are tested against real servers.
+tls_dir() { echo "$STACK_HOME/tls"; }
+
+tls_prepare() {
+  local dir
+  dir=$(tls_dir)
+  [ -s "$dir/server.pem" ] && return 0
+  require_command openssl "install OpenSSL (apt-get install openssl)"
+  local build
+  build=$(mktemp -d "$STACK_HOME/tls.XXXXXX")
+  (
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=cqrs-shop local CA" \
+      -keyout "$build/ca.key" -out "$build/ca.crt" &&
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$build/server.key" -out "$build/server.csr" &&
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$build/ext.cnf" &&
+      openssl x509 -req -in "$build/server.csr" -CA "$build/ca.crt" -CAkey "$build/ca.key" \
+        -CAcreateserial -days 3650 -extfile "$build/ext.cnf" -out "$build/server.crt" &&
+      # Kafka takes a PEM key store as one file: the key (PKCS#8) and the certificate.
+      cat "$build/server.key" "$build/server.crt" >"$build/server.pem"
+  ) >"$LOG_DIR/tls.log" 2>&1 || {
+    tail -n 20 "$LOG_DIR/tls.log" >&2
+    rm -rf "$build"
+    die "tls: could not make the stack's certificates"
+  }
+  chmod 644 "$build/ca.crt"
+  rm -rf "$dir" && mv "$build" "$dir"
+}

@@ -6,6 +6,8 @@ KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$LOCA
 
 kafka_port() { echo "${KAFKA_PORT:-9092}"; }
 kafka_controller_port() { echo "${KAFKA_CONTROLLER_PORT:-9093}"; }
+# TLS with SCRAM-SHA-512, as production brokers are reached (the suite's clients use PLAINTEXT).
+kafka_sasl_ssl_port() { echo "${KAFKA_SASL_SSL_PORT:-9094}"; }
 kafka_libs() { echo "$STACK_CACHE/kafka-$KAFKA_VERSION/libs"; }
 
 kafka_provision() {
@@ -37,10 +39,14 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$(kafka_controller_port)
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$(kafka_port),CONTROLLER://127.0.0.1:$(kafka_controller_port)
-advertised.listeners=PLAINTEXT://127.0.0.1:$(kafka_port)
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$(kafka_port),CONTROLLER://127.0.0.1:$(kafka_controller_port),SASL_SSL://127.0.0.1:$(kafka_sasl_ssl_port)
+advertised.listeners=PLAINTEXT://127.0.0.1:$(kafka_port),SASL_SSL://127.0.0.1:$(kafka_sasl_ssl_port)
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
 inter.broker.listener.name=PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PEM
+ssl.keystore.location=$(tls_dir)/server.pem
 log.dirs=$dir/logs
 num.partitions=6
 auto.create.topics.enable=false
@@ -80,4 +86,15 @@ kafka_launch() {
   exec "${KAFKA_JAVA[@]}" kafka.Kafka "$(kafka_config)"
 }
 
-kafka_configure() { :; }
+# The SCRAM user of the SASL_SSL listener, set through the PLAINTEXT one (again at every start:
+# the password file is the truth).
+kafka_configure() {
+  kafka_java_command
+  "${KAFKA_JAVA[@]}" kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$(kafka_port)" \
+    --alter --entity-type users --entity-name shop \
+    --add-config "SCRAM-SHA-512=[iterations=8192,password=$(cat "$STACK_HOME/kafka-scram-password")]" \
+    >"$LOG_DIR/kafka-scram.log" 2>&1 || {
+    tail -n 20 "$LOG_DIR/kafka-scram.log" >&2
+    die "kafka: could not set the SCRAM user of the SASL_SSL listener"
+  }
+}

@@ -36,7 +36,8 @@ mariadb_launch() {
     --sql-mode=ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --default-time-zone=+00:00 --max-connections=500 \
-    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 --binlog-format=ROW
+    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 --binlog-format=ROW \
+    --ssl-ca="$(tls_dir)/ca.crt" --ssl-cert="$(tls_dir)/server.crt" --ssl-key="$(tls_dir)/server.key"
 }
 
 # The client prefers MYSQL_HOST from the environment (the TCP address) even over --protocol.

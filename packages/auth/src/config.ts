@@ -18,7 +18,7 @@ export const authSection = section(
     /** The identity provider's JWKS endpoint (its discovery document's `jwks_uri`). */
     AUTH_JWKS_URL: variable.url({ protocols: ['https:', 'http:'], default: '' }),
     /** A JWKS file instead of an endpoint (a mounted ConfigMap, the local stack's keys). */
-    AUTH_JWKS_FILE: variable.string({ default: '' }),
+    AUTH_JWKS_FILE: variable.readableFile({ default: '' }),
     /** The issuer (`iss`) every token must name. */
     AUTH_ISSUER: variable.string({ default: '' }),
     /** An audience (`aud`) every token must name. */

@@ -1,5 +1,9 @@
 import { ConfigError, loadConfig } from '@cqrs-shop/config';
+import { join } from 'node:path';
 import { authSection } from '../src/index.js';
+
+/** Any file that exists: the section checks only that it can be read. */
+const JWKS_FILE = join(__dirname, 'config.unit.test.ts');
 
 const load = (env: Record<string, string>) => loadConfig({ auth: authSection }, env).auth;
 const problems = (env: Record<string, string>) => {
@@ -28,8 +32,13 @@ describe('authSection', () => {
       clockSkewSeconds: 30,
       claims: { roles: 'roles', customerId: 'customer_id' },
     });
-    expect(load({ ...valid, AUTH_JWKS_URL: '', AUTH_JWKS_FILE: '/keys/jwks.json' })).toMatchObject({
-      keys: { file: '/keys/jwks.json' },
+    expect(load({ ...valid, AUTH_JWKS_URL: '', AUTH_JWKS_FILE: JWKS_FILE })).toMatchObject({
+      keys: { file: JWKS_FILE },
+    });
+    // A key file that is not there is named at start, not at the first request.
+    expect(problems({ ...valid, AUTH_JWKS_URL: '', AUTH_JWKS_FILE: '/keys/jwks.json' })[0]).toMatchObject({
+      variable: 'AUTH_JWKS_FILE',
+      message: 'must name a file that exists and can be read',
     });
   });
 
@@ -44,7 +53,7 @@ describe('authSection', () => {
   });
 
   it('refuses contradictions and symmetric algorithms, naming the variable', () => {
-    expect(problems({ ...valid, AUTH_JWKS_FILE: '/k.json' })[0]?.message).toContain('both set');
+    expect(problems({ ...valid, AUTH_JWKS_FILE: JWKS_FILE })[0]?.message).toContain('both set');
     expect(problems({ ...valid, AUTH_DISABLED: 'true' })[0]?.variable).toBe('AUTH_DISABLED');
     expect(problems({ ...valid, AUTH_ALGORITHMS: 'ES256,HS256' })[0]).toMatchObject({
       variable: 'AUTH_ALGORITHMS',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { section } from './load.js';
 import * as variable from './variables.js';
 
@@ -84,6 +85,13 @@ export const mysqlSection = section(
     MYSQL_DATABASE: variable.string({ default: 'shop' }),
     /** Connections in the pool. @default 10 */
     MYSQL_POOL_SIZE: variable.integer({ min: 1, max: 500, default: 10 }),
+    /**
+     * TLS to the server: `off`, `required` (encrypted, the server's certificate not checked) or
+     * `verify` (encrypted, and the certificate must be valid for MYSQL_HOST). @default off
+     */
+    MYSQL_TLS: variable.oneOf(['off', 'required', 'verify'], { default: 'off' }),
+    /** PEM file of the CA that signed the server's certificate. @default the system's CAs */
+    MYSQL_TLS_CA_FILE: variable.readableFile({ default: '' }),
   },
   (v) => ({
     host: v.MYSQL_HOST,
@@ -92,7 +100,20 @@ export const mysqlSection = section(
     password: v.MYSQL_PASSWORD,
     database: v.MYSQL_DATABASE,
     poolSize: v.MYSQL_POOL_SIZE,
+    // In the shape mysql2 takes, so that `{ ...settings }` carries it to every connection.
+    ...(v.MYSQL_TLS === 'off'
+      ? {}
+      : {
+          ssl: {
+            rejectUnauthorized: v.MYSQL_TLS === 'verify',
+            ...(v.MYSQL_TLS_CA_FILE === '' ? {} : { ca: readFileSync(v.MYSQL_TLS_CA_FILE, 'utf8') }),
+          },
+        }),
   }),
+  (v) =>
+    v.MYSQL_TLS === 'off' && v.MYSQL_TLS_CA_FILE !== ''
+      ? [{ variable: 'MYSQL_TLS_CA_FILE', message: 'is set but MYSQL_TLS is off; set MYSQL_TLS=verify' }]
+      : [],
 );
 
 export const kafkaSection = section(
@@ -108,6 +129,16 @@ export const kafkaSection = section(
     KAFKA_RETRIES: variable.integer({ min: 0, max: 100, default: 8 }),
     /** Put before every topic name, to run several suites on one cluster. @default (none) */
     KAFKA_TOPIC_PREFIX: variable.string({ default: '' }),
+    /** TLS to the brokers (the certificate is always checked). @default false */
+    KAFKA_TLS: variable.boolean({ default: false }),
+    /** PEM file of the CA that signed the brokers' certificates (Strimzi: the cluster CA). @default the system's CAs */
+    KAFKA_TLS_CA_FILE: variable.readableFile({ default: '' }),
+    /** SASL authentication: `none`, `scram-sha-256`, `scram-sha-512` or `plain` (over TLS only). @default none */
+    KAFKA_SASL_MECHANISM: variable.oneOf(['none', 'scram-sha-256', 'scram-sha-512', 'plain'], {
+      default: 'none',
+    }),
+    KAFKA_SASL_USERNAME: variable.string({ default: '' }),
+    KAFKA_SASL_PASSWORD: variable.string({ default: '' }),
   },
   (v) => ({
     brokers: v.KAFKA_BROKERS,
@@ -116,11 +147,51 @@ export const kafkaSection = section(
     requestTimeoutMs: v.KAFKA_REQUEST_TIMEOUT,
     retries: v.KAFKA_RETRIES,
     topicPrefix: v.KAFKA_TOPIC_PREFIX,
+    ...(v.KAFKA_TLS
+      ? { tls: v.KAFKA_TLS_CA_FILE === '' ? {} : { ca: readFileSync(v.KAFKA_TLS_CA_FILE, 'utf8') } }
+      : {}),
+    ...(v.KAFKA_SASL_MECHANISM === 'none'
+      ? {}
+      : {
+          sasl: {
+            mechanism: v.KAFKA_SASL_MECHANISM,
+            username: v.KAFKA_SASL_USERNAME,
+            password: v.KAFKA_SASL_PASSWORD,
+          },
+        }),
   }),
-  (v) =>
-    v.KAFKA_BROKERS.every((broker) => /^[^:\s]+:\d{1,5}$/.test(broker))
+  (v) => [
+    ...(v.KAFKA_BROKERS.every((broker) => /^[^:\s]+:\d{1,5}$/.test(broker))
       ? []
-      : [{ variable: 'KAFKA_BROKERS', message: 'must list brokers as host:port, separated by commas' }],
+      : [{ variable: 'KAFKA_BROKERS', message: 'must list brokers as host:port, separated by commas' }]),
+    ...(v.KAFKA_SASL_MECHANISM !== 'none' && v.KAFKA_SASL_USERNAME === ''
+      ? [
+          {
+            variable: 'KAFKA_SASL_USERNAME',
+            message: `is required with KAFKA_SASL_MECHANISM=${v.KAFKA_SASL_MECHANISM}`,
+          },
+        ]
+      : []),
+    ...(v.KAFKA_SASL_MECHANISM !== 'none' && v.KAFKA_SASL_PASSWORD === ''
+      ? [
+          {
+            variable: 'KAFKA_SASL_PASSWORD',
+            message: `is required with KAFKA_SASL_MECHANISM=${v.KAFKA_SASL_MECHANISM}`,
+          },
+        ]
+      : []),
+    ...(v.KAFKA_SASL_MECHANISM === 'plain' && !v.KAFKA_TLS
+      ? [
+          {
+            variable: 'KAFKA_SASL_MECHANISM',
+            message: 'plain sends the password as it is: set KAFKA_TLS=true',
+          },
+        ]
+      : []),
+    ...(!v.KAFKA_TLS && v.KAFKA_TLS_CA_FILE !== ''
+      ? [{ variable: 'KAFKA_TLS_CA_FILE', message: 'is set but KAFKA_TLS is off; set KAFKA_TLS=true' }]
+      : []),
+  ],
 );
 
 export const mongodbSection = section(

@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -100,6 +101,24 @@ export function rate(options: Options<Rate | null> = {}): Variable<Rate | null> 
         return { limit: Number(limit), windowMs };
       })
       .refine((value) => value === null || value.windowMs >= 1_000, 'must have a window of at least 1s'),
+    options,
+  );
+}
+
+/** The path of a file this process can read (checked at start, so a typo is named there). */
+export function readableFile(options: Options<string> = {}): Variable<string> {
+  return variable(
+    z
+      .string()
+      .trim()
+      .refine((path) => {
+        try {
+          accessSync(path, constants.R_OK);
+          return statSync(path).isFile();
+        } catch {
+          return false;
+        }
+      }, 'must name a file that exists and can be read'),
     options,
   );
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ConfigError,
   consistencyTokenSection,
@@ -58,6 +61,53 @@ describe('loadConfig', () => {
     );
     // Both chosen at listening time (tests): no clash.
     expect(loadConfig(withAdmin, { COMMAND_PORT: '0', COMMAND_ADMIN_PORT: '0' }).http.admin.port).toBe(0);
+  });
+
+  it('takes TLS to MySQL and Kafka, with a CA read from its file, and SASL only when complete', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-tls-'));
+    const ca = join(dir, 'ca.crt');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    try {
+      const tls = {
+        ...minimal,
+        MYSQL_TLS: 'verify',
+        MYSQL_TLS_CA_FILE: ca,
+        KAFKA_TLS: 'true',
+        KAFKA_TLS_CA_FILE: ca,
+      };
+      const config = loadConfig(sections, {
+        ...tls,
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'shop',
+        KAFKA_SASL_PASSWORD: 'secret',
+      });
+      expect(config.mysql.ssl).toEqual({ rejectUnauthorized: true, ca: readFileSync(ca, 'utf8') });
+      expect(config.kafka.tls).toEqual({ ca: readFileSync(ca, 'utf8') });
+      expect(config.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'shop', password: 'secret' });
+      expect(loadConfig(sections, { ...minimal, MYSQL_TLS: 'required' }).mysql.ssl).toEqual({
+        rejectUnauthorized: false,
+      });
+      const plain = loadConfig(sections, minimal);
+      expect([plain.mysql.ssl, plain.kafka.tls, plain.kafka.sasl]).toEqual([undefined, undefined, undefined]);
+
+      const problems = configErrorOf(() =>
+        loadConfig(sections, {
+          ...minimal,
+          MYSQL_TLS_CA_FILE: join(dir, 'missing.crt'),
+          KAFKA_TLS_CA_FILE: ca,
+          KAFKA_SASL_MECHANISM: 'plain',
+        }),
+      ).message;
+      expect(problems).toContain('MYSQL_TLS_CA_FILE must name a file that exists and can be read');
+      expect(problems).toContain('KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM=plain');
+      expect(problems).toContain('KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM=plain');
+      expect(problems).toContain(
+        'KAFKA_SASL_MECHANISM plain sends the password as it is: set KAFKA_TLS=true',
+      );
+      expect(problems).toContain('KAFKA_TLS_CA_FILE is set but KAFKA_TLS is off; set KAFKA_TLS=true');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads rates as requests per duration, or off', () => {

@@ -12,6 +12,7 @@ import {
   type LogEntry,
   type Producer,
   type ProducerConfig,
+  type SASLOptions,
 } from 'kafkajs';
 
 export interface KafkaSettings {
@@ -21,6 +22,14 @@ export interface KafkaSettings {
   readonly requestTimeoutMs: number;
   /** Retries of a failed request, with kafkajs's exponential backoff. */
   readonly retries: number;
+  /** TLS to the brokers; `ca` (PEM) when their certificates are not signed by a CA the system trusts. */
+  readonly tls?: { readonly ca?: string };
+  /** SASL authentication over the connection. */
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
 }
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -46,6 +55,8 @@ export class KafkaClients {
     this.kafka = new Kafka({
       clientId: settings.clientId,
       brokers: [...settings.brokers],
+      ...(settings.tls ? { ssl: settings.tls.ca === undefined ? true : { ca: [settings.tls.ca] } } : {}),
+      ...(settings.sasl ? { sasl: saslOptions(settings.sasl) } : {}),
       connectionTimeout: settings.connectionTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
       // kafkajs doubles its pause up to 30 s by default: a broker back after a minute would be
@@ -104,6 +115,18 @@ function held<T extends { disconnect(): Promise<void> }>(list: T[], client: T): 
     }
   };
   return client;
+}
+
+/** kafkajs types each mechanism on its own: one union member per mechanism. */
+function saslOptions({ mechanism, username, password }: NonNullable<KafkaSettings['sasl']>): SASLOptions {
+  switch (mechanism) {
+    case 'plain':
+      return { mechanism, username, password };
+    case 'scram-sha-256':
+      return { mechanism, username, password };
+    case 'scram-sha-512':
+      return { mechanism, username, password };
+  }
 }
 
 export function createKafkaClients(settings: KafkaSettings, logger: Logger): KafkaClients {

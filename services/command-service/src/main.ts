@@ -24,8 +24,7 @@ void runService({
     // Registered first, so closed last: spans of the shutdown itself are still sent.
     lifecycle.onStop('telemetry', telemetry.shutdown);
     if (config.commands.migrateOnStart) {
-      const { host, port, user, password, database } = config.mysql;
-      await migrate({ host, port, user, password, database }, logger);
+      await migrate(config.mysql, logger);
     }
     const pool = createWriteModelPool(config.mysql, logger);
     lifecycle.onStop('mysql pool', () => pool.end());

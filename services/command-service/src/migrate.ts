@@ -7,8 +7,7 @@ void runTask({
   name: 'command-service-migrate',
   loadConfig: () => loadConfig({ runtime: runtimeSection, mysql: mysqlSection }, process.env),
   async run({ config, logger }) {
-    const { host, port, user, password, database } = config.mysql;
-    const applied = await migrate({ host, port, user, password, database }, logger);
+    const applied = await migrate(config.mysql, logger);
     logger.info({ applied }, applied.length === 0 ? 'schema is up to date' : 'migrations applied');
   },
 });

@@ -7,6 +7,7 @@ export interface LeadershipSettings {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  readonly ssl?: { readonly rejectUnauthorized: boolean; readonly ca?: string };
 }
 
 /**
@@ -63,7 +64,16 @@ export class Leadership {
   }
 
   private async connect(): Promise<Connection> {
-    const connection = await createConnection({ ...this.settings, connectTimeout: 5_000 });
+    const { host, port, user, password, database, ssl } = this.settings;
+    const connection = await createConnection({
+      host,
+      port,
+      user,
+      password,
+      database,
+      ...(ssl ? { ssl: { ...ssl } } : {}),
+      connectTimeout: 5_000,
+    });
     connection.on('error', (error: unknown) => {
       this.logger.warn({ err: error }, 'relay lock connection failed');
       this.connection = undefined;

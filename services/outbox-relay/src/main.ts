@@ -34,6 +34,7 @@ void runService({
       user: config.mysql.user,
       password: config.mysql.password,
       database: config.mysql.database,
+      ...(config.mysql.ssl ? { ssl: { ...config.mysql.ssl } } : {}),
       connectionLimit: Math.min(config.mysql.poolSize, 4),
       timezone: 'Z',
       supportBigNumbers: true,

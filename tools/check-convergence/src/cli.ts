@@ -48,6 +48,7 @@ async function check(config: CheckConfig, options: CliOptions): Promise<Converge
     user: mysql.user,
     password: mysql.password,
     database: mysql.database,
+    ...(mysql.ssl ? { ssl: { ...mysql.ssl } } : {}),
     connectionLimit: mysql.poolSize,
     supportBigNumbers: true,
   });

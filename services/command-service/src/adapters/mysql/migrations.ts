@@ -16,6 +16,14 @@ export interface ConnectionSettings {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  /** TLS, as mysql2 takes it (see MYSQL_TLS); none: plain TCP. */
+  readonly ssl?: { readonly rejectUnauthorized: boolean; readonly ca?: string };
+}
+
+/** The options of one connection to the write model, TLS included when configured. */
+export function connectionOptions(settings: ConnectionSettings) {
+  const { host, port, user, password, database, ssl } = settings;
+  return { host, port, user, password, database, ...(ssl ? { ssl: { ...ssl } } : {}) };
 }
 
 export class MigrationError extends Error {
@@ -56,7 +64,7 @@ export async function migrate(
   directory = MIGRATIONS_DIRECTORY,
 ): Promise<string[]> {
   const migrations = await readMigrations(directory);
-  const connection = await createConnection({ ...settings, multipleStatements: true });
+  const connection = await createConnection({ ...connectionOptions(settings), multipleStatements: true });
   try {
     const [[lock]] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [
       LOCK_NAME,

@@ -1,6 +1,6 @@
 import type { Logger } from '@cqrs-shop/logging';
 import { createPool, type Pool } from 'mysql2/promise';
-import type { ConnectionSettings } from './migrations.js';
+import { type ConnectionSettings, connectionOptions } from './migrations.js';
 
 /**
  * The write model's connection pool. Sessions run at READ COMMITTED: commands lock the rows
@@ -12,11 +12,7 @@ export function createWriteModelPool(
   logger: Logger,
 ): Pool {
   const pool = createPool({
-    host: settings.host,
-    port: settings.port,
-    user: settings.user,
-    password: settings.password,
-    database: settings.database,
+    ...connectionOptions(settings),
     connectionLimit: settings.poolSize,
     timezone: 'Z',
     supportBigNumbers: true,
