@@ -362,6 +362,27 @@ describe('access to the APIs (real processes and stores)', () => {
     });
   });
 
+  describe('the projectors’ redrive', () => {
+    it('takes a token with the ops role only, and sends it on with the request', async () => {
+      const expected: string[] = [];
+      const actual: string[] = [];
+      const statuses = { nobody: 401, customer: 403, staff: 403, ops: 409 } as const;
+      for (const [principal, status] of Object.entries(statuses) as [Principal, number][]) {
+        expected.push(`${principal}: ${status}`);
+        // An aggregate that is not parked: an ops token gets as far as the redrive (409, not parked).
+        const answer = await running().send(
+          'projector-order-history',
+          'POST',
+          '/projection/redrive',
+          { aggregate: `order:${randomUUID()}` },
+          await headersOf(principal),
+        );
+        actual.push(`${principal}: ${answer.status}`);
+      }
+      expect(actual).toEqual(expected);
+    });
+  });
+
   describe('tokens', () => {
     const refused = async (authorization: string) => {
       const [read, command] = await Promise.all([

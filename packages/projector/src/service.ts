@@ -1,3 +1,10 @@
+import {
+  type Authentication,
+  type AuthSettings,
+  authenticate,
+  authenticationFor,
+  restrictTo,
+} from '@cqrs-shop/auth';
 import { hostname } from 'node:os';
 import { section, variable } from '@cqrs-shop/config';
 import { type AggregateType, deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
@@ -125,6 +132,7 @@ async function redriveWhereOwned(
   live: LiveTarget,
   aggregateKey: string,
   forwarded: boolean,
+  authorization: string | undefined,
 ): Promise<PlacedRedrive> {
   const place = await live.placeRedrive(aggregateKey);
   if (place.kind === 'here') return { ...(await live.redrive(aggregateKey, place.source)), ranAt: 'here' };
@@ -138,7 +146,11 @@ async function redriveWhereOwned(
   try {
     const answer = await fetch(new URL('/projection/redrive', place.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [FORWARDED_HEADER]: '1' },
+      headers: {
+        'content-type': 'application/json',
+        [FORWARDED_HEADER]: '1',
+        ...(authorization === undefined ? {} : { Authorization: authorization }),
+      },
       body: JSON.stringify({ aggregate: aggregateKey }),
       signal: AbortSignal.timeout(REDRIVE_TIMEOUT_MS),
     });
@@ -174,8 +186,14 @@ async function describeCatalog(
  * re-apply the aggregate's history and unpark it (200), or say why it stays parked (409); it
  * runs in the member of the group that consumes the aggregate's partition (any member sends it
  * there). `{all: true}`: the same for every parked aggregate (200 when all were unparked).
+ * Redrives take a bearer token with the ops role; the status is open to whoever the network
+ * policies let reach this port (the gateway, the monitoring namespace).
  */
-export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): (app: Express) => void {
+export function projectionRoutes(
+  live: LiveTarget,
+  targets: ProjectionTargets,
+  authentication: Authentication,
+): (app: Express) => void {
   const positions = () => ({
     ...(live.status() ?? {
       running: false,
@@ -217,18 +235,22 @@ export function projectionRoutes(live: LiveTarget, targets: ProjectionTargets): 
         ...catalog,
       });
     });
-    app.post('/projection/redrive', async (req, res) => {
+    const opsOnly = [authenticate(authentication), restrictTo({ ops: true }, 'redrive parked aggregates')];
+    app.post('/projection/redrive', ...opsOnly, async (req, res) => {
       const body = parseInput(redriveBody, req.body);
       const forwarded = req.get(FORWARDED_HEADER) === '1';
+      // Sent on with the caller's token: the member that runs it checks it too.
+      const authorization = req.get('Authorization');
       if ('aggregate' in body) {
-        const result = await redriveWhereOwned(live, body.aggregate, forwarded);
+        const result = await redriveWhereOwned(live, body.aggregate, forwarded, authorization);
         res.status(result.redriven ? 200 : 409).json(result);
         return;
       }
       // Every parked aggregate, one after another, each where its partition is consumed.
       const parked = live.parked ? await live.parked.list() : [];
       const results: PlacedRedrive[] = [];
-      for (const { aggregateKey } of parked) results.push(await redriveWhereOwned(live, aggregateKey, false));
+      for (const { aggregateKey } of parked)
+        results.push(await redriveWhereOwned(live, aggregateKey, false, authorization));
       res.status(results.every((result) => result.redriven) ? 200 : 409).json({ results });
     });
   };
@@ -263,6 +285,8 @@ export interface ProjectorServiceOptions {
       readonly targetPollMs: number;
     };
     readonly http: { readonly port: number; readonly host: string; readonly bodyLimitBytes: number };
+    /** Who may redrive: tokens with the ops role (see AUTH_*). */
+    readonly auth: AuthSettings;
   };
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
@@ -321,7 +345,7 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
     bodyLimitBytes: config.http.bodyLimitBytes,
     metrics: registry,
     readiness: [options.readiness],
-    routes: projectionRoutes(live, targets),
+    routes: projectionRoutes(live, targets, authenticationFor(config.auth, logger)),
   });
   const server = await listen(app, config.http, lifecycle);
   advertisedUrl ??= urlOf(config.http.host, server.port);

@@ -37,6 +37,8 @@ export class TestIdentity {
   private keys: JSONWebKeySet;
   private readonly dir = mkdtempSync(join(tmpdir(), 'cqrs-shop-identity-'));
   readonly jwksFile = join(this.dir, 'jwks.json');
+  /** The private key, for tools that sign their own tokens (the cqrs CLI's redrive). */
+  readonly signingKeyFile = join(this.dir, 'signing-key.json');
   /** The customer of each order placed through {@link TestIdentity.noteAnswer}. */
   private readonly orderCustomers = new Map<string, string>();
   private readonly tokens = new Map<string, Promise<string>>();
@@ -65,6 +67,8 @@ export class TestIdentity {
       // are 30 s and 10 min).
       AUTH_JWKS_COOLDOWN: '0',
       AUTH_JWKS_MAX_AGE: '2s',
+      // The cqrs CLI signs its own ops tokens with it, as it does with the local stack's key.
+      AUTH_SIGNING_KEY_FILE: this.signingKeyFile,
     };
   }
 
@@ -159,6 +163,7 @@ export class TestIdentity {
     const next = `${this.jwksFile}.next`;
     writeFileSync(next, JSON.stringify(this.keys));
     renameSync(next, this.jwksFile);
+    writeFileSync(this.signingKeyFile, JSON.stringify(this.signingKey), { mode: 0o600 });
   }
 }
 

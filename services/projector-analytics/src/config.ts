@@ -1,3 +1,4 @@
+import { authSection } from '@cqrs-shop/auth';
 import {
   type Environment,
   httpSection,
@@ -17,6 +18,7 @@ export function loadAnalyticsConfig(env: Environment) {
       redis: redisSection,
       // The checkpoints are written by the batch's own script: one with every batch costs nothing.
       projector: projectorSection('cqrs-shop.projector-analytics.v1', 0),
+      auth: authSection,
     },
     env,
   );

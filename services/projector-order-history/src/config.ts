@@ -1,3 +1,4 @@
+import { authSection } from '@cqrs-shop/auth';
 import {
   type Environment,
   httpSection,
@@ -19,6 +20,7 @@ export function loadOrderHistoryConfig(env: Environment) {
       // The order views, beside the documents: what the gateway reads an order or a page from.
       redis: redisSection,
       projector: projectorSection('cqrs-shop.projector-order-history.v1'),
+      auth: authSection,
     },
     env,
   );

@@ -1,3 +1,4 @@
+import { authSection } from '@cqrs-shop/auth';
 import {
   elasticsearchSection,
   type Environment,
@@ -16,6 +17,7 @@ export function loadSearchConfig(env: Environment) {
       kafka: kafkaSection,
       elasticsearch: elasticsearchSection,
       projector: projectorSection('cqrs-shop.projector-search.v1'),
+      auth: authSection,
     },
     env,
   );

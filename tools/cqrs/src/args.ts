@@ -99,6 +99,8 @@ Commands:
   redrive <name> <type>:<id>    once the cause of a parking is fixed, re-apply a parked aggregate
                                 and unpark it (in the replica consuming its partition)
   redrive <name> --all          the same for every parked aggregate of the projection
+                                (with CQRS_OPS_TOKEN, a token with the ops role, or signed with
+                                AUTH_SIGNING_KEY_FILE where the local key is at hand)
 
 Outbox commands:
   list                          the rows the relay quarantined (it cannot publish them as they

@@ -28,7 +28,7 @@ import {
 } from './commands.js';
 import { loadOutboxConfig, type OutboxConfig, runOutboxCommand } from './outbox.js';
 import { jsonSink, plainSink, terminalSink } from './progress.js';
-import { issueTokenCommand, keygenCommand, loadTokensConfig, type TokensConfig } from './tokens.js';
+import { issueTokenCommand, keygenCommand, loadTokensConfig, opsToken, type TokensConfig } from './tokens.js';
 import {
   type CliConfig,
   loadCliConfig,
@@ -131,7 +131,14 @@ async function run(
         );
         return EXIT.config;
       }
-      const results = await redriveParked(url, command.aggregate);
+      let token: string;
+      try {
+        token = await opsToken(process.env);
+      } catch (error) {
+        process.stderr.write(`${NAME}: ${error instanceof Error ? error.message : String(error)}\n`);
+        return EXIT.config;
+      }
+      const results = await redriveParked(url, command.aggregate, token);
       if (command.json) printJson({ projection: command.projection, results });
       else print(formatRedrive(command.projection, results));
       return results.every((result) => result.redriven) ? EXIT.ok : EXIT.refused;

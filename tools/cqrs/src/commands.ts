@@ -259,10 +259,14 @@ export interface RedriveOutcome {
  * Asks a projector (any replica: it sends each redrive on to the one consuming the aggregate's
  * partition) to redrive one parked aggregate, or all of them.
  */
-export async function redriveParked(projectorUrl: string, aggregate: string): Promise<RedriveOutcome[]> {
+export async function redriveParked(
+  projectorUrl: string,
+  aggregate: string,
+  token: string,
+): Promise<RedriveOutcome[]> {
   const answer = await fetch(new URL('/projection/redrive', projectorUrl), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', Authorization: `Bearer ${token}` },
     body: JSON.stringify(aggregate === 'all' ? { all: true } : { aggregate }),
     signal: AbortSignal.timeout(10 * 60_000),
   });

@@ -66,3 +66,23 @@ export function keygenCommand(command: Extract<Command, { command: 'tokens-keyge
   writeFileSync(command.jwksFile, JSON.stringify(jwks), { mode: 0o644 });
   return true;
 }
+
+/**
+ * The bearer token `projections redrive` sends: CQRS_OPS_TOKEN (a token with the ops role from
+ * your identity provider), or, where the local signing key is at hand (the local stack, Docker
+ * Compose), one signed with it for five minutes.
+ */
+export async function opsToken(env: NodeJS.ProcessEnv): Promise<string> {
+  const given = env.CQRS_OPS_TOKEN?.trim();
+  if (given) return given;
+  if (!env.AUTH_SIGNING_KEY_FILE)
+    throw new Error('CQRS_OPS_TOKEN is not set: a redrive needs a bearer token with the ops role');
+  const config = loadTokensConfig(env);
+  return issueToken(readSigningKey(config.keyFile), {
+    issuer: config.issuer,
+    audience: config.audience,
+    subject: 'local-ops-cli',
+    roles: ['ops'],
+    ttlSeconds: 300,
+  });
+}
