@@ -6,9 +6,11 @@ export {
   httpSection,
   kafkaSection,
   mongodbSection,
+  mysqlConnection,
   mysqlSection,
   redisSection,
   runtimeSection,
 } from './sections.js';
+export type { MysqlConnectionSettings } from './sections.js';
 export * as variable from './variables.js';
 export type { Rate, Variable } from './variables.js';

@@ -116,6 +116,23 @@ export const mysqlSection = section(
       : [],
 );
 
+/** Where one MySQL connection goes, and how (the connection part of the mysql section). */
+export interface MysqlConnectionSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  /** TLS, as mysql2 takes it (see MYSQL_TLS); none: plain TCP. */
+  readonly ssl?: { readonly rejectUnauthorized: boolean; readonly ca?: string };
+}
+
+/** The options of one connection to MySQL, as mysql2 takes them (TLS included when set). */
+export function mysqlConnection(settings: MysqlConnectionSettings) {
+  const { host, port, user, password, database, ssl } = settings;
+  return { host, port, user, password, database, ...(ssl ? { ssl: { ...ssl } } : {}) };
+}
+
 export const kafkaSection = section(
   {
     /** Bootstrap brokers, `host:port` separated by commas. */

@@ -1,14 +1,9 @@
+import { type MysqlConnectionSettings, mysqlConnection } from '@cqrs-shop/config';
 import type { Logger } from '@cqrs-shop/logging';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 
-export interface LeadershipSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  readonly database: string;
-  readonly ssl?: { readonly rejectUnauthorized: boolean; readonly ca?: string };
-}
+/** Where the write model is: the lock lives in its MySQL. */
+export type LeadershipSettings = MysqlConnectionSettings;
 
 /**
  * Which relay replica publishes: the one holding a MySQL named lock on its own connection.
@@ -64,16 +59,7 @@ export class Leadership {
   }
 
   private async connect(): Promise<Connection> {
-    const { host, port, user, password, database, ssl } = this.settings;
-    const connection = await createConnection({
-      host,
-      port,
-      user,
-      password,
-      database,
-      ...(ssl ? { ssl: { ...ssl } } : {}),
-      connectTimeout: 5_000,
-    });
+    const connection = await createConnection({ ...mysqlConnection(this.settings), connectTimeout: 5_000 });
     connection.on('error', (error: unknown) => {
       this.logger.warn({ err: error }, 'relay lock connection failed');
       this.connection = undefined;

@@ -1,5 +1,6 @@
 // First: tracing must be set up before the libraries it instruments are loaded.
 import { telemetry } from './telemetry.js';
+import { mysqlConnection } from '@cqrs-shop/config';
 import { eventTopics } from '@cqrs-shop/events';
 import { createHttpApp, listen, parseInput } from '@cqrs-shop/http';
 import { createKafkaClients, ensureTopics, eventTopicSpec } from '@cqrs-shop/kafka';
@@ -29,12 +30,7 @@ void runService({
     // Registered first, so closed last: spans of the shutdown itself are still sent.
     lifecycle.onStop('telemetry', telemetry.shutdown);
     const pool = createPool({
-      host: config.mysql.host,
-      port: config.mysql.port,
-      user: config.mysql.user,
-      password: config.mysql.password,
-      database: config.mysql.database,
-      ...(config.mysql.ssl ? { ssl: { ...config.mysql.ssl } } : {}),
+      ...mysqlConnection(config.mysql),
       connectionLimit: Math.min(config.mysql.poolSize, 4),
       timezone: 'Z',
       supportBigNumbers: true,

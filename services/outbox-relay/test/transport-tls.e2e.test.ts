@@ -2,7 +2,7 @@
 // local stack's certificate authority, and Kafka's SASL_SSL listener (TLS, SCRAM-SHA-512).
 // Settings are loaded with the services' own sections, so a wrong variable fails here as it
 // would at a service's start.
-import { kafkaSection, loadConfig, mysqlSection } from '@cqrs-shop/config';
+import { kafkaSection, loadConfig, mysqlConnection, mysqlSection } from '@cqrs-shop/config';
 import { createKafkaClients } from '@cqrs-shop/kafka';
 import { createLogger } from '@cqrs-shop/logging';
 import { readTopics } from '@cqrs-shop/testing';
@@ -57,8 +57,7 @@ async function listTopicsWith(settings: Record<string, string>): Promise<string[
 
 async function globalTlsAccepts(): Promise<number> {
   const { mysql } = loadConfig({ mysql: mysqlSection }, env());
-  const { host, port, user, password, database } = mysql;
-  const connection = await createConnection({ host, port, user, password, database });
+  const connection = await createConnection(mysqlConnection(mysql));
   try {
     const [rows] = await connection.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Ssl_accepts'");
     return Number(rows[0]?.Value ?? 0);

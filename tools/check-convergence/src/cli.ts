@@ -9,6 +9,7 @@ import {
   mysqlSection,
   redisSection,
   runtimeSection,
+  mysqlConnection,
 } from '@cqrs-shop/config';
 import { runTask } from '@cqrs-shop/lifecycle';
 import { Redis } from 'ioredis';
@@ -43,12 +44,7 @@ type CheckConfig = ReturnType<typeof loadCheckConfig>;
 async function check(config: CheckConfig, options: CliOptions): Promise<ConvergenceReport> {
   const { mysql } = config;
   const pool = createPool({
-    host: mysql.host,
-    port: mysql.port,
-    user: mysql.user,
-    password: mysql.password,
-    database: mysql.database,
-    ...(mysql.ssl ? { ssl: { ...mysql.ssl } } : {}),
+    ...mysqlConnection(mysql),
     connectionLimit: mysql.poolSize,
     supportBigNumbers: true,
   });

@@ -1,3 +1,4 @@
+import { type MysqlConnectionSettings, mysqlConnection } from '@cqrs-shop/config';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -10,21 +11,8 @@ export const MIGRATIONS_DIRECTORY = resolve(__dirname, '../../../migrations');
 const LOCK_NAME = 'cqrs-shop.command-service.migrations';
 const LOCK_WAIT_SECONDS = 60;
 
-export interface ConnectionSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  readonly database: string;
-  /** TLS, as mysql2 takes it (see MYSQL_TLS); none: plain TCP. */
-  readonly ssl?: { readonly rejectUnauthorized: boolean; readonly ca?: string };
-}
-
-/** The options of one connection to the write model, TLS included when configured. */
-export function connectionOptions(settings: ConnectionSettings) {
-  const { host, port, user, password, database, ssl } = settings;
-  return { host, port, user, password, database, ...(ssl ? { ssl: { ...ssl } } : {}) };
-}
+/** Where the write model is (see MYSQL_*). */
+export type ConnectionSettings = MysqlConnectionSettings;
 
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';
@@ -64,7 +52,7 @@ export async function migrate(
   directory = MIGRATIONS_DIRECTORY,
 ): Promise<string[]> {
   const migrations = await readMigrations(directory);
-  const connection = await createConnection({ ...connectionOptions(settings), multipleStatements: true });
+  const connection = await createConnection({ ...mysqlConnection(settings), multipleStatements: true });
   try {
     const [[lock]] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [
       LOCK_NAME,

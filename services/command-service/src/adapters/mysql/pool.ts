@@ -1,6 +1,7 @@
 import type { Logger } from '@cqrs-shop/logging';
 import { createPool, type Pool } from 'mysql2/promise';
-import { type ConnectionSettings, connectionOptions } from './migrations.js';
+import { mysqlConnection } from '@cqrs-shop/config';
+import type { ConnectionSettings } from './migrations.js';
 
 /**
  * The write model's connection pool. Sessions run at READ COMMITTED: commands lock the rows
@@ -12,7 +13,7 @@ export function createWriteModelPool(
   logger: Logger,
 ): Pool {
   const pool = createPool({
-    ...connectionOptions(settings),
+    ...mysqlConnection(settings),
     connectionLimit: settings.poolSize,
     timezone: 'Z',
     supportBigNumbers: true,
