@@ -1,22 +1,15 @@
 // The suite's workloads as the code defines them: each one's configuration loader (the
 // services' own), and for services the variable that holds their HTTP port. The deployment
 // checks compare docker-compose.yml, the Kubernetes overlays and the Dockerfile against these.
-import {
-  ConfigError,
-  type Environment,
-  kafkaSection,
-  loadConfig,
-  mysqlSection,
-  runtimeSection,
-} from '@cqrs-shop/config';
-import { loadCommandServiceConfig } from '../../services/command-service/src/config';
+import { ConfigError, type Environment } from '@cqrs-shop/config';
+import { loadCommandServiceConfig, loadMigrateConfig } from '../../services/command-service/src/config';
 import { loadRelayConfig } from '../../services/outbox-relay/src/config';
 import { loadAnalyticsConfig } from '../../services/projector-analytics/src/config';
 import { loadOrderHistoryConfig } from '../../services/projector-order-history/src/config';
 import { loadSearchConfig } from '../../services/projector-search/src/config';
 import { loadGatewayConfig } from '../../services/query-gateway/src/config';
 import { loadCliConfig } from '../../tools/cqrs/src/read-models';
-import { topicsSection } from '../../tools/cqrs/src/topics';
+import { loadCreateTopicsConfig } from '../../tools/cqrs/src/topics';
 
 export interface Workload {
   /** The Deployment, Job or CronJob name in k8s/, the service name in docker-compose.yml. */
@@ -68,16 +61,16 @@ export const SERVICES: readonly Workload[] = [
   },
 ];
 
-/** The one-off steps: migrations (migrate.ts), topics (create-topics.ts) and rebuilds (cli.ts). */
+/** The one-off steps, with the loaders their entry points use: migrations, topics, rebuilds. */
 export const TASKS: readonly Workload[] = [
   {
     name: 'migrate',
-    load: (env) => loadConfig({ runtime: runtimeSection, mysql: mysqlSection }, env),
+    load: loadMigrateConfig,
     image: 'command-service',
   },
   {
     name: 'create-topics',
-    load: (env) => loadConfig({ runtime: runtimeSection, kafka: kafkaSection, topics: topicsSection }, env),
+    load: loadCreateTopicsConfig,
     image: 'cqrs',
   },
   { name: 'projection-rebuild', load: (env) => loadCliConfig(env), image: 'cqrs' },

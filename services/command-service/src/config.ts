@@ -53,3 +53,8 @@ export function loadCommandServiceConfig(env: Environment) {
 }
 
 export type CommandServiceConfig = ReturnType<typeof loadCommandServiceConfig>;
+
+/** What the migration job (`migrate.js`) reads from its environment. */
+export function loadMigrateConfig(env: Environment) {
+  return loadConfig({ runtime: runtimeSection, mysql: mysqlSection }, env);
+}

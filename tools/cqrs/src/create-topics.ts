@@ -2,15 +2,13 @@
 // Deployments run it once before the services (the topic job), with the partitions and
 // replication factor they choose; the relay and the projectors create only what is still
 // missing, with the broker's default replication factor.
-import { kafkaSection, loadConfig, runtimeSection } from '@cqrs-shop/config';
 import { createKafkaClients, ensureTopics } from '@cqrs-shop/kafka';
 import { runTask } from '@cqrs-shop/lifecycle';
-import { suiteTopics, topicsSection } from './topics.js';
+import { loadCreateTopicsConfig, suiteTopics } from './topics.js';
 
 void runTask({
   name: 'create-topics',
-  loadConfig: () =>
-    loadConfig({ runtime: runtimeSection, kafka: kafkaSection, topics: topicsSection }, process.env),
+  loadConfig: () => loadCreateTopicsConfig(process.env),
   async run({ config, logger }) {
     const kafka = createKafkaClients(config.kafka, logger);
     const admin = kafka.admin();

@@ -1,5 +1,12 @@
 // The topics of the suite, as the topic job creates them.
-import { section, variable } from '@cqrs-shop/config';
+import {
+  type Environment,
+  kafkaSection,
+  loadConfig,
+  runtimeSection,
+  section,
+  variable,
+} from '@cqrs-shop/config';
 import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { deadLetterTopicSpec, eventTopicSpec, type TopicSpec } from '@cqrs-shop/kafka';
 import { DEAD_LETTER_RETENTION_MS } from '@cqrs-shop/projector';
@@ -36,4 +43,9 @@ export function suiteTopics(
       deadLetterTopicSpec(deadLetterTopicFor(name, prefix), deadLetterRetentionMs),
     ),
   ];
+}
+
+/** What the topic job (`create-topics.js`) reads from its environment. */
+export function loadCreateTopicsConfig(env: Environment) {
+  return loadConfig({ runtime: runtimeSection, kafka: kafkaSection, topics: topicsSection }, env);
 }
