@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { type Authentication, authenticate, principalOf } from '@cqrs-shop/auth';
 import type { Rate } from '@cqrs-shop/config';
 import { HttpProblem } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
@@ -71,6 +72,17 @@ export class RequestLimits {
       help: 'Requests let through unlimited because Redis did not answer the rate limiter.',
       registers: [registry],
     });
+  }
+
+  /**
+   * What every route of the API puts first: authentication (a refused token spends its
+   * address's budget), then the caller's budget.
+   */
+  guarding(authentication: Authentication): RequestHandler[] {
+    return [
+      authenticate(authentication, this.beforeUnauthenticated),
+      this.perCaller((res) => principalOf(res).subject),
+    ];
   }
 
   /** After authentication: charges the budget of the caller `subjectOf` names. */

@@ -1,4 +1,4 @@
-import { type Authentication, authenticate, principalOf } from '@cqrs-shop/auth';
+import { type Authentication, authenticate } from '@cqrs-shop/auth';
 import type { ConsistencyTokens } from '@cqrs-shop/events';
 import { createHttpApp } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
@@ -67,10 +67,8 @@ export function createCommandApi(options: CommandApiOptions): CommandApps {
       routes.get('/openapi.json', (_req, res) => {
         res.json(openApi);
       });
-      const { limits } = options;
-      const guards = [
-        authenticate(options.authentication, limits?.beforeUnauthenticated),
-        ...(limits ? [limits.perCaller((res) => principalOf(res).subject)] : []),
+      const guards = options.limits?.guarding(options.authentication) ?? [
+        authenticate(options.authentication),
       ];
       mountCommandRoutes(routes, executor, guards, options.consistencyTokens);
     },

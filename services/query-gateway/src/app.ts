@@ -1,4 +1,4 @@
-import { type Authentication, authenticate, principalOf, restrictTo } from '@cqrs-shop/auth';
+import { type Authentication, authenticate, restrictTo } from '@cqrs-shop/auth';
 import { createHttpApp } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
 import type { MetricsRegistry } from '@cqrs-shop/telemetry';
@@ -46,9 +46,8 @@ export interface QueryApps {
  */
 export function createQueryApi(options: QueryApiOptions): QueryApps {
   const openApi = queryApiDocument(API_VERSION);
-  const { limits } = options;
-  const authenticated = authenticate(options.authentication, limits?.beforeUnauthenticated);
-  const guards = [authenticated, ...(limits ? [limits.perCaller((res) => principalOf(res).subject)] : [])];
+  const authenticated = authenticate(options.authentication, options.limits?.beforeUnauthenticated);
+  const guards = options.limits?.guarding(options.authentication) ?? [authenticated];
   const api = createHttpApp({
     logger: options.logger,
     bodyLimitBytes: 1_024,
