@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { eventTopics } from '@cqrs-shop/events';
 import { orderHistoryCollections, searchAliases } from '@cqrs-shop/read-models';
-import { PROJECTOR_READS, type ProjectorService, type RunningSuite, waitFor } from '@cqrs-shop/testing';
+import { PROJECTORS } from '@cqrs-shop/service-registry';
+import { type ProjectorService, type RunningSuite, waitFor } from '@cqrs-shop/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { checkConvergence, expectConverged, succeed, suiteForTests } from './support';
 
-const PROJECTORS: readonly ProjectorService[] = [
-  'projector-order-history',
-  'projector-search',
-  'projector-analytics',
-];
 const COMMANDS = 1_000;
 const CLIENTS = 12;
 
@@ -139,7 +135,7 @@ describe('projectors killed mid-burst, then every topic replayed into the same r
     await admin.connect();
     const topics = eventTopics(suite.names.topicPrefix);
     try {
-      for (const projector of PROJECTORS) {
+      for (const { name: projector, projection } of PROJECTORS) {
         await suite.stop(projector);
         // Offsets can only be moved in an empty group. A member killed in the test above stays
         // in it until its session times out, even after the projector stopped cleanly.
@@ -149,7 +145,7 @@ describe('projectors killed mid-burst, then every topic replayed into the same r
           async () => (await admin.describeGroups([groupId])).groups[0]?.state === 'Empty',
           { timeoutMs: 30_000 },
         );
-        for (const type of PROJECTOR_READS[projector])
+        for (const type of projection.reads)
           await admin.resetOffsets({
             groupId,
             topic: topics[type],

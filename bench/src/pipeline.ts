@@ -63,6 +63,7 @@
 // bench/results/pipeline-<time>.json with every run's figures and the machine.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningSuite, uniqueName, waitFor } from '@cqrs-shop/testing';
+import { PROJECTORS } from '@cqrs-shop/service-registry';
 import {
   type CpuUse,
   describeMachine,
@@ -679,12 +680,7 @@ async function main(): Promise<void> {
     };
     writeResults('pipeline', results.date, results);
   } catch (error) {
-    for (const service of [
-      'command-service',
-      'projector-order-history',
-      'projector-search',
-      'projector-analytics',
-    ] as const)
+    for (const service of ['command-service', ...PROJECTORS.map((p) => p.name)] as const)
       console.error(`--- ${service}, last output:\n${suite.process(service)?.output().slice(-2_000) ?? ''}`);
     throw error;
   } finally {

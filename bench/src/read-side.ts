@@ -70,6 +70,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot, stackEnv, startSuite, type RunningSuite } from '@cqrs-shop/testing';
+import { PROJECTORS } from '@cqrs-shop/service-registry';
 import { closedLoop, keepAliveAgent } from './kit/load.js';
 import { serverVersions } from './kit/servers.js';
 import { cpuBusySince, type CpuByProcess, cpuTimes, measureCpu } from './machine.js';
@@ -1011,7 +1012,7 @@ async function main(): Promise<void> {
     console.log(`results written to bench/results/read-side-${stamp}.json`);
   } catch (error) {
     // What the projectors last said, for the cause of a stall.
-    for (const service of ['projector-order-history', 'projector-search', 'projector-analytics'] as const)
+    for (const { name: service } of PROJECTORS)
       console.error(`--- ${service}, last output:\n${suite.process(service)?.output().slice(-3_000) ?? ''}`);
     throw error;
   } finally {

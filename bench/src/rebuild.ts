@@ -52,15 +52,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AggregateType, type EventType, eventTopics } from '@cqrs-shop/events';
 import type { RebuildResult } from '@cqrs-shop/projector';
-import {
-  PROJECTOR_READS,
-  type ProjectorService,
-  repoRoot,
-  type RunningSuite,
-  stackEnv,
-  startSuite,
-  SUITE_SERVICES,
-} from '@cqrs-shop/testing';
+import { repoRoot, type RunningSuite, stackEnv, startSuite, SUITE_SERVICES } from '@cqrs-shop/testing';
+import { PROJECTION_NAMES, type ProjectionName, projectorOf } from '@cqrs-shop/service-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   DAY,
@@ -103,13 +96,9 @@ const CHECK_TIMEOUT_MS = 30_000;
  */
 const SWITCH_LAG = 100;
 
-const PROJECTIONS = ['order-history', 'search', 'analytics'] as const;
-type ProjectionName = (typeof PROJECTIONS)[number];
-const PROJECTOR_OF: Record<ProjectionName, ProjectorService> = {
-  'order-history': 'projector-order-history',
-  search: 'projector-search',
-  analytics: 'projector-analytics',
-};
+const PROJECTIONS = PROJECTION_NAMES;
+/** The service that keeps a read model. */
+const projectorNamed = (name: ProjectionName) => projectorOf(name).name;
 const CLI = join(repoRoot, 'tools/cqrs/dist/cli.js');
 
 // ---------------------------------------------------------------------------------------------
@@ -223,7 +212,7 @@ function describeDataSet(
     ...countBy(events, (e) => e.aggregate),
   };
   const onProjectionTopics = (name: ProjectionName) =>
-    PROJECTOR_READS[PROJECTOR_OF[name]].reduce((sum, aggregate) => sum + eventsByTopic[aggregate], 0);
+    projectorOf(name).projection.reads.reduce((sum, aggregate) => sum + eventsByTopic[aggregate], 0);
   return {
     customers: CUSTOMERS,
     products: PRODUCTS,
@@ -254,7 +243,7 @@ async function awaitLiveProjectors(
   try {
     const figures = await Promise.all(
       PROJECTIONS.map(async (name): Promise<[ProjectionName, LiveFigures]> => {
-        await suite.caughtUp([PROJECTOR_OF[name]], CATCH_UP_TIMEOUT_MS);
+        await suite.caughtUp([projectorNamed(name)], CATCH_UP_TIMEOUT_MS);
         const seconds = (performance.now() - writingStarted) / 1_000;
         const events = dataSet.eventsByProjection[name];
         return [name, { events, seconds: round(seconds), eventsPerSecond: Math.round(events / seconds) }];
@@ -560,7 +549,7 @@ async function parkedAggregates(suite: RunningSuite, name: ProjectionName): Prom
     version: number | null;
     parked: { aggregateKey: string; reason: string }[] | null;
     parkedError?: string;
-  }>(PROJECTOR_OF[name], 'GET', '/projection');
+  }>(projectorNamed(name), 'GET', '/projection');
   const { version, parked, parkedError } = answer.body;
   if (parked === null) return [`${name}: parked aggregates not readable: ${String(parkedError)}`];
   return parked.map((p) => `${name} v${String(version)}: ${p.aggregateKey} parked: ${p.reason}`);
@@ -592,7 +581,7 @@ async function checkRebuilt(
   known: readonly string[],
 ): Promise<void> {
   await suite.caughtUp(
-    run.projections.map((p) => PROJECTOR_OF[p.name]),
+    run.projections.map((p) => projectorNamed(p.name)),
     CATCH_UP_TIMEOUT_MS,
   );
   const versions = Object.fromEntries(run.projections.map((p) => [p.name, p.version]));
@@ -870,7 +859,7 @@ async function main(): Promise<void> {
     console.error(`--- cqrs projections list:\n${listed?.stdout ?? ''}${listed?.stderr ?? ''}`);
     for (const name of PROJECTIONS)
       console.error(
-        `--- ${PROJECTOR_OF[name]}, last output:\n${suite.process(PROJECTOR_OF[name])?.output().slice(-3_000) ?? ''}`,
+        `--- ${projectorNamed(name)}, last output:\n${suite.process(projectorNamed(name))?.output().slice(-3_000) ?? ''}`,
       );
     throw error;
   } finally {

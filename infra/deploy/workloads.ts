@@ -1,71 +1,60 @@
-// The suite's workloads as the code defines them: each one's configuration loader (the
-// services' own), and for services the variable that holds their HTTP port. The deployment
-// checks compare docker-compose.yml, the Kubernetes overlays and the Dockerfile against these.
+// The suite's workloads as the code defines them: the services from their registry, and each
+// workload's configuration loader. The deployment checks compare docker-compose.yml, the
+// Kubernetes overlays and the Dockerfile against these.
+import { join } from 'node:path';
 import { ConfigError, type Environment } from '@cqrs-shop/config';
-import { loadCommandServiceConfig, loadMigrateConfig } from '../../services/command-service/src/config';
-import { loadRelayConfig } from '../../services/outbox-relay/src/config';
-import { loadAnalyticsConfig } from '../../services/projector-analytics/src/config';
-import { loadOrderHistoryConfig } from '../../services/projector-order-history/src/config';
-import { loadSearchConfig } from '../../services/projector-search/src/config';
-import { loadGatewayConfig } from '../../services/query-gateway/src/config';
+import { SERVICES as REGISTRY, type ServiceEntry } from '@cqrs-shop/service-registry';
+import { repoRoot } from '@cqrs-shop/testing';
 import { loadCliConfig } from '../../tools/cqrs/src/read-models';
 import { loadCreateTopicsConfig } from '../../tools/cqrs/src/topics';
 
 export interface Workload {
   /** The Deployment, Job or CronJob name in k8s/, the service name in docker-compose.yml. */
   readonly name: string;
-  /** The service's configuration as its code loads it; throws a ConfigError. */
+  /** The workload's configuration as its code loads it; throws a ConfigError. */
   readonly load: (env: Environment) => unknown;
-  /** Services only: the variable with the HTTP port, and the Dockerfile target. */
-  readonly http?: { readonly portVariable: string };
+  /** Services only: their registry entry (ports, image). */
+  readonly service?: ServiceEntry;
   /** The Dockerfile target whose image runs it. */
   readonly image: string;
 }
 
-export const SERVICES: readonly Workload[] = [
-  {
-    name: 'command-service',
-    load: loadCommandServiceConfig,
-    http: { portVariable: 'COMMAND_PORT' },
-    image: 'command-service',
-  },
-  {
-    name: 'outbox-relay',
-    load: loadRelayConfig,
-    http: { portVariable: 'RELAY_PORT' },
-    image: 'outbox-relay',
-  },
-  {
-    name: 'projector-order-history',
-    load: loadOrderHistoryConfig,
-    http: { portVariable: 'ORDER_HISTORY_PORT' },
-    image: 'projector-order-history',
-  },
-  {
-    name: 'projector-search',
-    load: loadSearchConfig,
-    http: { portVariable: 'SEARCH_PORT' },
-    image: 'projector-search',
-  },
-  {
-    name: 'projector-analytics',
-    load: loadAnalyticsConfig,
-    http: { portVariable: 'ANALYTICS_PORT' },
-    image: 'projector-analytics',
-  },
-  {
-    name: 'query-gateway',
-    load: loadGatewayConfig,
-    http: { portVariable: 'GATEWAY_PORT' },
-    image: 'query-gateway',
-  },
-];
+/**
+ * A loader of a built service's configuration module (`services/<name>/dist/config.js`): the
+ * very code its image runs, so the checks need the suite built, as `npm test` does.
+ */
+function builtLoader(service: string, loader: string): (env: Environment) => unknown {
+  return (env) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a built module, found at run time
+    const module = require(join(repoRoot, 'services', service, 'dist/config.js')) as Record<string, unknown>;
+    const load = module[loader];
+    if (typeof load !== 'function') throw new Error(`${service}'s configuration module has no ${loader}`);
+    return (load as (env: Environment) => unknown)(env);
+  };
+}
+
+/** The loader each service's main.ts calls, by service. */
+const LOADERS: Record<string, string> = {
+  'command-service': 'loadCommandServiceConfig',
+  'outbox-relay': 'loadRelayConfig',
+  'projector-order-history': 'loadOrderHistoryConfig',
+  'projector-search': 'loadSearchConfig',
+  'projector-analytics': 'loadAnalyticsConfig',
+  'query-gateway': 'loadGatewayConfig',
+};
+
+export const SERVICES: readonly Workload[] = (REGISTRY as readonly ServiceEntry[]).map((service) => {
+  const loader = LOADERS[service.name];
+  if (loader === undefined)
+    throw new Error(`workloads.ts: no configuration loader named for ${service.name}`);
+  return { name: service.name, load: builtLoader(service.name, loader), service, image: service.image };
+});
 
 /** The one-off steps, with the loaders their entry points use: migrations, topics, rebuilds. */
 export const TASKS: readonly Workload[] = [
   {
     name: 'migrate',
-    load: loadMigrateConfig,
+    load: builtLoader('command-service', 'loadMigrateConfig'),
     image: 'command-service',
   },
   {

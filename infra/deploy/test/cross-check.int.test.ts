@@ -11,6 +11,7 @@ import { ConfigError } from '@cqrs-shop/config';
 import { eventTopics } from '@cqrs-shop/events';
 import { createHttpApp } from '@cqrs-shop/http';
 import { createLogger } from '@cqrs-shop/logging';
+import { HEALTH_PATHS } from '@cqrs-shop/service-registry';
 import { repoRoot } from '@cqrs-shop/testing';
 import { parseArgs } from '../../../tools/cqrs/src/args';
 import { type Connection, connectionsOf, LOOPBACK, stringSettings } from '../connections';
@@ -35,7 +36,11 @@ const workloadNamed = (name: string) => WORKLOADS.find((w) => w.name === name) a
 const composeName = (workload: Workload) => (workload.name === 'projection-rebuild' ? 'cqrs' : workload.name);
 /** Settings that are addresses for a browser on the user's machine, not for the service. */
 const BROWSER_SETTINGS = new Set(['http.host', 'gateway.traceSearchUrlTemplate']);
-const PROBES = { readinessProbe: '/readyz', livenessProbe: '/healthz', startupProbe: '/healthz' } as const;
+const PROBES = {
+  readinessProbe: HEALTH_PATHS.ready,
+  livenessProbe: HEALTH_PATHS.live,
+  startupProbe: HEALTH_PATHS.live,
+} as const;
 /** The ports the compose file's server images listen on (their documented defaults). */
 const COMPOSE_SERVER_PORTS: Record<string, number> = {
   mysql: 3306,
@@ -90,7 +95,7 @@ function loadFrom(workload: Workload, env: Record<string, string>, mounts: reado
     .filter(([path, value]) => !BROWSER_SETTINGS.has(path) && LOOPBACK.test(value))
     .map(([path, value]) => `${workload.name} ${path}=${value}`);
   expect(loopback).toEqual([]);
-  const traced = workload.http !== undefined;
+  const traced = workload.service !== undefined;
   return {
     env,
     config,

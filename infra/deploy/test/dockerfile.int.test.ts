@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { repoRoot, runCommand, toolPath } from '@cqrs-shop/testing';
 import { DOCKERFILE, effective, execForm, readDockerfile } from '../dockerfile';
 import { loadWorkload, placeholderFor, requiredVariables, SERVICES } from '../workloads';
+import { SERVICE_ENTRY_POINT } from '@cqrs-shop/service-registry';
 
 async function hadolint(file: string): Promise<{ code: string; message: string }[]> {
   const outcome = await runCommand(toolPath('hadolint'), ['--no-color', '-f', 'json', file]);
@@ -54,14 +55,14 @@ describe('Dockerfile', () => {
     'has a %s target running its build, exposing and health-checking the port its code defaults to',
     (_name, service) => {
       const command = execForm(effective(stages, service.image, 'CMD'));
-      expect(command).toEqual(['node', `services/${service.name}/dist/main.js`]);
+      expect(command).toEqual(['node', `services/${service.name}/${SERVICE_ENTRY_POINT}`]);
       expect(existsSync(join(repoRoot, command?.[1] ?? ''))).toBe(true);
       const port = defaultPort(service);
       expect(effective(stages, service.image, 'EXPOSE')).toBe(String(port));
       expect(execForm(effective(stages, service.image, 'HEALTHCHECK'))).toEqual([
         'node',
         'infra/container/healthcheck.mjs',
-        service.http?.portVariable,
+        service.service?.port.variable,
         String(port),
       ]);
     },

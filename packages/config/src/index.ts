@@ -11,6 +11,6 @@ export {
   redisSection,
   runtimeSection,
 } from './sections.js';
-export type { MysqlConnectionSettings } from './sections.js';
+export type { MysqlConnectionSettings, PortSetting } from './sections.js';
 export * as variable from './variables.js';
 export type { Rate, Variable } from './variables.js';

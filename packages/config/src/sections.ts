@@ -14,62 +14,56 @@ export const runtimeSection = section(
   (v) => ({ logLevel: v.LOG_LEVEL, shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT }),
 );
 
-/** An HTTP listener whose port variable is the service's own (e.g. COMMAND_PORT). */
-export function httpSection(portVariable: string, defaultPort: number): ReturnType<typeof listenerSection>;
-/**
- * The same, with a second listener for the admin routes (metrics, operations): its own port,
- * which no Ingress routes and network policies open to monitoring only.
- */
-export function httpSection(
-  portVariable: string,
-  defaultPort: number,
-  admin: { readonly portVariable: string; readonly defaultPort: number },
-): ReturnType<typeof listenerSectionWithAdmin>;
-export function httpSection(
-  portVariable: string,
-  defaultPort: number,
-  admin?: { readonly portVariable: string; readonly defaultPort: number },
-) {
-  return admin
-    ? listenerSectionWithAdmin(portVariable, defaultPort, admin.portVariable, admin.defaultPort)
-    : listenerSection(portVariable, defaultPort);
+/** A listener's port: the variable that sets it (the service's own, e.g. COMMAND_PORT) and its default. */
+export interface PortSetting {
+  readonly variable: string;
+  readonly default: number;
 }
 
-const listenerVariables = (portVariable: string, defaultPort: number) => ({
-  [portVariable]: variable.port(defaultPort),
+/**
+ * A service's HTTP listener and a second one for the admin routes (metrics, operations): its own port,
+ * which no Ingress routes and network policies open to monitoring only.
+ */
+export function httpSection(listeners: {
+  readonly port: PortSetting;
+  readonly admin: PortSetting;
+}): ReturnType<typeof listenerSectionWithAdmin>;
+/** A service's one HTTP listener. Both take the service's registry entry. */
+export function httpSection(listeners: { readonly port: PortSetting }): ReturnType<typeof listenerSection>;
+export function httpSection({ port, admin }: { readonly port: PortSetting; readonly admin?: PortSetting }) {
+  return admin ? listenerSectionWithAdmin(port, admin) : listenerSection(port);
+}
+
+const listenerVariables = (port: PortSetting) => ({
+  [port.variable]: variable.port(port.default),
   HTTP_HOST: variable.string({ default: '0.0.0.0' }),
   /** Largest accepted request body. @default 65536 bytes */
   HTTP_BODY_LIMIT_BYTES: variable.integer({ min: 1_024, max: 10_485_760, default: 65_536 }),
 });
 
-function listenerSection(portVariable: string, defaultPort: number) {
-  return section(listenerVariables(portVariable, defaultPort), (v) => ({
-    port: v[portVariable] as number,
+function listenerSection(port: PortSetting) {
+  return section(listenerVariables(port), (v) => ({
+    port: v[port.variable] as number,
     host: v.HTTP_HOST,
     bodyLimitBytes: v.HTTP_BODY_LIMIT_BYTES,
   }));
 }
 
-function listenerSectionWithAdmin(
-  portVariable: string,
-  defaultPort: number,
-  adminPortVariable: string,
-  adminDefaultPort: number,
-) {
+function listenerSectionWithAdmin(port: PortSetting, admin: PortSetting) {
   return section(
-    { ...listenerVariables(portVariable, defaultPort), [adminPortVariable]: variable.port(adminDefaultPort) },
+    { ...listenerVariables(port), [admin.variable]: variable.port(admin.default) },
     (v) => ({
-      port: v[portVariable] as number,
+      port: v[port.variable] as number,
       host: v.HTTP_HOST,
       bodyLimitBytes: v.HTTP_BODY_LIMIT_BYTES,
-      admin: { port: v[adminPortVariable] as number, host: v.HTTP_HOST },
+      admin: { port: v[admin.variable] as number, host: v.HTTP_HOST },
     }),
     (v) =>
-      v[portVariable] !== 0 && v[portVariable] === v[adminPortVariable]
+      v[port.variable] !== 0 && v[port.variable] === v[admin.variable]
         ? [
             {
-              variable: adminPortVariable,
-              message: `must differ from ${portVariable}: the admin routes need a port of their own`,
+              variable: admin.variable,
+              message: `must differ from ${port.variable}: the admin routes need a port of their own`,
             },
           ]
         : [],

@@ -27,7 +27,7 @@ describe('loadConfig', () => {
   const minimal = { MYSQL_USER: 'shop', MYSQL_PASSWORD: 'secret', KAFKA_BROKERS: 'localhost:9092' };
   const sections = {
     runtime: runtimeSection,
-    http: httpSection('COMMAND_PORT', 3001),
+    http: httpSection({ port: { variable: 'COMMAND_PORT', default: 3001 } }),
     mysql: mysqlSection,
     kafka: kafkaSection,
   };
@@ -48,7 +48,10 @@ describe('loadConfig', () => {
 
   it("gives the admin routes a listener of their own, on a port that is not the API's", () => {
     const withAdmin = {
-      http: httpSection('COMMAND_PORT', 3001, { portVariable: 'COMMAND_ADMIN_PORT', defaultPort: 9001 }),
+      http: httpSection({
+        port: { variable: 'COMMAND_PORT', default: 3001 },
+        admin: { variable: 'COMMAND_ADMIN_PORT', default: 9001 },
+      }),
     };
     expect(loadConfig(withAdmin, {}).http).toEqual({
       port: 3001,

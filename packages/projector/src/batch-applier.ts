@@ -16,7 +16,7 @@ import {
   type PreparedBatch,
   type Projection,
   type ProjectedEvent,
-} from './types.js';
+} from '@cqrs-shop/read-models';
 
 /** How failures are retried. */
 export interface RetryPolicy {

@@ -1,6 +1,6 @@
 // The pure part of applying a batch: which events go to the projection, which wait behind a
 // parked aggregate, and how a projection's answer turns into outcomes and dead letters.
-import type { ApplyRejection, AggregateEvents, AggregateFold, ProjectedEvent } from './types.js';
+import type { ApplyRejection, AggregateEvents, AggregateFold, ProjectedEvent } from '@cqrs-shop/read-models';
 
 /** An event as it came off a partition: decoded, or the reason it could not be. */
 export type Decoded =

@@ -1,25 +1,6 @@
 export { DEAD_LETTER_HEADERS, DEAD_LETTER_RETENTION_MS, Projector } from './projector.js';
 export type { PartitionLag, ProjectorOptions, ProjectorStatus, RedriveResult } from './projector.js';
-export { StoreUnavailableError, isRetriable, partitionKey } from './types.js';
-export { applyOne, foldsInOrder, storeProjection } from './store-projection.js';
-export { RecentWrites } from './recent-writes.js';
-export { SharedRequests } from './shared-requests.js';
-export type {
-  AggregateEvents,
-  AggregateFold,
-  ApplyOutcome,
-  ApplyRejection,
-  Checkpoint,
-  CheckpointMove,
-  ParkedAggregates,
-  PreparedBatch,
-  ProjectedEvent,
-  Projection,
-  ProjectionTarget,
-  ProjectionTargets,
-  Unwritten,
-  WriteOutcome,
-} from './types.js';
+export { partitionKey } from './partition-cursor.js';
 export { projectionRoutes, projectorSection, startProjectorService } from './service.js';
 export type { ProjectorServiceOptions } from './service.js';
 export { LiveTarget, ensureLiveTarget } from './live-target.js';

@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { partitionKey } from './types.js';
+import { partitionKey } from './partition-cursor.js';
 
 /** How far behind one partition is. */
 export interface PartitionLag {

@@ -8,7 +8,7 @@ import {
   type RedrivePlace,
   type RedriveResult,
 } from './projector.js';
-import type { ParkedAggregates, ProjectionTarget, ProjectionTargets } from './types.js';
+import type { ParkedAggregates, ProjectionTarget, ProjectionTargets } from '@cqrs-shop/read-models';
 
 /**
  * Makes sure the read model has a live version: on the very first start, version 1, read by

@@ -1,4 +1,4 @@
-import type { ParkedAggregates } from './types.js';
+import type { ParkedAggregates } from '@cqrs-shop/read-models';
 
 /**
  * The parked aggregates of the version being written, held in memory so that a batch needs no

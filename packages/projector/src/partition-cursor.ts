@@ -1,4 +1,7 @@
-import type { CheckpointMove } from './types.js';
+import type { CheckpointMove } from '@cqrs-shop/read-models';
+
+/** `topic:partition`, the key of a partition in maps. */
+export const partitionKey = (topic: string, partition: number): string => `${topic}:${partition}`;
 
 /**
  * Where this member stands on one partition it was given: what the store's checkpoint says, what

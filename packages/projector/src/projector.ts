@@ -27,16 +27,15 @@ import { DEAD_LETTER_HEADERS, DeadLetterTopic } from './dead-letters.js';
 import { LagTracker, type PartitionLag } from './lag.js';
 import type { ProjectorMetrics } from './metrics.js';
 import { ParkedSet } from './parked-set.js';
-import { PartitionCursor } from './partition-cursor.js';
+import { PartitionCursor, partitionKey } from './partition-cursor.js';
 import { ReadFirstGate } from './read-first-gate.js';
 import {
   type CheckpointMove,
   isRetriable,
   type ParkedAggregates,
-  partitionKey,
   type ProjectedEvent,
   type Projection,
-} from './types.js';
+} from '@cqrs-shop/read-models';
 
 export { DEAD_LETTER_HEADERS } from './dead-letters.js';
 

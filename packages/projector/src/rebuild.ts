@@ -12,7 +12,8 @@ import {
 import type { Admin } from 'kafkajs';
 import { assessHistory, fetchHistoryFacts } from './history.js';
 import { Projector } from './projector.js';
-import { partitionKey, type ProjectionTargets } from './types.js';
+import type { ProjectionTargets } from '@cqrs-shop/read-models';
+import { partitionKey } from './partition-cursor.js';
 
 export interface RebuildOptions {
   /** The projection's name: `order-history`, `search`, `analytics`. */

@@ -19,7 +19,7 @@ import { describeTargets, type TargetCatalog, type TargetRecord } from '@cqrs-sh
 import { ensureLiveTarget, LiveTarget } from './live-target.js';
 import { ProjectorMetrics, registerVersionMetrics } from './metrics.js';
 import { DEAD_LETTER_RETENTION_MS, type RedriveResult } from './projector.js';
-import type { ProjectedEvent, ProjectionTargets } from './types.js';
+import type { ProjectedEvent, ProjectionTargets } from '@cqrs-shop/read-models';
 
 /**
  * The settings every projector service shares; `defaultGroupId` names its consumer group, and

@@ -14,7 +14,7 @@ import {
   StoreUnavailableError,
   type Unwritten,
   type WriteOutcome,
-} from '../src/types';
+} from '@cqrs-shop/read-models';
 
 /** An event of order `id` at `version`; only what the runtime and the fake read. */
 const event = (id: string, version: number, occurredAt = '2026-12-01T10:00:00.000Z'): Decoded => ({

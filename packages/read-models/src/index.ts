@@ -1,8 +1,8 @@
 /**
- * The read models as stored: where each lives (MongoDB collections, Elasticsearch aliases and
- * indices, Redis keys), in numbered versions with a live pointer, and how each is read.
- * Projectors write to these places; the query gateway, the convergence checker and the `cqrs`
- * CLI read from them through the readers and catalogs below.
+ * The read models, each in its own folder: where it lives (MongoDB collections, Elasticsearch
+ * aliases and indices, Redis keys), in numbered versions with a live pointer, how it is written
+ * (its store adapter and projection, which the projector runtime drives) and how it is read (the
+ * query gateway, the convergence checker and the `cqrs` CLI use its reader and catalog).
  */
 export {
   CUSTOMER_ORDERS_PAGE_SIZE,
@@ -17,26 +17,26 @@ export {
 } from './layout.js';
 export type { AnalyticsKeys, OrderViewKeys } from './layout.js';
 export type { AppliedVersion, AppliedVersions } from './applied-version.js';
-export { OrderHistoryReader, fromStoredOrder } from './order-history-reader.js';
+export { OrderHistoryReader, fromStoredOrder } from './order-history/reader.js';
 export {
   OrderViewsReader,
   customerOrderMember,
   orderViewEntry,
   orderViewRank,
   renderOrder,
-} from './order-views.js';
-export type { CustomerOrdersViewPage, RenderedOrder } from './order-views.js';
+} from './order-history/views.js';
+export type { CustomerOrdersViewPage, RenderedOrder } from './order-history/views.js';
 export type {
   CustomerOrdersJsonPage,
   CustomerOrdersPage,
   CustomerOrdersPosition,
   StoredCustomer,
   StoredOrder,
-} from './order-history-reader.js';
-export { SearchReader } from './search-reader.js';
-export type { OrderSearch, ProductSearch, SearchPage, SearchPosition } from './search-reader.js';
-export { AnalyticsReader } from './analytics-reader.js';
-export type { SalesFigures, TopProduct } from './analytics-reader.js';
+} from './order-history/reader.js';
+export { SearchReader } from './search/reader.js';
+export type { OrderSearch, ProductSearch, SearchPage, SearchPosition } from './search/reader.js';
+export { AnalyticsReader } from './analytics/reader.js';
+export type { SalesFigures, TopProduct } from './analytics/reader.js';
 export {
   TARGET_STATES,
   TargetCatalogError,
@@ -51,8 +51,40 @@ export type {
   TargetRecord,
   TargetState,
 } from './targets.js';
-export { OrderHistoryTargets } from './catalogs/order-history-targets.js';
-export { unlinkMatching } from './catalogs/redis-keys.js';
-export type { OrderViewStore } from './catalogs/order-history-targets.js';
-export { SEARCH_CUSTOMERS_MAPPING, SearchTargets } from './catalogs/search-targets.js';
-export { AnalyticsTargets } from './catalogs/analytics-targets.js';
+export { OrderHistoryTargets } from './order-history/catalog.js';
+export { unlinkMatching } from './redis-keys.js';
+export type { OrderViewStore } from './order-history/catalog.js';
+export { SEARCH_CUSTOMERS_MAPPING, SearchTargets } from './search/catalog.js';
+export { AnalyticsTargets } from './analytics/catalog.js';
+
+// Writing: the contract between a read model and the projector runtime, and each model's writer.
+export { StoreUnavailableError, isRetriable } from './writing/contract.js';
+export type {
+  AggregateEvents,
+  AggregateFold,
+  ApplyOutcome,
+  ApplyRejection,
+  Checkpoint,
+  CheckpointMove,
+  ParkedAggregates,
+  PreparedBatch,
+  ProjectedEvent,
+  Projection,
+  ProjectionTarget,
+  ProjectionTargets,
+  Unwritten,
+  WriteOutcome,
+} from './writing/contract.js';
+export { applyOne, foldsInOrder, storeProjection } from './writing/store-projection.js';
+export { RecentWrites } from './writing/recent-writes.js';
+export { SharedRequests } from './writing/shared-requests.js';
+export { isTransientStoreError } from './writing/transient.js';
+export { orderHistoryProjection, orderHistoryTargets } from './order-history/projection.js';
+export { MongoOrderHistoryStore } from './order-history/store.js';
+export { MongoParkedAggregates } from './order-history/parked.js';
+export { RedisOrderViews } from './order-history/views-store.js';
+export { searchProjection, searchTargets } from './search/projection.js';
+export { ElasticsearchSearchStore } from './search/store.js';
+export { analyticsProjection, analyticsTargets } from './analytics/projection.js';
+export { RedisAnalyticsStore } from './analytics/store.js';
+export { RedisParkedAggregates } from './analytics/parked.js';

@@ -13,7 +13,7 @@ export {
   testEventMessageInSchema,
   testEventMessageInUnknownSchema,
 } from './events.js';
-export { PROJECTOR_READS, SUITE_SERVICES, deleteTopics, dropIndices, startSuite } from './suite.js';
+export { SUITE_SERVICES, deleteTopics, dropIndices, startSuite } from './suite.js';
 export type { HttpAnswer, ProjectorService, RunningSuite, SuiteService } from './suite.js';
 export { MetricsSnapshot, parsePrometheusText, scrapeMetrics } from './metrics.js';
 export type { MetricSample } from './metrics.js';

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
-import { type AggregateType, eventTopics } from '@cqrs-shop/events';
+import { eventTopics } from '@cqrs-shop/events';
 import { unlinkMatching } from '@cqrs-shop/read-models';
+import {
+  type ProjectorName,
+  PROJECTORS,
+  service as registryEntry,
+  SERVICES,
+  type ServiceEntry,
+  type ServiceName,
+} from '@cqrs-shop/service-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -11,41 +19,11 @@ import { type TestIdentity, testIdentity } from './identity.js';
 import { type ServiceProcess, startService } from './process.js';
 import { uniqueName, waitFor } from './wait.js';
 
-/** The suite's services, in the order they start. */
-export const SUITE_SERVICES = [
-  'command-service',
-  'outbox-relay',
-  'projector-order-history',
-  'projector-search',
-  'projector-analytics',
-  'query-gateway',
-] as const;
+/** The suite's services, in the order they start (the registry's order). */
+export const SUITE_SERVICES: readonly ServiceName[] = SERVICES.map((entry) => entry.name);
 
-export type SuiteService = (typeof SUITE_SERVICES)[number];
-
-const PORT_VARIABLE: Record<SuiteService, string> = {
-  'command-service': 'COMMAND_PORT',
-  'outbox-relay': 'RELAY_PORT',
-  'projector-order-history': 'ORDER_HISTORY_PORT',
-  'projector-search': 'SEARCH_PORT',
-  'projector-analytics': 'ANALYTICS_PORT',
-  'query-gateway': 'GATEWAY_PORT',
-};
-
-/** The two APIs' admin listeners (the other services' one listener is an admin surface already). */
-const ADMIN_PORT_VARIABLE: Partial<Record<SuiteService, string>> = {
-  'command-service': 'COMMAND_ADMIN_PORT',
-  'query-gateway': 'GATEWAY_ADMIN_PORT',
-};
-
-/** The event topics each projector reads. */
-export const PROJECTOR_READS = {
-  'projector-order-history': ['customer', 'order'],
-  'projector-search': ['customer', 'product', 'order'],
-  'projector-analytics': ['order', 'product'],
-} as const satisfies Record<string, readonly AggregateType[]>;
-
-export type ProjectorService = keyof typeof PROJECTOR_READS;
+export type SuiteService = ServiceName;
+export type ProjectorService = ProjectorName;
 
 export interface HttpAnswer<T = Record<string, unknown>> {
   readonly status: number;
@@ -107,7 +85,9 @@ export async function startSuite(
   ) as Record<SuiteService, number>;
   const adminPorts = Object.fromEntries(
     await Promise.all(
-      Object.keys(ADMIN_PORT_VARIABLE).map(async (service) => [service, await freePort()] as const),
+      (SERVICES as readonly ServiceEntry[])
+        .filter((entry) => entry.admin !== undefined)
+        .map(async (entry) => [entry.name, await freePort()] as const),
     ),
   ) as Partial<Record<SuiteService, number>>;
   const url = (service: SuiteService) => `http://127.0.0.1:${ports[service]}`;
@@ -115,9 +95,10 @@ export async function startSuite(
   const adminUrl = (service: SuiteService) => `http://127.0.0.1:${adminPorts[service] ?? ports[service]}`;
   /** Its port settings: the API's and, for the two APIs, the admin listener's. */
   const portSettings = (service: SuiteService, port: number, adminPort = adminPorts[service]) => {
-    const adminVariable = ADMIN_PORT_VARIABLE[service];
+    const entry: ServiceEntry = registryEntry(service);
+    const adminVariable = entry.admin?.variable;
     return {
-      [PORT_VARIABLE[service]]: String(port),
+      [entry.port.variable]: String(port),
       ...(adminVariable === undefined ? {} : { [adminVariable]: String(adminPort ?? 0) }),
     };
   };
@@ -150,10 +131,12 @@ export async function startSuite(
     ...(service.startsWith('projector-') ? { PROJECTOR_GROUP_ID: `${name}.${service}` } : {}),
     ...(service === 'query-gateway'
       ? {
-          ORDER_HISTORY_PROJECTOR_URL: url('projector-order-history'),
-          SEARCH_PROJECTOR_URL: url('projector-search'),
-          ANALYTICS_PROJECTOR_URL: url('projector-analytics'),
-          RELAY_URL: url('outbox-relay'),
+          // Where it finds the relay and the projectors.
+          ...Object.fromEntries(
+            (SERVICES as readonly ServiceEntry[]).flatMap((entry) =>
+              entry.urlVariable === undefined ? [] : [[entry.urlVariable, url(entry.name as ServiceName)]],
+            ),
+          ),
           GATEWAY_LAG_REFRESH: '200ms',
         }
       : {}),
@@ -253,7 +236,7 @@ export async function startSuite(
    * everything the write side has committed.
    */
   async function caughtUp(
-    projectors: readonly ProjectorService[] = Object.keys(PROJECTOR_READS) as ProjectorService[],
+    projectors: readonly ProjectorService[] = PROJECTORS.map((entry) => entry.name),
     timeoutMs = 180_000,
   ): Promise<void> {
     await waitFor(
@@ -272,7 +255,7 @@ export async function startSuite(
     try {
       const topics = eventTopics(names.topicPrefix);
       for (const projector of projectors) {
-        const read = PROJECTOR_READS[projector].map((type) => topics[type]);
+        const read = registryEntry(projector).projection.reads.map((type) => topics[type]);
         await waitFor(
           `${projector} to apply every event`,
           async () => {
@@ -349,7 +332,8 @@ export async function startSuite(
       extra: Record<string, string> = {},
     ): Promise<{ process: ServiceProcess; url: string; adminUrl: string }> {
       const port = await freePort();
-      const adminPort = ADMIN_PORT_VARIABLE[service] === undefined ? undefined : await freePort();
+      const adminPort =
+        (registryEntry(service) as ServiceEntry).admin === undefined ? undefined : await freePort();
       const process = startService(service, {
         ...serviceEnv(service),
         ...portSettings(service, port, adminPort),

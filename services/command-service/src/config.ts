@@ -11,6 +11,7 @@ import {
   section,
   variable,
 } from '@cqrs-shop/config';
+import { service } from '@cqrs-shop/service-registry';
 
 const commandsSection = section(
   {
@@ -39,7 +40,7 @@ export function loadCommandServiceConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
-      http: httpSection('COMMAND_PORT', 3001, { portVariable: 'COMMAND_ADMIN_PORT', defaultPort: 9001 }),
+      http: httpSection(service('command-service')),
       mysql: mysqlSection,
       commands: commandsSection,
       auth: authSection,

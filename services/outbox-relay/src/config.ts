@@ -8,6 +8,7 @@ import {
   section,
   variable,
 } from '@cqrs-shop/config';
+import { service } from '@cqrs-shop/service-registry';
 
 const relaySection = section(
   {
@@ -52,7 +53,7 @@ export function loadRelayConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
-      http: httpSection('RELAY_PORT', 3010),
+      http: httpSection(service('outbox-relay')),
       mysql: mysqlSection,
       kafka: kafkaSection,
       relay: relaySection,

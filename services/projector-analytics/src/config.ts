@@ -8,12 +8,13 @@ import {
   runtimeSection,
 } from '@cqrs-shop/config';
 import { projectorSection } from '@cqrs-shop/projector';
+import { service } from '@cqrs-shop/service-registry';
 
 export function loadAnalyticsConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
-      http: httpSection('ANALYTICS_PORT', 3013),
+      http: httpSection(service('projector-analytics')),
       kafka: kafkaSection,
       redis: redisSection,
       // The checkpoints are written by the batch's own script: one with every batch costs nothing.

@@ -4,10 +4,13 @@ import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
 import { Redis } from 'ioredis';
 import { loadAnalyticsConfig } from './config.js';
-import { ANALYTICS_PROJECTION, analyticsTargets } from './targets.js';
+import { analyticsTargets } from '@cqrs-shop/read-models';
+import { service } from '@cqrs-shop/service-registry';
+
+const SERVICE = service('projector-analytics');
 
 void runService({
-  name: 'projector-analytics',
+  name: SERVICE.name,
   loadConfig: () => loadAnalyticsConfig(process.env),
   async start({ config, logger, lifecycle }) {
     // Registered first, so closed last: spans of the shutdown itself are still sent.
@@ -18,7 +21,7 @@ void runService({
       await redis.quit();
     });
     await startProjectorService({
-      ...ANALYTICS_PROJECTION,
+      ...SERVICE.projection,
       targets: analyticsTargets(redis, config.redis.keyPrefix),
       readiness: {
         name: 'redis',

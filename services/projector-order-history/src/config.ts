@@ -9,12 +9,13 @@ import {
   runtimeSection,
 } from '@cqrs-shop/config';
 import { projectorSection } from '@cqrs-shop/projector';
+import { service } from '@cqrs-shop/service-registry';
 
 export function loadOrderHistoryConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
-      http: httpSection('ORDER_HISTORY_PORT', 3011),
+      http: httpSection(service('projector-order-history')),
       kafka: kafkaSection,
       mongodb: mongodbSection,
       // The order views, beside the documents: what the gateway reads an order or a page from.

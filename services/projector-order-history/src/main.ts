@@ -5,10 +5,13 @@ import { startProjectorService } from '@cqrs-shop/projector';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { loadOrderHistoryConfig } from './config.js';
-import { ORDER_HISTORY_PROJECTION, orderHistoryTargets } from './targets.js';
+import { orderHistoryTargets } from '@cqrs-shop/read-models';
+import { service } from '@cqrs-shop/service-registry';
+
+const SERVICE = service('projector-order-history');
 
 void runService({
-  name: 'projector-order-history',
+  name: SERVICE.name,
   loadConfig: () => loadOrderHistoryConfig(process.env),
   async start({ config, logger, lifecycle }) {
     // Registered first, so closed last: spans of the shutdown itself are still sent.
@@ -23,7 +26,7 @@ void runService({
     });
     const db = client.db(config.mongodb.database);
     await startProjectorService({
-      ...ORDER_HISTORY_PROJECTION,
+      ...SERVICE.projection,
       targets: orderHistoryTargets(db, { redis, keyPrefix: config.redis.keyPrefix }),
       readiness: {
         name: 'mongodb and redis',

@@ -8,12 +8,13 @@ import {
   runtimeSection,
 } from '@cqrs-shop/config';
 import { projectorSection } from '@cqrs-shop/projector';
+import { service } from '@cqrs-shop/service-registry';
 
 export function loadSearchConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
-      http: httpSection('SEARCH_PORT', 3012),
+      http: httpSection(service('projector-search')),
       kafka: kafkaSection,
       elasticsearch: elasticsearchSection,
       projector: projectorSection('cqrs-shop.projector-search.v1'),

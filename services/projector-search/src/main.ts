@@ -4,10 +4,13 @@ import { Client } from '@elastic/elasticsearch';
 import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
 import { loadSearchConfig } from './config.js';
-import { SEARCH_PROJECTION, searchTargets } from './targets.js';
+import { searchTargets } from '@cqrs-shop/read-models';
+import { service } from '@cqrs-shop/service-registry';
+
+const SERVICE = service('projector-search');
 
 void runService({
-  name: 'projector-search',
+  name: SERVICE.name,
   loadConfig: () => loadSearchConfig(process.env),
   async start({ config, logger, lifecycle }) {
     // Registered first, so closed last: spans of the shutdown itself are still sent.
@@ -15,7 +18,7 @@ void runService({
     const es = new Client({ node: config.elasticsearch.url, requestTimeout: 10_000 });
     lifecycle.onStop('elasticsearch', () => es.close());
     await startProjectorService({
-      ...SEARCH_PROJECTION,
+      ...SERVICE.projection,
       targets: searchTargets(es, config.elasticsearch.indexPrefix),
       readiness: {
         name: 'elasticsearch',

@@ -11,9 +11,30 @@ import {
   runtimeSection,
   section,
   variable,
+  type Variable,
 } from '@cqrs-shop/config';
+import {
+  localUrl,
+  PROJECTORS,
+  type ProjectionName,
+  service,
+  type ServiceEntry,
+} from '@cqrs-shop/service-registry';
 
 /** How the gateway waits, times out, and finds the projectors. */
+/** The variables naming where other services answer, by default where they run locally. */
+const serviceUrlVariables = (entries: readonly ServiceEntry[]): Record<string, Variable<string>> =>
+  Object.fromEntries(
+    entries.flatMap((entry) =>
+      entry.urlVariable === undefined
+        ? []
+        : [[entry.urlVariable, variable.url({ protocols: ['http:', 'https:'], default: localUrl(entry) })]],
+    ),
+  );
+
+const urlOf = (values: object, entry: ServiceEntry) =>
+  (values as Record<string, string>)[entry.urlVariable ?? ''] as string;
+
 const gatewaySection = section(
   {
     /** How long a read with a consistency token waits for its projection by default. @default 2s */
@@ -34,17 +55,9 @@ const gatewaySection = section(
     /** The currency of `GET /stats/sales` when the request names none. @default EUR */
     GATEWAY_DEFAULT_CURRENCY: variable.string({ default: 'EUR' }),
     /** Base URLs of the projectors' HTTP endpoints, for lag and `GET /projections`. */
-    ORDER_HISTORY_PROJECTOR_URL: variable.url({
-      protocols: ['http:', 'https:'],
-      default: 'http://127.0.0.1:3011',
-    }),
-    SEARCH_PROJECTOR_URL: variable.url({ protocols: ['http:', 'https:'], default: 'http://127.0.0.1:3012' }),
-    ANALYTICS_PROJECTOR_URL: variable.url({
-      protocols: ['http:', 'https:'],
-      default: 'http://127.0.0.1:3013',
-    }),
+    ...serviceUrlVariables(PROJECTORS),
     /** Base URL of the outbox relay's HTTP endpoint, for the outbox backlog in `GET /projections`. */
-    RELAY_URL: variable.url({ protocols: ['http:', 'https:'], default: 'http://127.0.0.1:3010' }),
+    ...serviceUrlVariables([service('outbox-relay')]),
     /** How often the projectors' lag is fetched for the freshness headers. @default 1s */
     GATEWAY_LAG_REFRESH: variable.duration({ default: 1_000, max: 60_000 }),
     /** Link from `GET /ops` to a command's trace: a URL with `{commandId}` in it. @default (none) */
@@ -58,12 +71,11 @@ const gatewaySection = section(
     storeConcurrency: v.GATEWAY_STORE_CONCURRENCY,
     storeQueue: v.GATEWAY_STORE_QUEUE,
     defaultCurrency: v.GATEWAY_DEFAULT_CURRENCY,
-    projectors: {
-      'order-history': v.ORDER_HISTORY_PROJECTOR_URL,
-      search: v.SEARCH_PROJECTOR_URL,
-      analytics: v.ANALYTICS_PROJECTOR_URL,
-    },
-    relayUrl: v.RELAY_URL,
+    projectors: Object.fromEntries(PROJECTORS.map((p) => [p.projection.name, urlOf(v, p)])) as Record<
+      ProjectionName,
+      string
+    >,
+    relayUrl: urlOf(v, service('outbox-relay')),
     lagRefreshMs: v.GATEWAY_LAG_REFRESH,
     traceSearchUrlTemplate: v.TRACE_SEARCH_URL_TEMPLATE === '' ? undefined : v.TRACE_SEARCH_URL_TEMPLATE,
   }),
@@ -94,7 +106,7 @@ export function loadGatewayConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
-      http: httpSection('GATEWAY_PORT', 3000, { portVariable: 'GATEWAY_ADMIN_PORT', defaultPort: 9000 }),
+      http: httpSection(service('query-gateway')),
       mongodb: mongodbSection,
       elasticsearch: elasticsearchSection,
       redis: redisSection,

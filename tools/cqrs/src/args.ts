@@ -1,8 +1,8 @@
 // The command line of `cqrs`: its commands, options, usage text and exit statuses.
 import { type Role, ROLES } from '@cqrs-shop/auth';
+import { PROJECTION_NAMES, type ProjectionName } from '@cqrs-shop/service-registry';
 
-export const PROJECTION_NAMES = ['order-history', 'search', 'analytics'] as const;
-export type ProjectionName = (typeof PROJECTION_NAMES)[number];
+export { PROJECTION_NAMES, type ProjectionName };
 
 /** Exit statuses (64 and 78 as in sysexits.h, like the suite's other commands). */
 export const EXIT = {

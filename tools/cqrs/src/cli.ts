@@ -29,13 +29,7 @@ import {
 import { loadOutboxConfig, type OutboxConfig, runOutboxCommand } from './outbox.js';
 import { jsonSink, plainSink, terminalSink } from './progress.js';
 import { issueTokenCommand, keygenCommand, loadTokensConfig, opsToken, type TokensConfig } from './tokens.js';
-import {
-  type CliConfig,
-  loadCliConfig,
-  openShop,
-  PROJECTOR_URL_VARIABLES,
-  type Shop,
-} from './read-models.js';
+import { type CliConfig, loadCliConfig, openShop, projectorUrlVariable, type Shop } from './read-models.js';
 
 const NAME = 'cqrs';
 const print = (text: string) => process.stdout.write(text);
@@ -127,7 +121,7 @@ async function run(
       const url = shop.projectorUrls[command.projection];
       if (url === '') {
         process.stderr.write(
-          `${NAME}: ${PROJECTOR_URL_VARIABLES[command.projection]} is not set: where the ${command.projection} projector answers\n`,
+          `${NAME}: ${projectorUrlVariable(command.projection)} is not set: where the ${command.projection} projector answers\n`,
         );
         return EXIT.config;
       }

@@ -1,5 +1,5 @@
-// The three projections as the CLI drives them: each one's topics and versions, on clients
-// opened from the same settings the services use.
+// The read models as the CLI drives them: each one's topics (from the service registry) and
+// versions (from the read-models package), on clients opened from the settings the services use.
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import {
   elasticsearchSection,
@@ -10,37 +10,51 @@ import {
   runtimeSection,
   section,
   variable,
+  type Variable,
 } from '@cqrs-shop/config';
 import { type AggregateType, deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { createKafkaClients, type KafkaClients } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
-import type { ProjectionTargets } from '@cqrs-shop/projector';
-import { ANALYTICS_PROJECTION, analyticsTargets } from '@cqrs-shop/projector-analytics';
-import { ORDER_HISTORY_PROJECTION, orderHistoryTargets } from '@cqrs-shop/projector-order-history';
-import { SEARCH_PROJECTION, searchTargets } from '@cqrs-shop/projector-search';
+import {
+  analyticsTargets,
+  orderHistoryTargets,
+  type ProjectionTargets,
+  searchTargets,
+} from '@cqrs-shop/read-models';
+import {
+  PROJECTORS,
+  type ProjectionName,
+  projectorOf,
+  service,
+  type ServiceEntry,
+} from '@cqrs-shop/service-registry';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import type { ProjectionName } from './args.js';
 
 // No defaults: a deployed CLI has no business guessing addresses (in a checkout,
 // scripts/with-local-stack gives the local services').
 const httpUrl = () => variable.url({ protocols: ['http:', 'https:'], default: '' });
+/** The variables naming where other services answer: no defaults (see above). */
+const urlVariables = (entries: readonly ServiceEntry[]): Record<string, Variable<string>> =>
+  Object.fromEntries(
+    entries.flatMap((e) => (e.urlVariable === undefined ? [] : [[e.urlVariable, httpUrl()]])),
+  );
+const urlOf = (values: object, entry: ServiceEntry) =>
+  (values as Record<string, string>)[entry.urlVariable ?? ''] as string;
+
 const endpointsSection = section(
   {
     /** The outbox relay's HTTP endpoint: `projections list` shows the outbox backlog from its `/stats`. */
-    RELAY_URL: httpUrl(),
+    ...urlVariables([service('outbox-relay')]),
     /** The projectors' HTTP endpoints (any replica), which `projections redrive` asks. */
-    ORDER_HISTORY_PROJECTOR_URL: httpUrl(),
-    SEARCH_PROJECTOR_URL: httpUrl(),
-    ANALYTICS_PROJECTOR_URL: httpUrl(),
+    ...urlVariables(PROJECTORS),
   },
   (v) => ({
-    relay: v.RELAY_URL,
-    projectors: {
-      'order-history': v.ORDER_HISTORY_PROJECTOR_URL,
-      search: v.SEARCH_PROJECTOR_URL,
-      analytics: v.ANALYTICS_PROJECTOR_URL,
-    } satisfies Record<ProjectionName, string>,
+    relay: urlOf(v, service('outbox-relay')),
+    projectors: Object.fromEntries(PROJECTORS.map((p) => [p.projection.name, urlOf(v, p)])) as Record<
+      ProjectionName,
+      string
+    >,
   }),
 );
 
@@ -53,11 +67,7 @@ const rebuildSection = section(
 );
 
 /** The variable that says where a projector answers, for messages. */
-export const PROJECTOR_URL_VARIABLES: Record<ProjectionName, string> = {
-  'order-history': 'ORDER_HISTORY_PROJECTOR_URL',
-  search: 'SEARCH_PROJECTOR_URL',
-  analytics: 'ANALYTICS_PROJECTOR_URL',
-};
+export const projectorUrlVariable = (name: ProjectionName): string => projectorOf(name).urlVariable;
 
 export function loadCliConfig(env: NodeJS.ProcessEnv) {
   return loadConfig(
@@ -103,20 +113,19 @@ export function openShop(config: CliConfig, logger: Logger): Shop {
   const es = new ElasticsearchClient({ node: config.elasticsearch.url, requestTimeout: 30_000 });
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   const topics = eventTopics(config.kafka.topicPrefix);
-  const handle = (
-    definition: {
-      name: ProjectionName;
+  const handle = (name: ProjectionName, targets: ProjectionTargets): ProjectionHandle => {
+    const { reads, readsFirst = [] } = projectorOf(name).projection as {
       reads: readonly AggregateType[];
       readsFirst?: readonly AggregateType[];
-    },
-    targets: ProjectionTargets,
-  ): ProjectionHandle => ({
-    name: definition.name,
-    topics: definition.reads.map((type) => topics[type]),
-    readFirst: (definition.readsFirst ?? []).map((type) => topics[type]),
-    deadLetterTopic: deadLetterTopicFor(definition.name, config.kafka.topicPrefix),
-    targets,
-  });
+    };
+    return {
+      name,
+      topics: reads.map((type) => topics[type]),
+      readFirst: readsFirst.map((type) => topics[type]),
+      deadLetterTopic: deadLetterTopicFor(name, config.kafka.topicPrefix),
+      targets,
+    };
+  };
   return {
     kafka,
     relayUrl: config.endpoints.relay,
@@ -125,16 +134,16 @@ export function openShop(config: CliConfig, logger: Logger): Shop {
       switch (name) {
         case 'order-history':
           return handle(
-            ORDER_HISTORY_PROJECTION,
+            name,
             orderHistoryTargets(mongo.db(config.mongodb.database), {
               redis,
               keyPrefix: config.redis.keyPrefix,
             }),
           );
         case 'search':
-          return handle(SEARCH_PROJECTION, searchTargets(es, config.elasticsearch.indexPrefix));
+          return handle(name, searchTargets(es, config.elasticsearch.indexPrefix));
         case 'analytics':
-          return handle(ANALYTICS_PROJECTION, analyticsTargets(redis, config.redis.keyPrefix));
+          return handle(name, analyticsTargets(redis, config.redis.keyPrefix));
       }
     },
     async close() {

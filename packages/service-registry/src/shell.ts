@@ -1,0 +1,8 @@
+// The registry for shell scripts (scripts/services, scripts/with-local-stack): one line per
+// service, in start order — name, port variable, default port, URL variable ("-" for none).
+import { SERVICES, type ServiceEntry } from './index.js';
+
+for (const entry of SERVICES as readonly ServiceEntry[])
+  process.stdout.write(
+    `${entry.name} ${entry.port.variable} ${entry.port.default} ${entry.urlVariable ?? '-'}\n`,
+  );
