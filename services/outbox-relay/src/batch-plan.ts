@@ -1,5 +1,5 @@
-import type { QuarantineMove } from './outbox-quarantine.js';
-import type { OutboxRow } from './outbox-store.js';
+import type { QuarantineMove } from '@cqrs-shop/outbox';
+import type { OutboxRow } from '@cqrs-shop/outbox';
 
 /** A row made ready to publish (its headers), or the reason it cannot be published as it is. */
 export type Prepared = { readonly headers: Record<string, string> } | { readonly reason: string };

@@ -22,8 +22,8 @@ import {
 import { type Message, Partitioners, type Producer } from 'kafkajs';
 import { type BatchPlan, messageBytes, planBatch, type Prepared } from './batch-plan.js';
 import type { Leadership } from './leadership.js';
-import type { OutboxQuarantine, QuarantineMove } from './outbox-quarantine.js';
-import type { OutboxRow, OutboxStore, SendIntent } from './outbox-store.js';
+import type { OutboxQuarantine, QuarantineMove } from '@cqrs-shop/outbox';
+import type { OutboxRow, OutboxStore, SendIntent } from '@cqrs-shop/outbox';
 import type { RelayMetrics } from './relay-metrics.js';
 import type { RelayStats } from './stats.js';
 

@@ -1,5 +1,5 @@
 import { messageBytes, planBatch, type Prepared } from '../src/batch-plan.js';
-import type { OutboxRow } from '../src/outbox-store.js';
+import type { OutboxRow } from '@cqrs-shop/outbox';
 
 let nextPosition = 1;
 function row(aggregateId: string, overrides: Partial<OutboxRow> = {}): OutboxRow {

@@ -8,7 +8,7 @@ import { adminApiDocument, queryApiDocument } from './http/openapi.js';
 import { OPS_ACCESS } from './http/access.js';
 import { QUERY_ROUTES } from './http/routes.js';
 import { mountOpsPage } from './ops/index.js';
-import type { OutboxStatus } from '@cqrs-shop/outbox-relay';
+import type { OutboxStatus } from '@cqrs-shop/outbox';
 import type { ProjectionStatusMonitor } from './projection-status.js';
 
 export const API_VERSION = '0.1.0';

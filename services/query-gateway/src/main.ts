@@ -13,7 +13,7 @@ import { ConsistencyTokens } from '@cqrs-shop/events';
 import { createQueryApi } from './app.js';
 import { loadGatewayConfig } from './config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
-import { fetchEventStage, fetchOutboxStatus } from '@cqrs-shop/outbox-relay';
+import { fetchEventStage, fetchOutboxStatus } from '@cqrs-shop/outbox';
 import { ProjectionStatusMonitor } from './projection-status.js';
 import { ReaderDirectory } from './read-model-directory.js';
 import { SearchVisibility } from './search-visibility.js';

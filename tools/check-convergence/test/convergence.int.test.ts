@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
-import { createLogger } from '@cqrs-shop/logging';
 import {
   type OrderAnalyticsSnapshot,
   ORDERS_MAPPING,
@@ -17,7 +16,6 @@ import { createScratchDatabase, repoRoot, type ScratchDatabase, uniqueName } fro
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { createPool, type Pool } from 'mysql2/promise';
-import { migrate } from '../../../services/command-service/src/adapters/mysql/migrations.js';
 import {
   checkConvergence,
   type ConvergenceReport,
@@ -259,7 +257,7 @@ describe('checkConvergence (real MySQL, MongoDB, Elasticsearch and Redis)', () =
 
   beforeAll(async () => {
     scratch = await createScratchDatabase();
-    await migrate(scratch.settings, createLogger({ service: 'test', level: 'silent' }));
+    await scratch.migrate();
     pool = createPool({ ...scratch.settings, connectionLimit: 4 });
     sources = { mysql: pool, mongo, es, redis, indexPrefix, keyPrefix };
     await seedWriteModel(scratch);

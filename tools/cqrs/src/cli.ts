@@ -2,7 +2,7 @@
 // `cqrs`: the operator's command for the projections' versions (see args.ts for the usage).
 // Results go to stdout, logs (JSON) to stderr, so `--json` output can be piped.
 import { ConfigError } from '@cqrs-shop/config';
-import { fetchOutboxStatus, unknownOutbox } from '@cqrs-shop/outbox-relay';
+import { fetchOutboxStatus, unknownOutbox } from '@cqrs-shop/outbox';
 import { createLogger, type Logger } from '@cqrs-shop/logging';
 import { RebuildRefusedError } from '@cqrs-shop/projector';
 import {

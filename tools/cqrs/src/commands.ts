@@ -1,6 +1,6 @@
 // What each `cqrs projections …` command does, on the read models' own stores and Kafka.
 import type { Logger } from '@cqrs-shop/logging';
-import type { OutboxStatus } from '@cqrs-shop/outbox-relay';
+import type { OutboxStatus } from '@cqrs-shop/outbox';
 import {
   collectGarbage,
   type CollectedVersion,

@@ -1,7 +1,7 @@
 // `cqrs outbox …`: the outbox rows the relay quarantined, listed and released, on the write
 // model's MySQL database.
 import { loadConfig, mysqlSection, runtimeSection } from '@cqrs-shop/config';
-import { OutboxQuarantine, type QuarantinedRow, ReleaseRefusedError } from '@cqrs-shop/outbox-relay';
+import { OutboxQuarantine, type QuarantinedRow, ReleaseRefusedError } from '@cqrs-shop/outbox';
 import { createPool } from 'mysql2/promise';
 import { type Command, EXIT } from './args.js';
 import { textTable } from './commands.js';

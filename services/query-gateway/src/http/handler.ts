@@ -1,6 +1,6 @@
 import { authorize, principalOf } from '@cqrs-shop/auth';
 import type { ConsistencyTokens } from '@cqrs-shop/events';
-import type { EventStage } from '@cqrs-shop/outbox-relay';
+import type { EventStage } from '@cqrs-shop/outbox';
 import { HttpProblem } from '@cqrs-shop/http';
 import { parseInput } from '@cqrs-shop/http';
 import type { RequestLimits } from '@cqrs-shop/rate-limit';

@@ -1,6 +1,6 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { eventFieldsOf, OUTBOX_COLUMNS } from './outbox-quarantine.js';
-import type { EventStage } from './outbox-status.js';
+import { eventFieldsOf, OUTBOX_COLUMNS } from './quarantine.js';
+import type { EventStage } from './status.js';
 
 /** One committed event waiting in the outbox. */
 export interface OutboxRow {

@@ -1,5 +1,5 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { OutboxRow } from './outbox-store.js';
+import type { OutboxRow } from './store.js';
 
 /** The columns an outbox row and a quarantined row share, in one order for moves both ways. */
 export const OUTBOX_COLUMNS = [

@@ -1,4 +1,4 @@
-import { outboxStatusOf } from '../src/outbox-status.js';
+import { outboxStatusOf } from '@cqrs-shop/outbox';
 
 describe('outboxStatusOf', () => {
   it('reports the backlog and the age of its oldest row as counted by the relay a moment ago', () => {
