@@ -42,13 +42,15 @@ export interface ConvergenceOutcome {
   };
 }
 
-/** Runs the built convergence checker (`pnpm check:convergence`) against the suite's stores. */
+/** Runs the built convergence check (`cqrs check convergence`) against the suite's stores. */
 export function checkConvergence(
   suite: RunningSuite,
   readModels: readonly string[] = [],
 ): Promise<ConvergenceOutcome> {
   const args = [
-    join(repoRoot, 'tools/check-convergence/dist/cli.js'),
+    join(repoRoot, 'tools/cqrs/dist/cli.js'),
+    'check',
+    'convergence',
     '--json',
     ...readModels.flatMap((name) => ['--read-model', name]),
   ];

@@ -1,6 +1,9 @@
-// The command line of `cqrs`: its commands, options, usage text and exit statuses.
+// The command line of `cqrs`: its commands and options, and its exit statuses. Commander reads
+// it (help for every command, unknown options and stray arguments named); the checks of values
+// that need the suite's knowledge (projection names, times, roles) are here.
 import { type Role, ROLES } from '@cqrs-shop/auth';
 import { PROJECTION_NAMES, type ProjectionName } from '@cqrs-shop/service-registry';
+import { Command as Program, CommanderError, InvalidArgumentError } from 'commander';
 
 export { PROJECTION_NAMES, type ProjectionName };
 
@@ -16,8 +19,19 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+/** `cqrs check convergence` keeps the statuses scripts test for: differences are not a failure to check. */
+export const CHECK_EXIT = {
+  converged: 0,
+  differences: 1,
+  /** The check could not be completed (a server unreachable, say); stderr says why. */
+  failed: 2,
+} as const;
+
+export const DEFAULT_DIFFERENCE_LIMIT = 50;
+
 export type Command =
-  | { readonly command: 'help' }
+  /** `--help` anywhere, `cqrs help [command]`, or no command at all: the help text to print. */
+  | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'list'; readonly json: boolean }
   | {
       readonly command: 'rebuild';
@@ -68,6 +82,14 @@ export type Command =
       readonly position: number;
       readonly dropTraceparent: boolean;
       readonly json: boolean;
+    }
+  | {
+      readonly command: 'check-convergence';
+      /** Undefined: every read model. */
+      readonly readModels: readonly ProjectionName[] | undefined;
+      /** Differences listed per read model; all are counted. */
+      readonly limit: number;
+      readonly json: boolean;
     };
 
 /** The commands on the write model's outbox: they need the MYSQL_* settings, and no others. */
@@ -76,126 +98,357 @@ export const isOutboxCommand = (
 ): command is Extract<Command, { command: 'outbox-list' | 'outbox-release' }> =>
   command.command === 'outbox-list' || command.command === 'outbox-release';
 
-export const USAGE = `Usage: cqrs projections <command> [options]
-       cqrs outbox <command> [options]
-       cqrs tokens issue --role <role> [options]
-       cqrs tokens keygen --key-file <file> --jwks-file <file>
-
-Commands:
-  list                          every projection's versions: live, rebuilding (with progress),
-                                caught-up, retired, failed, point-in-time; offsets and lag; and
-                                the outbox under them (from the relay's /stats at RELAY_URL)
-  rebuild <name|all>            replay the Kafka topics from the beginning into a new version
-                                while the live one serves, then switch to it atomically; an
-                                unfinished rebuild is resumed from its committed offsets
-    --until <ISO time>          build a point-in-time version (the shop as it was then); it
-                                never goes live: read it with ?modelVersion=<n> on the gateway
-    --drop-previous             drop the version that was live before, once nothing writes it
-    --max-lag <events>          switch once the new version is this close to the head (default 100)
-    --concurrency <n>           partitions replayed at once (default 6)
-  switch <name> <version>       make a retired or caught-up version live again (a rollback)
-  drop <name> <version>         drop a version that is not live, and its consumer group
-  gc [<name>|all]               drop every retired and failed version (point-in-time ones stay)
-  redrive <name> <type>:<id>    once the cause of a parking is fixed, re-apply a parked aggregate
-                                and unpark it (in the replica consuming its partition)
-  redrive <name> --all          the same for every parked aggregate of the projection
-                                (with CQRS_OPS_TOKEN, a token with the ops role, or signed with
-                                AUTH_SIGNING_KEY_FILE where the local key is at hand)
-
-Outbox commands:
-  list                          the rows the relay quarantined (it cannot publish them as they
-                                are) with the reason, and the later rows of their aggregates
-                                held behind them
-  release <position>            move a quarantined row, and the rows held behind it, back to the
-                                outbox: the relay publishes them first, in order
-    --drop-traceparent          publish the row without its stored traceparent
-
-Token commands (the local stack's own identity provider; production tokens come from yours):
-  issue                         print a bearer token (on the last line) for the APIs
-    --role <role>               ${ROLES.join(', ')}
-    --customer <customerId>     the customer a customer token acts as (required with --role customer)
-    --subject <name>            who the token names (default: local-<role>)
-    --ttl <duration>            how long it is valid: 30s, 15m, 8h, 7d (default 1h, at most 30d)
-  keygen                        make the signing key, unless both files exist: the private JWK
-    --key-file <file>           (for issue; keep it private) and the JWKS of its public half
-    --jwks-file <file>          (for the services' AUTH_JWKS_FILE)
-
-Options:
-  --json                        print JSON (for rebuild: one progress object per line, then the result)
-  --help                        print this help
-
-Names: ${PROJECTION_NAMES.join(', ')}.
-Exit status: ${EXIT.ok} done, ${EXIT.failed} failed, ${EXIT.refused} refused (nothing changed), ${EXIT.usage} bad arguments,
-${EXIT.config} bad configuration, ${EXIT.interrupted} interrupted (run the rebuild again to resume).
-Connection settings come from the variables the services use: KAFKA_*, MONGODB_*,
-ELASTICSEARCH_* and REDIS_* for projections, MYSQL_* for the outbox, AUTH_SIGNING_KEY_FILE,
-AUTH_ISSUER and AUTH_AUDIENCE for tokens.`;
-
 /** A command line `cqrs` does not understand; the message says what is wrong. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+const EXIT_STATUS_HELP = `
+Exit status: ${EXIT.ok} done, ${EXIT.failed} failed, ${EXIT.refused} refused (nothing changed), ${EXIT.usage} bad arguments,
+${EXIT.config} bad configuration, ${EXIT.interrupted} interrupted (run the rebuild again to resume);
+check convergence: ${CHECK_EXIT.converged} no differences, ${CHECK_EXIT.differences} differences, ${CHECK_EXIT.failed} the check could not finish.
+Connection settings come from the variables the services use: KAFKA_*, MONGODB_*,
+ELASTICSEARCH_* and REDIS_* for projections, MYSQL_* for the outbox (and all of these for check
+convergence), AUTH_SIGNING_KEY_FILE, AUTH_ISSUER and AUTH_AUDIENCE for tokens.`;
+
+// ---- values --------------------------------------------------------------------------------
+
 const isProjectionName = (name: string): name is ProjectionName =>
   (PROJECTION_NAMES as readonly string[]).includes(name);
 
-function projectionsArg(name: string | undefined, allowAll: boolean): ProjectionName[] {
-  if (name === undefined) throw new UsageError('name a projection');
-  if (allowAll && name === 'all') return [...PROJECTION_NAMES];
+function projectionNamed(name: string): ProjectionName {
   if (!isProjectionName(name))
-    throw new UsageError(
-      `unknown projection ${name}; one of ${PROJECTION_NAMES.join(', ')}${allowAll ? ', all' : ''}`,
-    );
+    throw new InvalidArgumentError(`unknown projection ${name}; one of ${PROJECTION_NAMES.join(', ')}`);
+  return name;
+}
+
+function projectionsNamed(name: string): ProjectionName[] {
+  if (name === 'all') return [...PROJECTION_NAMES];
+  if (!isProjectionName(name))
+    throw new InvalidArgumentError(`unknown projection ${name}; one of ${PROJECTION_NAMES.join(', ')}, all`);
   return [name];
 }
 
-function wholeNumber(option: string, text: string, min: number, max: number): number {
-  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value >= min && value <= max))
-    throw new UsageError(`${option} must be a whole number from ${min} to ${max}, got ${text}`);
-  return value;
-}
+const wholeNumber =
+  (what: string, min: number, max: number) =>
+  (text: string): number => {
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!(value >= min && value <= max))
+      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}, got ${text}`);
+    return value;
+  };
 
 function instant(text: string): string {
   // A full date and time with a zone: a bare date would be read in an unknown zone.
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text))
-    throw new UsageError(
+    throw new InvalidArgumentError(
       `--until must be an ISO 8601 time with a zone, e.g. 2026-11-24T10:00:00Z, got ${text}`,
     );
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new UsageError(`--until is not a real time: ${text}`);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`--until is not a real time: ${text}`);
   return new Date(ms).toISOString();
 }
 
+function aggregateKey(text: string): string {
+  if (!/^(customer|product|order):[\x21-\x7e]{1,255}$/.test(text))
+    throw new InvalidArgumentError(
+      `the aggregate must be <type>:<id> (customer, product or order), got ${text}`,
+    );
+  return text;
+}
+
+function role(text: string): Role {
+  if (!(ROLES as readonly string[]).includes(text))
+    throw new InvalidArgumentError(`unknown role ${text}; one of ${ROLES.join(', ')}`);
+  return text as Role;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function customerId(text: string): string {
+  if (!UUID.test(text))
+    throw new InvalidArgumentError(`--customer must be a customer id (a UUID), got ${text}`);
+  return text;
+}
+
+function subject(text: string): string {
+  if (!/^[\x21-\x7e]{1,200}$/.test(text))
+    throw new InvalidArgumentError('--subject must be 1 to 200 visible ASCII characters');
+  return text;
+}
+
 const TTL_UNITS = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
 const MAX_TTL_SECONDS = 30 * 86_400;
 
-function tokensIssue(
-  role: string | undefined,
-  customerId: string | undefined,
-  subject: string | undefined,
-  ttl: string,
-  json: boolean,
-): Command {
-  if (role === undefined) throw new UsageError(`name the token's role: --role ${ROLES.join('|')}`);
-  if (!(ROLES as readonly string[]).includes(role))
-    throw new UsageError(`unknown role ${role}; one of ${ROLES.join(', ')}`);
-  if ((role === 'customer') !== (customerId !== undefined))
-    throw new UsageError(
-      role === 'customer'
-        ? 'a customer token needs --customer <customerId>'
-        : `--customer applies to --role customer only, not ${role}`,
+function ttlSeconds(text: string): number {
+  const match = /^(\d{1,7})(s|m|h|d)$/.exec(text);
+  const seconds = match ? Number(match[1]) * TTL_UNITS[match[2] as keyof typeof TTL_UNITS] : Number.NaN;
+  if (!(seconds >= 1 && seconds <= MAX_TTL_SECONDS))
+    throw new InvalidArgumentError(`--ttl must be a duration from 1s to 30d such as 15m or 8h, got ${text}`);
+  return seconds;
+}
+
+function readModelNamed(text: string, earlier: ProjectionName[] | undefined): ProjectionName[] {
+  if (!isProjectionName(text))
+    throw new InvalidArgumentError(`--read-model must be one of ${PROJECTION_NAMES.join(', ')}, got ${text}`);
+  return [...(earlier ?? []), text];
+}
+
+// ---- the commands ------------------------------------------------------------------------------
+
+interface JsonOption {
+  readonly json?: true;
+}
+
+/**
+ * The command tree; `found` receives the command the arguments name. Built anew for every parse:
+ * commander keeps the values of the last parse in its commands.
+ */
+function program(found: (command: Command) => void, now: () => number): Program {
+  const cqrs: Program = new Program('cqrs')
+    .description(
+      "The suite's operator command: the projections' versions (list, rebuild, switch, drop, gc, " +
+        'redrive), the outbox quarantine, local tokens, and the convergence check.',
+    )
+    .addHelpText('after', (): string => `\nEvery command:\n${commandList(cqrs)}${EXIT_STATUS_HELP}`)
+    .helpCommand('help [command]', 'the help of a command')
+    .allowExcessArguments(false);
+  const json = '--json';
+  const jsonHelp = 'print JSON';
+
+  const projections = cqrs
+    .command('projections')
+    .description("each read model's versions: list, rebuild, switch, drop, collect, redrive");
+  projections
+    .command('list')
+    .description(
+      "every projection's versions: live, rebuilding (with progress), caught-up, retired, failed, " +
+        "point-in-time; offsets and lag; and the outbox under them (from the relay's /stats at RELAY_URL)",
+    )
+    .option(json, jsonHelp)
+    .action((options: JsonOption) => {
+      found({ command: 'list', json: options.json === true });
+    });
+  projections
+    .command('rebuild')
+    .description(
+      'replay the Kafka topics from the beginning into a new version while the live one serves, ' +
+        'then switch to it atomically; an unfinished rebuild is resumed from its committed offsets',
+    )
+    .argument('<name>', `a projection (${PROJECTION_NAMES.join(', ')}) or all`, projectionsNamed)
+    .option(
+      '--until <time>',
+      'build a point-in-time version (the shop as it was then, an ISO 8601 time with a zone); it ' +
+        'never goes live: read it with ?modelVersion=<n> on the gateway',
+      instant,
+    )
+    .option('--drop-previous', 'drop the version that was live before, once nothing writes it')
+    .option(
+      '--max-lag <events>',
+      'switch once the new version is this close to the head',
+      wholeNumber('--max-lag', 0, 1_000_000),
+      100,
+    )
+    .option('--concurrency <n>', 'partitions replayed at once', wholeNumber('--concurrency', 1, 256), 6)
+    .option(json, 'print one progress object per line, then the result')
+    .action(
+      (
+        names: ProjectionName[],
+        options: JsonOption & {
+          until?: string;
+          dropPrevious?: true;
+          maxLag: number;
+          concurrency: number;
+        },
+      ) => {
+        if (options.until !== undefined && Date.parse(options.until) > now())
+          throw new UsageError(
+            `--until ${options.until} is in the future; a point-in-time version shows the past`,
+          );
+        if (options.until !== undefined && options.dropPrevious)
+          throw new UsageError(
+            '--drop-previous does not apply to a point-in-time build, which never goes live',
+          );
+        found({
+          command: 'rebuild',
+          projections: names,
+          until: options.until,
+          dropPrevious: options.dropPrevious === true,
+          maxLag: options.maxLag,
+          concurrency: options.concurrency,
+          json: options.json === true,
+        });
+      },
     );
-  if (customerId !== undefined && !UUID.test(customerId))
-    throw new UsageError(`--customer must be a customer id (a UUID), got ${customerId}`);
-  if (subject !== undefined && !/^[\x21-\x7e]{1,200}$/.test(subject))
-    throw new UsageError('--subject must be 1 to 200 visible ASCII characters');
-  const match = /^(\d{1,7})(s|m|h|d)$/.exec(ttl);
-  const ttlSeconds = match ? Number(match[1]) * TTL_UNITS[match[2] as keyof typeof TTL_UNITS] : Number.NaN;
-  if (!(ttlSeconds >= 1 && ttlSeconds <= MAX_TTL_SECONDS))
-    throw new UsageError(`--ttl must be a duration from 1s to 30d such as 15m or 8h, got ${ttl}`);
-  return { command: 'tokens-issue', role: role as Role, customerId, subject, ttlSeconds, json };
+  for (const verb of ['switch', 'drop'] as const)
+    projections
+      .command(verb)
+      .description(
+        verb === 'switch'
+          ? 'make a retired or caught-up version live again (a rollback)'
+          : 'drop a version that is not live, and its consumer group',
+      )
+      .argument('<name>', `a projection: ${PROJECTION_NAMES.join(', ')}`, projectionNamed)
+      .argument('<version>', 'the version', wholeNumber('the version', 1, 1_000_000))
+      .option(json, jsonHelp)
+      .action((projection: ProjectionName, version: number, options: JsonOption) => {
+        found({ command: verb, projection, version, json: options.json === true });
+      });
+  projections
+    .command('gc')
+    .description('drop every retired and failed version (point-in-time ones stay)')
+    .argument('[name]', `a projection (${PROJECTION_NAMES.join(', ')}) or all`, projectionsNamed, [
+      ...PROJECTION_NAMES,
+    ])
+    .option(json, jsonHelp)
+    .action((names: ProjectionName[], options: JsonOption) => {
+      found({ command: 'gc', projections: names, json: options.json === true });
+    });
+  projections
+    .command('redrive')
+    .description(
+      'once the cause of a parking is fixed, re-apply a parked aggregate and unpark it (in the ' +
+        'replica consuming its partition); needs CQRS_OPS_TOKEN, a token with the ops role, or ' +
+        'AUTH_SIGNING_KEY_FILE where the local key is at hand',
+    )
+    .argument('<name>', `a projection: ${PROJECTION_NAMES.join(', ')}`, projectionNamed)
+    .argument('[aggregate]', 'the parked aggregate, <type>:<id>', aggregateKey)
+    .option('--all', 'every parked aggregate of the projection')
+    .option(json, jsonHelp)
+    .action(
+      (projection: ProjectionName, aggregate: string | undefined, options: JsonOption & { all?: true }) => {
+        if ((options.all === true) === (aggregate !== undefined))
+          throw new UsageError('name one parked aggregate (<type>:<id>) or give --all');
+        found({ command: 'redrive', projection, aggregate: aggregate ?? 'all', json: options.json === true });
+      },
+    );
+
+  const outbox = cqrs.command('outbox').description('the rows the relay quarantined: list and release them');
+  outbox
+    .command('list')
+    .description(
+      'the rows the relay quarantined (it cannot publish them as they are) with the reason, and ' +
+        'the later rows of their aggregates held behind them',
+    )
+    .option(json, jsonHelp)
+    .action((options: JsonOption) => {
+      found({ command: 'outbox-list', json: options.json === true });
+    });
+  outbox
+    .command('release')
+    .description(
+      'move a quarantined row, and the rows held behind it, back to the outbox: the relay ' +
+        'publishes them first, in order',
+    )
+    .argument(
+      '<position>',
+      'the position of the row',
+      wholeNumber('the position', 1, Number.MAX_SAFE_INTEGER),
+    )
+    .option('--drop-traceparent', 'publish the row without its stored traceparent')
+    .option(json, jsonHelp)
+    .action((position: number, options: JsonOption & { dropTraceparent?: true }) => {
+      found({
+        command: 'outbox-release',
+        position,
+        dropTraceparent: options.dropTraceparent === true,
+        json: options.json === true,
+      });
+    });
+
+  const tokens = cqrs
+    .command('tokens')
+    .description("the local stack's own identity provider (production tokens come from yours)");
+  tokens
+    .command('issue')
+    .description('print a bearer token (on the last line) for the APIs')
+    .requiredOption('--role <role>', ROLES.join(', '), role)
+    .option(
+      '--customer <customerId>',
+      'the customer a customer token acts as (required with --role customer)',
+      customerId,
+    )
+    .option('--subject <name>', 'who the token names (default: local-<role>)', subject)
+    .option(
+      '--ttl <duration>',
+      'how long it is valid: 30s, 15m, 8h, 7d (default 1h, at most 30d)',
+      ttlSeconds,
+    )
+    .option(json, jsonHelp)
+    .action((options: JsonOption & { role: Role; customer?: string; subject?: string; ttl?: number }) => {
+      if ((options.role === 'customer') !== (options.customer !== undefined))
+        throw new UsageError(
+          options.role === 'customer'
+            ? 'a customer token needs --customer <customerId>'
+            : `--customer applies to --role customer only, not ${options.role}`,
+        );
+      found({
+        command: 'tokens-issue',
+        role: options.role,
+        customerId: options.customer,
+        subject: options.subject,
+        ttlSeconds: options.ttl ?? 3_600,
+        json: options.json === true,
+      });
+    });
+  tokens
+    .command('keygen')
+    .description('make the signing key, unless both files exist')
+    .requiredOption('--key-file <file>', 'the private JWK (for issue; keep it private)')
+    .requiredOption('--jwks-file <file>', "the JWKS of its public half (for the services' AUTH_JWKS_FILE)")
+    .option(json, jsonHelp)
+    .action((options: JsonOption & { keyFile: string; jwksFile: string }) => {
+      found({
+        command: 'tokens-keygen',
+        keyFile: options.keyFile,
+        jwksFile: options.jwksFile,
+        json: options.json === true,
+      });
+    });
+
+  cqrs
+    .command('check')
+    .description('checks of the running suite')
+    .command('convergence')
+    .description(
+      'compare the MySQL write model with the read models and list the differences; run it once ' +
+        'the projectors have caught up: writes in flight show up as differences',
+    )
+    .option(
+      '--read-model <name>',
+      `check only this read model: ${PROJECTION_NAMES.join(', ')} (repeatable; default all)`,
+      readModelNamed,
+    )
+    .option(
+      '--limit <n>',
+      'list at most n differences per read model; all are counted',
+      wholeNumber('--limit', 0, 1_000_000),
+      DEFAULT_DIFFERENCE_LIMIT,
+    )
+    .option(json, 'print the report as JSON instead of a summary')
+    .action((options: JsonOption & { readModel?: ProjectionName[]; limit: number }) => {
+      found({
+        command: 'check-convergence',
+        readModels: options.readModel,
+        limit: options.limit,
+        json: options.json === true,
+      });
+    });
+  return cqrs;
+}
+
+/** Every command that does something, one per line with its arguments: the root help's list. */
+function commandList(root: Program): string {
+  const lines: string[] = [];
+  const walk = (command: Program, path: string) => {
+    for (const sub of command.commands) {
+      const name = `${path} ${sub.name()}`.trim();
+      if (sub.commands.length > 0) walk(sub, name);
+      else if (sub.name() !== 'help') lines.push(`  cqrs ${`${name} ${sub.usage()}`.padEnd(52)}`);
+    }
+  };
+  walk(root, '');
+  return `${lines.map((line) => line.trimEnd()).join('\n')}\n`;
 }
 
 /**
@@ -204,164 +457,39 @@ function tokensIssue(
  * @throws {UsageError} for an unknown command or option, a missing or bad value, a stray argument.
  */
 export function parseArgs(args: readonly string[], now: () => number = Date.now): Command {
-  const positional: string[] = [];
-  const options = new Map<string, string | true>();
-  const valued = new Set([
-    '--until',
-    '--max-lag',
-    '--concurrency',
-    '--role',
-    '--customer',
-    '--subject',
-    '--ttl',
-    '--key-file',
-    '--jwks-file',
-  ]);
-  const flags = new Set(['--json', '--drop-previous', '--drop-traceparent', '--all', '--help']);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (arg === '-h') {
-      options.set('--help', true);
-      continue;
-    }
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const equals = arg.indexOf('=');
-    const [option, inline] = equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, undefined];
-    if (flags.has(option)) {
-      if (inline !== undefined) throw new UsageError(`${option} takes no value`);
-      options.set(option, true);
-    } else if (valued.has(option)) {
-      const value = inline ?? args[++i];
-      if (value === undefined || value === '') throw new UsageError(`${option} needs a value`);
-      options.set(option, value);
-    } else {
-      throw new UsageError(`unknown option ${option}`);
-    }
-  }
-  if (options.has('--help') || positional.length === 0 || positional[0] === 'help')
-    return { command: 'help' };
-  const [group, command, ...rest] = positional;
-  if (group !== 'projections' && group !== 'outbox' && group !== 'tokens')
-    throw new UsageError(
-      `unknown command ${group}; try: cqrs projections list, cqrs outbox list, cqrs tokens issue`,
-    );
-  const json = options.has('--json');
-  const text = (option: string) => {
-    const value = options.get(option);
-    return typeof value === 'string' ? value : undefined;
+  let command: Command | undefined;
+  let out = '';
+  let err = '';
+  const cqrs = program((found) => (command = found), now);
+  // Settings subcommands inherit: none of them prints or exits on its own.
+  const quiet = (c: Program) => {
+    c.exitOverride()
+      .configureOutput({
+        writeOut: (text) => (out += text),
+        writeErr: (text) => (err += text),
+        outputError: () => undefined,
+        getOutHelpWidth: () => 100,
+        getErrHelpWidth: () => 100,
+      })
+      .allowExcessArguments(false);
+    for (const sub of c.commands) quiet(sub);
   };
-  const allow = (...allowed: string[]) => {
-    for (const option of options.keys())
-      if (option !== '--json' && !allowed.includes(option))
-        throw new UsageError(`${option} does not apply to ${group} ${command}`);
-  };
-  const noMore = (max: number) => {
-    if (rest.length > max) throw new UsageError(`unexpected argument ${rest[max]}`);
-  };
-  if (group === 'tokens') {
-    if (command === 'keygen') {
-      allow('--key-file', '--jwks-file');
-      noMore(0);
-      const keyFile = text('--key-file');
-      const jwksFile = text('--jwks-file');
-      if (keyFile === undefined || jwksFile === undefined)
-        throw new UsageError('name both files: --key-file <private JWK> --jwks-file <JWKS>');
-      return { command: 'tokens-keygen', keyFile, jwksFile, json };
+  quiet(cqrs);
+  try {
+    cqrs.parse(args, { from: 'user' });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (!(error instanceof CommanderError)) throw error;
+    // --help, -h, or `cqrs help <command>`.
+    if (error.code === 'commander.helpDisplayed' || (error.code === 'commander.help' && error.exitCode === 0))
+      return { command: 'help', text: out };
+    // A group without its command (`cqrs projections`): its help, as an answer when nothing was asked.
+    if (error.code === 'commander.help') {
+      if (args.length === 0) return { command: 'help', text: err };
+      throw new UsageError(`name a command\n\n${err.trimEnd()}`);
     }
-    if (command !== 'issue')
-      throw new UsageError(
-        command === undefined ? 'name a command: issue, keygen' : `unknown command tokens ${command}`,
-      );
-    allow('--role', '--customer', '--subject', '--ttl');
-    noMore(0);
-    return tokensIssue(text('--role'), text('--customer'), text('--subject'), text('--ttl') ?? '1h', json);
+    throw new UsageError(error.message.replace(/^error: /, ''));
   }
-  if (group === 'outbox')
-    switch (command ?? '') {
-      case 'list':
-        allow();
-        noMore(0);
-        return { command: 'outbox-list', json };
-      case 'release':
-        allow('--drop-traceparent');
-        noMore(1);
-        if (rest[0] === undefined) throw new UsageError('name the position of the row to release');
-        return {
-          command: 'outbox-release',
-          position: wholeNumber('the position', rest[0], 1, Number.MAX_SAFE_INTEGER),
-          dropTraceparent: options.has('--drop-traceparent'),
-          json,
-        };
-      default:
-        throw new UsageError(
-          command === undefined ? 'name a command: list, release' : `unknown command outbox ${command}`,
-        );
-    }
-  switch (command ?? '') {
-    case 'list':
-      allow();
-      noMore(0);
-      return { command: 'list', json };
-    case 'rebuild': {
-      allow('--until', '--drop-previous', '--max-lag', '--concurrency');
-      noMore(1);
-      const until = text('--until') === undefined ? undefined : instant(text('--until') ?? '');
-      if (until !== undefined && Date.parse(until) > now())
-        throw new UsageError(`--until ${until} is in the future; a point-in-time version shows the past`);
-      if (until !== undefined && options.has('--drop-previous'))
-        throw new UsageError(
-          '--drop-previous does not apply to a point-in-time build, which never goes live',
-        );
-      return {
-        command: 'rebuild',
-        projections: projectionsArg(rest[0], true),
-        until,
-        dropPrevious: options.has('--drop-previous'),
-        maxLag: wholeNumber('--max-lag', text('--max-lag') ?? '100', 0, 1_000_000),
-        concurrency: wholeNumber('--concurrency', text('--concurrency') ?? '6', 1, 256),
-        json,
-      };
-    }
-    case 'switch':
-    case 'drop': {
-      allow();
-      noMore(2);
-      const [projection] = projectionsArg(rest[0], false);
-      const verb = command === 'switch' ? 'switch' : 'drop';
-      if (rest[1] === undefined) throw new UsageError(`name the version to ${verb}`);
-      return {
-        command: verb,
-        projection: projection ?? 'order-history',
-        version: wholeNumber('the version', rest[1], 1, 1_000_000),
-        json,
-      };
-    }
-    case 'gc':
-      allow();
-      noMore(1);
-      return { command: 'gc', projections: projectionsArg(rest[0] ?? 'all', true), json };
-    case 'redrive': {
-      allow('--all');
-      noMore(2);
-      const [projection = 'order-history'] = projectionsArg(rest[0], false);
-      const all = options.has('--all');
-      const aggregate = rest[1];
-      if (all === (aggregate !== undefined))
-        throw new UsageError('name one parked aggregate (<type>:<id>) or give --all');
-      if (aggregate !== undefined && !/^(customer|product|order):[\x21-\x7e]{1,255}$/.test(aggregate))
-        throw new UsageError(
-          `the aggregate must be <type>:<id> (customer, product or order), got ${aggregate}`,
-        );
-      return { command: 'redrive', projection, aggregate: aggregate ?? 'all', json };
-    }
-    default:
-      throw new UsageError(
-        command === undefined
-          ? 'name a command: list, rebuild, switch, drop, gc, redrive'
-          : `unknown command projections ${command}`,
-      );
-  }
+  if (command === undefined) throw new UsageError('name a command; cqrs --help lists them');
+  return command;
 }

@@ -1,19 +1,21 @@
 #!/usr/bin/env node
-// `cqrs`: the operator's command for the projections' versions (see args.ts for the usage).
+// `cqrs`: the operator's command (see args.ts for its commands, or run `cqrs --help`).
 // Results go to stdout, logs (JSON) to stderr, so `--json` output can be piped.
 import { ConfigError } from '@cqrs-shop/config';
 import { fetchOutboxStatus, unknownOutbox } from '@cqrs-shop/outbox';
 import { createLogger, type Logger } from '@cqrs-shop/logging';
 import { RebuildRefusedError } from '@cqrs-shop/projector';
+import { formatSummary } from '@cqrs-shop/convergence';
 import {
   type Command,
+  CHECK_EXIT,
   EXIT,
   isOutboxCommand,
   parseArgs,
   PROJECTION_NAMES,
-  USAGE,
   UsageError,
 } from './args.js';
+import { checkReadModels, loadCheckConfig } from './convergence.js';
 import {
   collect,
   dropOne,
@@ -38,7 +40,10 @@ const printJson = (value: unknown) => print(`${JSON.stringify(value, null, 2)}\n
 async function run(
   command: Exclude<
     Command,
-    { command: 'help' | 'outbox-list' | 'outbox-release' | 'tokens-issue' | 'tokens-keygen' }
+    {
+      command:
+        'help' | 'outbox-list' | 'outbox-release' | 'tokens-issue' | 'tokens-keygen' | 'check-convergence';
+    }
   >,
   shop: Shop,
   logger: Logger,
@@ -157,19 +162,49 @@ async function run(
   }
 }
 
+/** Exits 0 when the read models agree with the write model, 1 with differences, 2 when it could not finish. */
+async function checkConvergenceCommand(
+  command: Extract<Command, { command: 'check-convergence' }>,
+): Promise<number> {
+  let config;
+  try {
+    config = loadCheckConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${NAME}: ${error.message}\n`);
+    return EXIT.config;
+  }
+  const logger = createLogger({ service: NAME, level: config.runtime.logLevel, destination: process.stderr });
+  try {
+    const report = await checkReadModels(config, command);
+    print(command.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(report));
+    return report.converged ? CHECK_EXIT.converged : CHECK_EXIT.differences;
+  } catch (error) {
+    // Not the same news as differences found: the check itself could not be completed.
+    process.stderr.write(
+      `${NAME}: the check failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    logger.error({ err: error }, 'convergence check failed');
+    return CHECK_EXIT.failed;
+  }
+}
+
 async function main(): Promise<number> {
   let command: Command;
   try {
     command = parseArgs(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${NAME}: ${error.message}\n\n${USAGE}\n`);
+    process.stderr.write(
+      `${NAME}: ${error.message}\n(${NAME} --help lists every command; ${NAME} <command> --help its options)\n`,
+    );
     return EXIT.usage;
   }
   if (command.command === 'help') {
-    print(`${USAGE}\n`);
+    print(command.text);
     return EXIT.ok;
   }
+  if (command.command === 'check-convergence') return checkConvergenceCommand(command);
   if (command.command === 'tokens-keygen') {
     const made = keygenCommand(command);
     if (command.json) printJson({ made, keyFile: command.keyFile, jwksFile: command.jwksFile });

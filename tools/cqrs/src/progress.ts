@@ -1,6 +1,7 @@
 // How a rebuild shows its progress: a live bar on a terminal, a plain line now and then when the
 // output is a file or a pipe (CI, a Kubernetes Job's log), or one JSON object per line.
 import type { RebuildReport } from '@cqrs-shop/projector';
+import { MultiBar, type SingleBar } from 'cli-progress';
 
 export interface ProgressSink {
   update(report: RebuildReport): void;
@@ -40,47 +41,54 @@ export function partitionLine(report: RebuildReport, topicPrefixLength = 0): str
     .join(' · ');
 }
 
-export function bar(fraction: number, width: number): string {
-  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
-  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-}
-
 /**
- * A bar per projection, redrawn in place (two lines each: the bar, and the partitions). Several
- * projections rebuilt at once each keep their lines.
+ * A bar per projection (cli-progress), redrawn in place at most ten times a second, with the
+ * partitions on the line under it. Several projections rebuilt at once each keep their lines.
  */
 export function terminalSink(stream: NodeJS.WriteStream): ProgressSink {
-  const latest = new Map<string, RebuildReport>();
-  let drawnLines = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const draw = () => {
-    const width = Math.max(40, stream.columns || 100);
-    const lines: string[] = [];
-    for (const report of latest.values()) {
-      const head = `${report.name.padEnd(13)} v${String(report.version).padEnd(3)}`;
-      const tail = ` ${percent(report).toFixed(0).padStart(3)}% ${number(report.progress.applied)}/${number(report.progress.total)} ${number(report.progress.eventsPerSecond)} ev/s ETA ${formatDuration(report.progress.etaSeconds)} ${report.phase}`;
-      const barWidth = Math.max(10, Math.min(40, width - head.length - tail.length - 4));
-      lines.push(`${head} [${bar(percent(report) / 100, barWidth)}]${tail}`.slice(0, width - 1));
-      lines.push(`  ${partitionLine(report)}`.slice(0, width - 1));
-    }
-    // Up to the first line drawn last time, then every line cleared and written again.
-    if (drawnLines > 0) stream.write(`\x1b[${drawnLines}F`);
-    stream.write(lines.map((line) => `\x1b[2K${line}\n`).join(''));
-    drawnLines = lines.length;
-  };
+  const bars = new MultiBar({
+    stream,
+    fps: 10,
+    hideCursor: true,
+    clearOnComplete: false,
+    linewrap: false,
+    autopadding: true,
+    barsize: 30,
+    barCompleteChar: '█',
+    barIncompleteChar: '░',
+  });
+  const shown = new Map<string, { readonly bar: SingleBar; readonly partitions: SingleBar }>();
+  const payload = (report: RebuildReport) => ({
+    projection: `${report.name.padEnd(13)} v${String(report.version).padEnd(3)}`,
+    applied: number(report.progress.applied),
+    events: number(report.progress.total),
+    rate: number(report.progress.eventsPerSecond),
+    remaining: formatDuration(report.progress.etaSeconds),
+    phase: report.phase,
+    partitions: partitionLine(report),
+  });
   return {
     update(report) {
-      latest.set(report.name, report);
-      // At most ten redraws a second, however often reports come.
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        draw();
-      }, 100);
+      // A total of 0 (nothing to replay) shows as done, as the plain lines say 100%.
+      const total = Math.max(1, report.progress.total);
+      const value = report.progress.total === 0 ? 1 : Math.min(report.progress.applied, total);
+      let lines = shown.get(report.name);
+      if (lines === undefined) {
+        lines = {
+          bar: bars.create(total, value, payload(report), {
+            format:
+              '{projection} [{bar}] {percentage}% {applied}/{events} {rate} ev/s ETA {remaining} {phase}',
+          }),
+          partitions: bars.create(1, 0, payload(report), { format: '  {partitions}' }),
+        };
+        shown.set(report.name, lines);
+      }
+      lines.bar.setTotal(total);
+      lines.bar.update(value, payload(report));
+      lines.partitions.update(0, payload(report));
     },
     finish() {
-      clearTimeout(timer);
-      timer = undefined;
-      if (latest.size > 0) draw();
+      bars.stop();
     },
   };
 }

@@ -65,35 +65,32 @@ describe('cqrs command line', () => {
       projections: ['order-history', 'search', 'analytics'],
       json: false,
     });
-    expect(parse()).toEqual({ command: 'help' });
-    expect(parse('projections', 'list', '--help')).toEqual({ command: 'help' });
+    expect(parse()).toMatchObject({ command: 'help' });
+    expect(parse('projections', 'list', '--help')).toMatchObject({ command: 'help' });
   });
 
   it.each([
-    [['projections', 'rebuild'], 'name a projection'],
+    [['projections', 'rebuild'], "missing required argument 'name'"],
     [
       ['projections', 'rebuild', 'orders'],
       'unknown projection orders; one of order-history, search, analytics, all',
     ],
     [['projections', 'switch', 'all', '2'], 'unknown projection all'],
-    [['projections', 'switch', 'search'], 'name the version to switch'],
+    [['projections', 'switch', 'search'], "missing required argument 'version'"],
     [
       ['projections', 'drop', 'search', 'two'],
       'the version must be a whole number from 1 to 1000000, got two',
     ],
-    [['projections', 'rebuild', 'search', '--max-lag'], '--max-lag needs a value'],
+    [['projections', 'rebuild', 'search', '--max-lag'], "option '--max-lag <events>' argument missing"],
     [
       ['projections', 'rebuild', 'search', '--concurrency', '0'],
       '--concurrency must be a whole number from 1 to 256',
     ],
-    [
-      ['projections', 'list', '--until', '2026-11-24T10:00:00Z'],
-      '--until does not apply to projections list',
-    ],
-    [['projections', 'list', 'extra'], 'unexpected argument extra'],
-    [['projections', 'rebuild', 'search', '--fast'], 'unknown option --fast'],
-    [['projections', 'list', '--json=yes'], '--json takes no value'],
-    [['replay'], 'unknown command replay'],
+    [['projections', 'list', '--until', '2026-11-24T10:00:00Z'], "unknown option '--until'"],
+    [['projections', 'list', 'extra'], "too many arguments for 'list'"],
+    [['projections', 'rebuild', 'search', '--fast'], "unknown option '--fast'"],
+    [['projections', 'list', '--json=yes'], "unknown option '--json=yes'"],
+    [['replay'], "unknown command 'replay'"],
     [['projections'], 'name a command'],
   ])('refuses %j: %s', (args, message) => {
     expect(() => parse(...args)).toThrow(UsageError);
@@ -108,12 +105,12 @@ describe('cqrs command line', () => {
       dropTraceparent: true,
       json: false,
     });
-    expect(() => parse('outbox', 'release')).toThrow('name the position of the row to release');
+    expect(() => parse('outbox', 'release')).toThrow("missing required argument 'position'");
     expect(() => parse('outbox', 'release', '0')).toThrow(/the position must be a whole number from 1/);
     expect(() => parse('outbox', 'list', '--drop-traceparent')).toThrow(
-      '--drop-traceparent does not apply to outbox list',
+      "unknown option '--drop-traceparent'",
     );
-    expect(() => parse('outbox', 'purge')).toThrow('unknown command outbox purge');
+    expect(() => parse('outbox', 'purge')).toThrow("unknown command 'purge'");
   });
 
   it('reads tokens issue with its role, customer, subject and lifetime, and refuses what cannot be a token', () => {
@@ -144,7 +141,7 @@ describe('cqrs command line', () => {
       ttlSeconds: 900,
     });
     expect(parse('tokens', 'issue', '--role', 'ops', '--ttl', '7d')).toMatchObject({ ttlSeconds: 604_800 });
-    expect(() => parse('tokens', 'issue')).toThrow("name the token's role");
+    expect(() => parse('tokens', 'issue')).toThrow("required option '--role <role>' not specified");
     expect(() => parse('tokens', 'issue', '--role', 'admin')).toThrow('unknown role admin');
     expect(() => parse('tokens', 'issue', '--role', 'customer')).toThrow('a customer token needs --customer');
     expect(() => parse('tokens', 'issue', '--role', 'staff', '--customer', customer)).toThrow(
@@ -159,8 +156,10 @@ describe('cqrs command line', () => {
       jwksFile: 'j.json',
       json: false,
     });
-    expect(() => parse('tokens', 'keygen', '--key-file', 'k.json')).toThrow('name both files');
-    expect(() => parse('tokens', 'revoke')).toThrow('unknown command tokens revoke');
+    expect(() => parse('tokens', 'keygen', '--key-file', 'k.json')).toThrow(
+      "required option '--jwks-file <file>'",
+    );
+    expect(() => parse('tokens', 'revoke')).toThrow("unknown command 'revoke'");
   });
 
   it('reads a redrive of one parked aggregate or of all, and refuses neither or both', () => {
@@ -184,5 +183,74 @@ describe('cqrs command line', () => {
       'the aggregate must be <type>:<id>',
     );
     expect(() => parse('projections', 'redrive', 'all', '--all')).toThrow('unknown projection all');
+  });
+
+  it('reads a convergence check of every read model or of some, with a limit', () => {
+    expect(parse('check', 'convergence')).toEqual({
+      command: 'check-convergence',
+      readModels: undefined,
+      limit: 50,
+      json: false,
+    });
+    expect(
+      parse(
+        'check',
+        'convergence',
+        '--json',
+        '--limit',
+        '5',
+        '--read-model',
+        'search',
+        '--read-model=analytics',
+      ),
+    ).toEqual({ command: 'check-convergence', readModels: ['search', 'analytics'], limit: 5, json: true });
+    expect(parse('check', 'convergence', '--limit=0')).toMatchObject({ limit: 0 });
+    expect(() => parse('check', 'convergence', '--limit', '-1')).toThrow('--limit must be a whole number');
+    expect(() => parse('check', 'convergence', '--limit', '2.5')).toThrow('--limit must be a whole number');
+    expect(() => parse('check', 'convergence', '--read-model', 'customers')).toThrow(
+      '--read-model must be one of order-history, search, analytics',
+    );
+    expect(() => parse('check', 'convergence', 'search')).toThrow("too many arguments for 'convergence'");
+    expect(() => parse('check', 'convergence', '--verbose')).toThrow("unknown option '--verbose'");
+  });
+
+  it('lists every command in the help, and every option of a command in its own help', () => {
+    const help = (...args: string[]) => {
+      const parsed = parse(...args);
+      if (parsed.command !== 'help') throw new Error(`not help: ${JSON.stringify(parsed)}`);
+      return parsed.text;
+    };
+    const root = help('--help');
+    for (const command of [
+      'projections list',
+      'projections rebuild',
+      'projections switch',
+      'projections drop',
+      'projections gc',
+      'projections redrive',
+      'outbox list',
+      'outbox release',
+      'tokens issue',
+      'tokens keygen',
+      'check convergence',
+    ])
+      expect(root).toContain(`cqrs ${command} `);
+    expect(help()).toBe(root);
+    expect(help('help', 'projections')).toContain('rebuild [options] <name>');
+    const rebuild = help('projections', 'rebuild', '--help');
+    for (const option of [
+      '--until <time>',
+      '--drop-previous',
+      '--max-lag <events>',
+      '--concurrency <n>',
+      '--json',
+    ])
+      expect(rebuild).toContain(option);
+    expect(help('check', 'convergence', '-h')).toContain('--read-model <name>');
+    expect(help('tokens', 'issue', '--help')).toContain('--customer <customerId>');
+  });
+
+  it('says which command a group lacks', () => {
+    expect(() => parse('projections')).toThrow(/name a command[^]*rebuild/);
   });
 });

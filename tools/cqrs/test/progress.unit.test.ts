@@ -1,5 +1,5 @@
 import type { RebuildReport } from '@cqrs-shop/projector';
-import { bar, formatDuration, jsonSink, partitionLine, plainSink, summaryLine } from '../src';
+import { formatDuration, terminalSink, jsonSink, partitionLine, plainSink, summaryLine } from '../src';
 
 const report = (applied: number, phase: RebuildReport['phase'] = 'replaying'): RebuildReport => ({
   name: 'search',
@@ -34,9 +34,7 @@ describe('rebuild progress', () => {
     expect(partitionLine(report(5_000))).toBe('shop.orders.v1/0 1,200/2,000 · shop.orders.v1/1 800/800');
   });
 
-  it('draws a bar and durations a person can read', () => {
-    expect(bar(0.5, 10)).toBe('█████░░░░░');
-    expect(bar(2, 4)).toBe('████');
+  it('shows durations a person can read', () => {
     expect(formatDuration(59)).toBe('59s');
     expect(formatDuration(125)).toBe('2m05s');
     expect(formatDuration(7_300)).toBe('2h01m');
@@ -66,5 +64,17 @@ describe('rebuild progress', () => {
       ['progress', 1_000],
       ['progress', 2_000],
     ]);
+  });
+
+  it('draws a bar per projection on a terminal, with its partitions under it', () => {
+    const out = new Collect();
+    const terminal = Object.assign(out, { isTTY: true, columns: 120 }) as unknown as NodeJS.WriteStream;
+    const sink = terminalSink(terminal);
+    sink.update(report(5_000));
+    sink.update({ ...report(10_000, 'switching'), name: 'analytics' });
+    sink.finish();
+    expect(out.text).toMatch(/search +v2 +\[█{15}░{15}\] +50% 5,000\/10,000 2,500 ev\/s ETA 2s replaying/);
+    expect(out.text).toMatch(/analytics +v2 +\[█{30}\] +100% 10,000\/10,000 .* switching/);
+    expect(out.text).toContain('shop.orders.v1/0 1,200/2,000 · shop.orders.v1/1 800/800');
   });
 });

@@ -1,42 +1,5 @@
-import { DEFAULT_LIMIT, parseCliArgs, UsageError } from '../src/cli-options.js';
 import { convergenceReport, ReadModelTally } from '../src/report.js';
 import { formatSummary } from '../src/summary.js';
-
-describe('parseCliArgs', () => {
-  it('checks every read model, listing the default number of differences, by default', () => {
-    expect(parseCliArgs([])).toEqual({
-      json: false,
-      help: false,
-      limit: DEFAULT_LIMIT,
-      readModels: undefined,
-    });
-  });
-
-  it('takes values after a space or an equals sign, and --read-model repeatedly', () => {
-    expect(
-      parseCliArgs(['--json', '--limit', '5', '--read-model', 'search', '--read-model=analytics']),
-    ).toEqual({
-      json: true,
-      help: false,
-      limit: 5,
-      readModels: ['search', 'analytics'],
-    });
-    expect(parseCliArgs(['--limit=0']).limit).toBe(0);
-  });
-
-  it.each([
-    [['--verbose'], 'unknown option --verbose'],
-    [['--json=yes'], '--json takes no value'],
-    [['--limit'], '--limit needs a value'],
-    [['--limit', '-1'], '--limit must be a whole number'],
-    [['--limit', '2.5'], '--limit must be a whole number'],
-    [['--read-model', 'customers'], '--read-model must be one of order-history, search, analytics'],
-    [['search'], 'unexpected argument search'],
-  ])('refuses %j: %s', (args, message) => {
-    expect(() => parseCliArgs(args)).toThrow(UsageError);
-    expect(() => parseCliArgs(args)).toThrow(message);
-  });
-});
 
 describe('ReadModelTally and formatSummary', () => {
   it('counts every difference, keeps the first ones, and says how many are not listed', () => {

@@ -379,8 +379,8 @@ describe('checkConvergence (real MySQL, MongoDB, Elasticsearch and Redis)', () =
       });
     });
 
-    describe('the built command', () => {
-      const cli = join(repoRoot, 'tools/check-convergence/dist/cli.js');
+    describe('the built command, cqrs check convergence', () => {
+      const cli = join(repoRoot, 'tools/cqrs/dist/cli.js');
 
       const env = (): Record<string, string> => ({
         ...scratch.env,
@@ -436,7 +436,7 @@ describe('checkConvergence (real MySQL, MongoDB, Elasticsearch and Redis)', () =
       it('exits 64 naming an unknown option', async () => {
         const run = await runCommand(cli, ['--verbose'], env());
         expect(run.status).toBe(64);
-        expect(run.stderr).toContain('unknown option --verbose');
+        expect(run.stderr).toContain("unknown option '--verbose'");
         expect(run.stdout).toBe('');
       });
 
@@ -470,7 +470,7 @@ interface CommandRun {
   readonly stderr: string;
 }
 
-/** Runs `node <script> ...args` with exactly `env` (plus PATH) and waits for it to exit. */
+/** Runs `node <script> check convergence ...args` with exactly `env` (plus PATH) and waits for it to exit. */
 function runCommand(
   script: string,
   args: readonly string[],
@@ -479,7 +479,7 @@ function runCommand(
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      [script, ...args],
+      [script, 'check', 'convergence', ...args],
       { env: { PATH: process.env.PATH, ...env }, timeout: 50_000 },
       (_error, stdout, stderr) => {
         resolve({ status: child.exitCode, stdout, stderr });
