@@ -230,11 +230,15 @@ interface Convergence {
 
 function checkConvergence(suite: RunningSuite): Convergence {
   try {
-    execFileSync(process.execPath, [join(repoRoot, 'tools/check-convergence/dist/cli.js'), '--json'], {
-      env: { PATH: process.env.PATH, ...suite.env },
-      maxBuffer: 64 * 1024 * 1024,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, 'tools/cqrs/dist/cli.js'), 'check', 'convergence', '--json'],
+      {
+        env: { PATH: process.env.PATH, ...suite.env },
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: 'pipe',
+      },
+    );
     return { converged: true, differences: 0, keys: [] };
   } catch (error) {
     const stdout = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
