@@ -2,7 +2,7 @@
 // then one pass over the write model, each batch compared with every selected read model, then
 // each read model scanned for what the write model does not have.
 import type { Client } from '@elastic/elasticsearch';
-import { AnalyticsTargets, OrderHistoryTargets, OrderViewsReader } from '@cqrs-shop/read-models';
+import { AnalyticsVersions, OrderHistoryVersions, OrderViewsReader } from '@cqrs-shop/read-models';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type { Pool } from 'mysql2/promise';
@@ -80,7 +80,7 @@ async function createCheck(
   // Before any projector has started there is no live version; version 1 is the empty one.
   switch (name) {
     case 'order-history': {
-      const at = version ?? (await new OrderHistoryTargets(sources.mongo).liveVersion()) ?? 1;
+      const at = version ?? (await new OrderHistoryVersions(sources.mongo).liveVersion()) ?? 1;
       return orderHistoryCheck(
         sources.mongo,
         at,
@@ -94,7 +94,7 @@ async function createCheck(
       return analyticsCheck(
         sources.redis,
         sources.keyPrefix,
-        version ?? (await new AnalyticsTargets(sources.redis, sources.keyPrefix).liveVersion()) ?? 1,
+        version ?? (await new AnalyticsVersions(sources.redis, sources.keyPrefix).liveVersion()) ?? 1,
         settings,
       );
   }

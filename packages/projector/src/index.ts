@@ -3,7 +3,7 @@ export type { PartitionLag, ProjectorOptions, ProjectorStatus, RedriveResult } f
 export { partitionKey } from './partition-cursor.js';
 export { projectionRoutes, projectorSection, startProjectorService } from './service.js';
 export type { ProjectorServiceOptions } from './service.js';
-export { LiveTarget, ensureLiveTarget } from './live-target.js';
+export { LiveVersion, ensureLiveVersion } from './live-version.js';
 export { assessHistory, fetchHistoryFacts } from './history.js';
 export type { HistoryAssessment, TopicHistoryFacts } from './history.js';
 export {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type MetricsRegistry } from '@cqrs-shop/telemetry';
-import type { RebuildProgress, TargetRecord } from '@cqrs-shop/read-models';
+import type { RebuildProgress, VersionRecord } from '@cqrs-shop/read-models';
 import type { ProjectorStatus } from './projector.js';
 
 import type { EventOutcome } from './batch.js';
@@ -145,7 +145,7 @@ export function registerVersionMetrics(
   registry: MetricsRegistry,
   projection: string,
   read: {
-    catalog: () => Promise<{ liveVersion: number | null; targets: readonly TargetRecord[] }>;
+    catalog: () => Promise<{ liveVersion: number | null; versions: readonly VersionRecord[] }>;
     parked: () => Promise<readonly unknown[]>;
   },
 ): void {
@@ -156,9 +156,9 @@ export function registerVersionMetrics(
     if (!cached || Date.now() - cached.at > 500) cached = { at: Date.now(), value: read.catalog() };
     return cached.value.catch(() => undefined);
   };
-  const rebuilt = (targets: readonly TargetRecord[]) =>
-    targets.filter(
-      (target): target is TargetRecord & { progress: RebuildProgress } => target.progress !== null,
+  const rebuilt = (versions: readonly VersionRecord[]) =>
+    versions.filter(
+      (record): record is VersionRecord & { progress: RebuildProgress } => record.progress !== null,
     );
   new Gauge({
     name: 'shop_projection_live_version',
@@ -178,10 +178,10 @@ export function registerVersionMetrics(
     registers,
     async collect() {
       this.reset();
-      for (const target of rebuilt((await catalog())?.targets ?? [])) {
-        const { applied, total } = target.progress;
-        const ratio = target.state === 'rebuilding' ? (total > 0 ? Math.min(1, applied / total) : 0) : 1;
-        this.set({ projection, version: String(target.version) }, ratio);
+      for (const record of rebuilt((await catalog())?.versions ?? [])) {
+        const { applied, total } = record.progress;
+        const ratio = record.state === 'rebuilding' ? (total > 0 ? Math.min(1, applied / total) : 0) : 1;
+        this.set({ projection, version: String(record.version) }, ratio);
       }
     },
   });
@@ -192,8 +192,8 @@ export function registerVersionMetrics(
     registers,
     async collect() {
       this.reset();
-      for (const target of rebuilt((await catalog())?.targets ?? []))
-        this.set({ projection, version: String(target.version) }, target.progress.eventsPerSecond);
+      for (const record of rebuilt((await catalog())?.versions ?? []))
+        this.set({ projection, version: String(record.version) }, record.progress.eventsPerSecond);
     },
   });
   new Gauge({
@@ -203,13 +203,13 @@ export function registerVersionMetrics(
     registers,
     async collect() {
       this.reset();
-      for (const target of rebuilt((await catalog())?.targets ?? [])) {
+      for (const record of rebuilt((await catalog())?.versions ?? [])) {
         const end =
-          target.state === 'rebuilding'
-            ? target.progress.updatedAt
-            : (target.switchedAt ?? target.progress.updatedAt);
-        const seconds = (Date.parse(end) - Date.parse(target.createdAt)) / 1_000;
-        this.set({ projection, version: String(target.version) }, Math.max(0, seconds));
+          record.state === 'rebuilding'
+            ? record.progress.updatedAt
+            : (record.switchedAt ?? record.progress.updatedAt);
+        const seconds = (Date.parse(end) - Date.parse(record.createdAt)) / 1_000;
+        this.set({ projection, version: String(record.version) }, Math.max(0, seconds));
       }
     },
   });
@@ -220,8 +220,8 @@ export function registerVersionMetrics(
     registers,
     async collect() {
       this.reset();
-      for (const target of (await catalog())?.targets ?? [])
-        this.set({ projection, version: String(target.version), state: target.state }, 1);
+      for (const record of (await catalog())?.versions ?? [])
+        this.set({ projection, version: String(record.version), state: record.state }, 1);
     },
   });
   new Gauge({

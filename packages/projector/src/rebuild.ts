@@ -2,17 +2,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { KafkaClients } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
 import {
-  describeTargets,
-  nextTargetVersion,
+  describeVersions,
+  nextVersion,
   type PartitionProgress,
   type RebuildProgress,
-  type TargetCatalog,
-  type TargetRecord,
+  type VersionCatalog,
+  type VersionRecord,
 } from '@cqrs-shop/read-models';
 import type { Admin } from 'kafkajs';
 import { assessHistory, fetchHistoryFacts } from './history.js';
 import { Projector } from './projector.js';
-import type { ProjectionTargets } from '@cqrs-shop/read-models';
+import type { ProjectionVersions } from '@cqrs-shop/read-models';
 import { partitionKey } from './partition-cursor.js';
 
 export interface RebuildOptions {
@@ -23,7 +23,7 @@ export interface RebuildOptions {
   readonly readFirst?: readonly string[];
   readonly deadLetterTopic: string;
   readonly kafka: KafkaClients;
-  readonly targets: ProjectionTargets;
+  readonly versions: ProjectionVersions;
   readonly logger: Logger;
   /** Builds a point-in-time version: only events that happened up to this instant; never live. */
   readonly until?: string;
@@ -91,7 +91,7 @@ const now = () => new Date().toISOString();
 const CATCH_UP_TICK_MS = 100;
 
 /** The version a rebuild continues, if one was left unfinished with the same `until`. */
-function unfinished(records: readonly TargetRecord[], until: string | null): TargetRecord | undefined {
+function unfinished(records: readonly VersionRecord[], until: string | null): VersionRecord | undefined {
   return records.find(
     (r) => (r.state === 'rebuilding' || r.state === 'failed' || r.state === 'caught-up') && r.until === until,
   );
@@ -106,8 +106,8 @@ function unfinished(records: readonly TargetRecord[], until: string | null): Tar
  * started again continues from its committed offsets.
  */
 export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
-  const { name, topics, kafka, targets } = options;
-  const { catalog } = targets;
+  const { name, topics, kafka, versions } = options;
+  const { catalog } = versions;
   const until = options.until === undefined ? null : new Date(options.until).toISOString();
   const admin = kafka.admin();
   await admin.connect();
@@ -118,12 +118,12 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     const liveRecord = records.find((r) => r.version === live);
     if (live === null || !liveRecord)
       throw new RebuildRefusedError([`${name} has no live version yet: start its projector once first`]);
-    const described = describeTargets(records, live);
+    const described = describeVersions(records, live);
     const resumable = unfinished(described, until);
-    const version = resumable?.version ?? nextTargetVersion(records, live);
+    const version = resumable?.version ?? nextVersion(records, live);
     const groupId = resumable?.groupId ?? groupForVersion(liveRecord.groupId, version);
     if (!resumable) await claimFreshGroup(admin, groupId);
-    const record: TargetRecord = resumable ?? {
+    const record: VersionRecord = resumable ?? {
       version,
       state: 'rebuilding',
       groupId,
@@ -168,20 +168,20 @@ class RebuildRun {
   constructor(
     private readonly options: RebuildOptions,
     private readonly admin: Admin,
-    private record: TargetRecord,
+    private record: VersionRecord,
     private readonly previousLive: number,
     private readonly resumed: boolean,
   ) {}
 
   async execute(warnings: readonly string[]): Promise<RebuildResult> {
-    const { name, topics, deadLetterTopic, kafka, targets, logger, signal } = this.options;
+    const { name, topics, deadLetterTopic, kafka, versions, logger, signal } = this.options;
     const { version, groupId, until } = this.record;
     const log = logger.child({ projection: name, readModelVersion: version, replay: true });
     for (const warning of warnings) log.warn({ warning }, 'history may not stay complete');
     // The partitions there are, and where they end now: a point-in-time build ends there (later
     // events happened later), a rebuild switches once every one of them is nearly caught up.
     const endsAtStart = await this.ends();
-    const target = targets.open(version);
+    const opened = versions.open(version);
     const projector = new Projector({
       name,
       groupId,
@@ -190,8 +190,8 @@ class RebuildRun {
       deadLetterTopic,
       kafka,
       logger: log,
-      projection: target.projection,
-      parked: target.parked,
+      projection: opened.projection,
+      parked: opened.parked,
       replay: true,
       ...(until === null ? {} : { until }),
       partitionsConcurrently: this.options.partitionsConcurrently ?? 6,
@@ -239,7 +239,7 @@ class RebuildRun {
     const replaySeconds = (Date.now() - started) / 1_000;
     if (until !== null) {
       await projector.stop();
-      await this.options.targets.catalog.settle(this.record.version);
+      await this.options.versions.catalog.settle(this.record.version);
       progress = this.progress(projector);
       await this.save({ state: 'point-in-time', progress, note: `the shop as it was at ${until}` });
       this.report('done', progress);
@@ -261,7 +261,7 @@ class RebuildRun {
     replaySeconds: number,
     warnings: readonly string[],
   ): Promise<RebuildResult> {
-    const { catalog } = this.options.targets;
+    const { catalog } = this.options.versions;
     const { version, groupId } = this.record;
     const caughtUpAt = Date.now();
     this.report('switching', this.progress(projector));
@@ -301,7 +301,7 @@ class RebuildRun {
   }
 
   private async dropPrevious(log: Logger): Promise<boolean> {
-    const previous = (await this.options.targets.catalog.records()).find(
+    const previous = (await this.options.versions.catalog.records()).find(
       (r) => r.version === this.previousLive,
     );
     if (!previous) return false;
@@ -310,7 +310,7 @@ class RebuildRun {
       log.warn({ version: previous.version }, 'the previous version is still being written; not dropped');
       return false;
     }
-    await this.options.targets.catalog.drop(previous.version);
+    await this.options.versions.catalog.drop(previous.version);
     await this.admin.deleteGroups([previous.groupId]).catch((error: unknown) => {
       log.warn({ err: error, groupId: previous.groupId }, 'consumer group not deleted');
     });
@@ -383,9 +383,9 @@ class RebuildRun {
     return [...ends].every(([key, end]) => (positions.get(key) ?? -1) >= end);
   }
 
-  private async save(change: Partial<TargetRecord>): Promise<void> {
+  private async save(change: Partial<VersionRecord>): Promise<void> {
     this.record = { ...this.record, ...change };
-    await this.options.targets.catalog.save(this.record);
+    await this.options.versions.catalog.save(this.record);
   }
 
   private report(phase: RebuildPhase, progress: RebuildProgress): void {
@@ -440,11 +440,11 @@ export interface CollectedVersion {
  * Point-in-time versions are kept: they are queried on purpose; drop one with {@link dropVersion}.
  */
 export async function collectGarbage(
-  catalog: TargetCatalog,
+  catalog: VersionCatalog,
   kafka: KafkaClients,
 ): Promise<CollectedVersion[]> {
   const live = await catalog.liveVersion();
-  const described = describeTargets(await catalog.records(), live);
+  const described = describeVersions(await catalog.records(), live);
   const collected: CollectedVersion[] = [];
   for (const record of described) {
     if (record.state !== 'retired' && record.state !== 'failed') continue;
@@ -455,12 +455,12 @@ export async function collectGarbage(
 
 /** Drops one version that is not live, and its consumer group (which must have no members). */
 export async function dropVersion(
-  catalog: TargetCatalog,
+  catalog: VersionCatalog,
   kafka: KafkaClients,
   version: number,
 ): Promise<CollectedVersion> {
   const live = await catalog.liveVersion();
-  const record = describeTargets(await catalog.records(), live).find((r) => r.version === version);
+  const record = describeVersions(await catalog.records(), live).find((r) => r.version === version);
   if (!record) return { version, state: 'unknown', dropped: false, reason: `no version ${version}` };
   if (record.state === 'live')
     return { version, state: record.state, dropped: false, reason: 'it is live; switch to another first' };
@@ -487,10 +487,10 @@ export async function dropVersion(
  * Makes an earlier version live again (a rollback) or a caught-up one live. Its group goes on
  * from where it stopped, so the live projector brings it up to date.
  */
-export async function switchLiveVersion(catalog: TargetCatalog, version: number): Promise<TargetRecord> {
+export async function switchLiveVersion(catalog: VersionCatalog, version: number): Promise<VersionRecord> {
   const live = await catalog.liveVersion();
   const records = await catalog.records();
-  const record = describeTargets(records, live).find((r) => r.version === version);
+  const record = describeVersions(records, live).find((r) => r.version === version);
   if (!record) throw new RebuildRefusedError([`no version ${version}`]);
   if (record.state === 'live') return record;
   if (record.state !== 'retired' && record.state !== 'caught-up')

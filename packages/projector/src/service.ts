@@ -15,11 +15,11 @@ import type { Logger } from '@cqrs-shop/logging';
 import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { describeTargets, type TargetCatalog, type TargetRecord } from '@cqrs-shop/read-models';
-import { ensureLiveTarget, LiveTarget } from './live-target.js';
+import { describeVersions, type VersionCatalog, type VersionRecord } from '@cqrs-shop/read-models';
+import { ensureLiveVersion, LiveVersion } from './live-version.js';
 import { ProjectorMetrics, registerVersionMetrics } from './metrics.js';
 import { DEAD_LETTER_RETENTION_MS, type RedriveResult } from './projector.js';
-import type { ProjectedEvent, ProjectionTargets } from '@cqrs-shop/read-models';
+import type { ProjectedEvent, ProjectionVersions } from '@cqrs-shop/read-models';
 
 /**
  * The settings every projector service shares; `defaultGroupId` names its consumer group, and
@@ -35,7 +35,9 @@ export function projectorSection(defaultGroupId: string, defaultCheckpointInterv
        */
       PROJECTOR_GROUP_ID: variable.string({ default: defaultGroupId }),
       /** How often the live-version pointer is read, to follow a switch. @default 1s */
-      PROJECTOR_TARGET_POLL: variable.duration({ default: 1_000, max: 60_000 }),
+      PROJECTOR_VERSION_POLL: variable.duration({ default: 1_000, max: 60_000 }),
+      /** The former name of PROJECTOR_VERSION_POLL: refused, so that a setting is not lost unseen. */
+      PROJECTOR_TARGET_POLL: variable.string({ default: '' }),
       /** Attempts at an event that keeps failing for an unexplained reason, before it is parked. @default 5 */
       PROJECTOR_ATTEMPTS: variable.integer({ min: 1, max: 100, default: 5 }),
       /**
@@ -94,17 +96,21 @@ export function projectorSection(defaultGroupId: string, defaultCheckpointInterv
       checkpointIntervalMs: v.PROJECTOR_CHECKPOINT_INTERVAL,
       deadLetterRetentionMs: v.DEAD_LETTER_RETENTION,
       advertisedUrl: v.PROJECTOR_ADVERTISED_URL === '' ? undefined : v.PROJECTOR_ADVERTISED_URL,
-      targetPollMs: v.PROJECTOR_TARGET_POLL,
+      versionPollMs: v.PROJECTOR_VERSION_POLL,
     }),
-    (v) =>
-      v.PROJECTOR_SESSION_TIMEOUT >= 6_000
+    (v) => [
+      ...(v.PROJECTOR_SESSION_TIMEOUT >= 6_000
         ? []
         : [
             {
               variable: 'PROJECTOR_SESSION_TIMEOUT',
               message: "must be at least 6s (Kafka's smallest session by default)",
             },
-          ],
+          ]),
+      ...(v.PROJECTOR_TARGET_POLL === ''
+        ? []
+        : [{ variable: 'PROJECTOR_TARGET_POLL', message: 'is now called PROJECTOR_VERSION_POLL' }]),
+    ],
   );
 }
 
@@ -129,7 +135,7 @@ type PlacedRedrive = RedriveResult & { readonly ranAt?: string };
  * run answers why, rather than sending it further).
  */
 async function redriveWhereOwned(
-  live: LiveTarget,
+  live: LiveVersion,
   aggregateKey: string,
   forwarded: boolean,
   authorization: string | undefined,
@@ -171,10 +177,10 @@ const REDRIVE_TIMEOUT_MS = 120_000;
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function describeCatalog(
-  catalog: TargetCatalog,
-): Promise<{ liveVersion: number | null; targets: TargetRecord[] }> {
+  catalog: VersionCatalog,
+): Promise<{ liveVersion: number | null; versions: VersionRecord[] }> {
   const [live, records] = await Promise.all([catalog.liveVersion(), catalog.records()]);
-  return { liveVersion: live, targets: describeTargets(records, live) };
+  return { liveVersion: live, versions: describeVersions(records, live) };
 }
 
 /**
@@ -190,8 +196,8 @@ async function describeCatalog(
  * policies let reach this port (the gateway, the monitoring namespace).
  */
 export function projectionRoutes(
-  live: LiveTarget,
-  targets: ProjectionTargets,
+  live: LiveVersion,
+  versions: ProjectionVersions,
   authentication: Authentication,
 ): (app: Express) => void {
   const positions = () => ({
@@ -223,10 +229,10 @@ export function projectionRoutes(
               (list) => ({ parked: list }),
               (error: unknown) => ({ parked: null, parkedError: errorText(error) }),
             ),
-        withTimeout(describeCatalog(targets.catalog), 500, 'the store').catch((error: unknown) => ({
+        withTimeout(describeCatalog(versions.catalog), 500, 'the store').catch((error: unknown) => ({
           liveVersion: null,
-          targets: null,
-          targetsError: errorText(error),
+          versions: null,
+          versionsError: errorText(error),
         })),
       ]);
       res.json({
@@ -264,7 +270,7 @@ export interface ProjectorServiceOptions {
   /** Of those, the ones the others are joined with: taken in first (see ProjectorOptions.readFirst). */
   readonly readsFirst?: readonly AggregateType[];
   /** Its versions, in its store. */
-  readonly targets: ProjectionTargets;
+  readonly versions: ProjectionVersions;
   /** Work that must happen once per real event; never run by replays (see ProjectorOptions). */
   readonly onFirstApplied?: (event: ProjectedEvent) => Promise<void>;
   /** Its store, behind GET /readyz. */
@@ -282,7 +288,7 @@ export interface ProjectorServiceOptions {
       readonly checkpointIntervalMs: number;
       readonly deadLetterRetentionMs: number;
       readonly advertisedUrl: string | undefined;
-      readonly targetPollMs: number;
+      readonly versionPollMs: number;
     };
     readonly http: { readonly port: number; readonly host: string; readonly bodyLimitBytes: number };
     /** Who may redrive: tokens with the ops role (see AUTH_*). */
@@ -298,22 +304,22 @@ export interface ProjectorServiceOptions {
  * serve `/healthz`, `/readyz`, `/metrics`, `/projection` and `/projection/redrive`. Resources are registered
  * on the lifecycle, so SIGTERM closes them in order.
  */
-export async function startProjectorService(options: ProjectorServiceOptions): Promise<LiveTarget> {
-  const { name, config, logger, lifecycle, targets } = options;
+export async function startProjectorService(options: ProjectorServiceOptions): Promise<LiveVersion> {
+  const { name, config, logger, lifecycle, versions } = options;
   const kafka = createKafkaClients(config.kafka, logger);
   lifecycle.onStop('kafka clients', () => kafka.close());
   const topics = eventTopics(config.kafka.topicPrefix);
-  const version = await ensureLiveTarget(targets.catalog, config.projector.groupId);
+  const version = await ensureLiveVersion(versions.catalog, config.projector.groupId);
   const registry = createMetricsRegistry();
   const metrics = new ProjectorMetrics(registry, name, () => live.status());
   // Known before listening unless the port is chosen then (0): the group hears of it at the next join.
   let advertisedUrl =
     config.projector.advertisedUrl ??
     (config.http.port === 0 ? undefined : urlOf(config.http.host, config.http.port));
-  const live: LiveTarget = new LiveTarget({
-    targets,
+  const live: LiveVersion = new LiveVersion({
+    versions,
     logger,
-    pollMs: config.projector.targetPollMs,
+    pollMs: config.projector.versionPollMs,
     projector: {
       name,
       topics: options.reads.map((type) => topics[type]),
@@ -335,7 +341,7 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
     },
   });
   registerVersionMetrics(registry, name, {
-    catalog: () => withTimeout(describeCatalog(targets.catalog), 1_000, 'the store'),
+    catalog: () => withTimeout(describeCatalog(versions.catalog), 1_000, 'the store'),
     parked: () => (live.parked ? withTimeout(live.parked.list(), 1_000, 'the store') : Promise.resolve([])),
   });
   await live.start(version);
@@ -345,7 +351,7 @@ export async function startProjectorService(options: ProjectorServiceOptions): P
     bodyLimitBytes: config.http.bodyLimitBytes,
     metrics: registry,
     readiness: [options.readiness],
-    routes: projectionRoutes(live, targets, authenticationFor(config.auth, logger)),
+    routes: projectionRoutes(live, versions, authenticationFor(config.auth, logger)),
   });
   const server = await listen(app, config.http, lifecycle);
   advertisedUrl ??= urlOf(config.http.host, server.port);

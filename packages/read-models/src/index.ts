@@ -6,16 +6,14 @@
  */
 export {
   CUSTOMER_ORDERS_PAGE_SIZE,
-  ORDER_HISTORY_TARGETS_COLLECTION,
-  analyticsKeys,
-  analyticsTargetKeys,
+  ORDER_HISTORY_VERSIONS_COLLECTION,
   orderHistoryCollections,
   orderViewKeys,
-  searchAliases,
-  searchIndices,
-  searchTargetsIndex,
-} from './layout.js';
-export type { AnalyticsKeys, OrderViewKeys } from './layout.js';
+} from './order-history/layout.js';
+export type { OrderViewKeys } from './order-history/layout.js';
+export { searchAliases, searchIndices, searchVersionsIndex } from './search/layout.js';
+export { analyticsKeys, analyticsVersionKeys } from './analytics/layout.js';
+export type { AnalyticsKeys } from './analytics/layout.js';
 export type { AppliedVersion, AppliedVersions } from './applied-version.js';
 export { OrderHistoryReader, fromStoredOrder } from './order-history/reader.js';
 export {
@@ -38,24 +36,24 @@ export type { OrderSearch, ProductSearch, SearchPage, SearchPosition } from './s
 export { AnalyticsReader } from './analytics/reader.js';
 export type { SalesFigures, TopProduct } from './analytics/reader.js';
 export {
-  TARGET_STATES,
-  TargetCatalogError,
+  VERSION_STATES,
+  VersionCatalogError,
   assertVersion,
-  describeTargets,
-  nextTargetVersion,
-} from './targets.js';
+  describeVersions,
+  nextVersion,
+} from './versions.js';
 export type {
   PartitionProgress,
   RebuildProgress,
-  TargetCatalog,
-  TargetRecord,
-  TargetState,
-} from './targets.js';
-export { OrderHistoryTargets } from './order-history/catalog.js';
+  VersionCatalog,
+  VersionRecord,
+  VersionState,
+} from './versions.js';
+export { OrderHistoryVersions } from './order-history/catalog.js';
 export { unlinkMatching } from './redis-keys.js';
 export type { OrderViewStore } from './order-history/catalog.js';
-export { SEARCH_CUSTOMERS_MAPPING, SearchTargets } from './search/catalog.js';
-export { AnalyticsTargets } from './analytics/catalog.js';
+export { SEARCH_CUSTOMERS_MAPPING, SearchVersions } from './search/catalog.js';
+export { AnalyticsVersions } from './analytics/catalog.js';
 
 // Writing: the contract between a read model and the projector runtime, and each model's writer.
 export { StoreUnavailableError, isRetriable } from './writing/contract.js';
@@ -70,8 +68,8 @@ export type {
   PreparedBatch,
   ProjectedEvent,
   Projection,
-  ProjectionTarget,
-  ProjectionTargets,
+  ProjectionVersion,
+  ProjectionVersions,
   Unwritten,
   WriteOutcome,
 } from './writing/contract.js';
@@ -79,12 +77,14 @@ export { applyOne, foldsInOrder, storeProjection } from './writing/store-project
 export { RecentWrites } from './writing/recent-writes.js';
 export { SharedRequests } from './writing/shared-requests.js';
 export { isTransientStoreError } from './writing/transient.js';
-export { orderHistoryProjection, orderHistoryTargets } from './order-history/projection.js';
+export { orderHistoryProjection, orderHistoryVersions } from './order-history/projection.js';
 export { MongoOrderHistoryStore } from './order-history/store.js';
 export { MongoParkedAggregates } from './order-history/parked.js';
 export { RedisOrderViews } from './order-history/views-store.js';
-export { searchProjection, searchTargets } from './search/projection.js';
+export { searchProjection, searchVersions } from './search/projection.js';
 export { ElasticsearchSearchStore } from './search/store.js';
-export { analyticsProjection, analyticsTargets } from './analytics/projection.js';
+export { analyticsProjection, analyticsVersions } from './analytics/projection.js';
 export { RedisAnalyticsStore } from './analytics/store.js';
 export { RedisParkedAggregates } from './analytics/parked.js';
+export { readModelVersions } from './catalog.js';
+export type { ReadModelStores } from './catalog.js';

@@ -8,7 +8,7 @@ import { MongoClient } from 'mongodb';
 import { MongoOrderHistoryStore } from '@cqrs-shop/read-models';
 import { MongoParkedAggregates } from '@cqrs-shop/read-models';
 import { orderHistoryProjection } from '@cqrs-shop/read-models';
-import { orderHistoryTargets } from '@cqrs-shop/read-models';
+import { orderHistoryVersions } from '@cqrs-shop/read-models';
 import { placedPayload } from './order-events';
 
 describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
@@ -17,7 +17,7 @@ describe('MongoOrderHistoryStore (real MongoDB wire protocol server)', () => {
   const store = new MongoOrderHistoryStore(db, 1);
 
   beforeAll(async () => {
-    await orderHistoryTargets(db).catalog.create(1);
+    await orderHistoryVersions(db).catalog.create(1);
   });
 
   afterAll(async () => {
@@ -189,7 +189,7 @@ describe('a projector taking in history (real Kafka and MongoDB wire protocol se
   });
 
   it('takes in the customers before the orders, so that every order is written joined with its customer', async () => {
-    await orderHistoryTargets(db).catalog.create(1);
+    await orderHistoryVersions(db).catalog.create(1);
     const admin = kafka.admin();
     await admin.connect();
     await ensureTopics(admin, [

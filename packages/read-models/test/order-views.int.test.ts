@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { MongoOrderHistoryStore } from '@cqrs-shop/read-models';
 import { RedisOrderViews } from '@cqrs-shop/read-models';
-import { orderHistoryTargets } from '@cqrs-shop/read-models';
+import { orderHistoryVersions } from '@cqrs-shop/read-models';
 import { placedPayload } from './order-events';
 
 const TOPIC = 'orders-under-test';
@@ -83,7 +83,7 @@ describe('order views in Redis beside the order documents (real MongoDB wire ser
   };
 
   beforeAll(async () => {
-    await orderHistoryTargets(db).catalog.create(1);
+    await orderHistoryVersions(db).catalog.create(1);
     // A new version: neither store has a checkpoint, so the views are complete from the start.
     expect(await store.checkpoints([TOPIC])).toEqual([]);
   });

@@ -4,7 +4,7 @@ import type { EventPayloads } from '@cqrs-shop/events';
 import { searchIndices } from '@cqrs-shop/read-models';
 import { dropIndices, testEnvelope, uniqueName } from '@cqrs-shop/testing';
 import { ElasticsearchSearchStore } from '@cqrs-shop/read-models';
-import { searchTargets } from '@cqrs-shop/read-models';
+import { searchVersions } from '@cqrs-shop/read-models';
 
 describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
   const es = new Client({ node: process.env.ELASTICSEARCH_URL ?? '' });
@@ -12,7 +12,7 @@ describe('ElasticsearchSearchStore (real Elasticsearch)', () => {
   const store = new ElasticsearchSearchStore(es, prefix, 1);
 
   beforeAll(async () => {
-    const { catalog } = searchTargets(es, prefix);
+    const { catalog } = searchVersions(es, prefix);
     await catalog.create(1);
     await catalog.create(1); // safe to repeat
   });

@@ -4,7 +4,7 @@ import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
 import { Redis } from 'ioredis';
 import { loadAnalyticsConfig } from './config.js';
-import { analyticsTargets } from '@cqrs-shop/read-models';
+import { analyticsVersions } from '@cqrs-shop/read-models';
 import { service } from '@cqrs-shop/service-registry';
 
 const SERVICE = service('projector-analytics');
@@ -22,7 +22,7 @@ void runService({
     });
     await startProjectorService({
       ...SERVICE.projection,
-      targets: analyticsTargets(redis, config.redis.keyPrefix),
+      versions: analyticsVersions(redis, config.redis.keyPrefix),
       readiness: {
         name: 'redis',
         check: async () => {

@@ -5,7 +5,7 @@ import { startProjectorService } from '@cqrs-shop/projector';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { loadOrderHistoryConfig } from './config.js';
-import { orderHistoryTargets } from '@cqrs-shop/read-models';
+import { orderHistoryVersions } from '@cqrs-shop/read-models';
 import { service } from '@cqrs-shop/service-registry';
 
 const SERVICE = service('projector-order-history');
@@ -27,7 +27,7 @@ void runService({
     const db = client.db(config.mongodb.database);
     await startProjectorService({
       ...SERVICE.projection,
-      targets: orderHistoryTargets(db, { redis, keyPrefix: config.redis.keyPrefix }),
+      versions: orderHistoryVersions(db, { redis, keyPrefix: config.redis.keyPrefix }),
       readiness: {
         name: 'mongodb and redis',
         check: async () => {

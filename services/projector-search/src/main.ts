@@ -4,7 +4,7 @@ import { Client } from '@elastic/elasticsearch';
 import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
 import { loadSearchConfig } from './config.js';
-import { searchTargets } from '@cqrs-shop/read-models';
+import { searchVersions } from '@cqrs-shop/read-models';
 import { service } from '@cqrs-shop/service-registry';
 
 const SERVICE = service('projector-search');
@@ -19,7 +19,7 @@ void runService({
     lifecycle.onStop('elasticsearch', () => es.close());
     await startProjectorService({
       ...SERVICE.projection,
-      targets: searchTargets(es, config.elasticsearch.indexPrefix),
+      versions: searchVersions(es, config.elasticsearch.indexPrefix),
       readiness: {
         name: 'elasticsearch',
         // The minimal distribution has no root endpoint (and so no ping): ask the cluster's health.

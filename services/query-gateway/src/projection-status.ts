@@ -1,5 +1,5 @@
 import type { Logger } from '@cqrs-shop/logging';
-import type { TargetRecord } from '@cqrs-shop/read-models';
+import type { VersionRecord } from '@cqrs-shop/read-models';
 import type { ReadModelName } from './store-guard.js';
 
 /** What a projector's `GET /projection` answers (the parts the gateway uses). */
@@ -25,7 +25,9 @@ export interface ProjectorReport {
   readonly version: number | null;
   /** Absent from `/projection/lag`, as are the versions. */
   readonly liveVersion?: number | null;
-  readonly targets?: readonly TargetRecord[] | null;
+  readonly versions?: readonly VersionRecord[] | null;
+  /** The same, from a projector older than the name `versions` (during a rolling upgrade). */
+  readonly targets?: readonly VersionRecord[] | null;
 }
 
 /** One projection as `GET /projections` shows it. */
@@ -62,7 +64,7 @@ export interface ProjectionStatus {
   readonly version: number | null;
   /** The live version of the read model, and every version: live, rebuilding (with progress), retired… */
   readonly liveVersion: number | null;
-  readonly versions: readonly TargetRecord[] | null;
+  readonly versions: readonly VersionRecord[] | null;
   readonly checkedAt: string;
 }
 
@@ -107,7 +109,7 @@ export function projectionStatusOf(
     partitions: report.partitions,
     version: report.version,
     liveVersion: report.liveVersion ?? null,
-    versions: report.targets ?? null,
+    versions: report.versions ?? report.targets ?? null,
     checkedAt,
   };
 }

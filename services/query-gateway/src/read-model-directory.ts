@@ -2,15 +2,15 @@ import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { HttpProblem } from '@cqrs-shop/http';
 import {
   AnalyticsReader,
-  AnalyticsTargets,
-  describeTargets,
+  AnalyticsVersions,
+  describeVersions,
   OrderHistoryReader,
-  OrderHistoryTargets,
+  OrderHistoryVersions,
   OrderViewsReader,
   SearchReader,
-  SearchTargets,
-  type TargetCatalog,
-  type TargetRecord,
+  SearchVersions,
+  type VersionCatalog,
+  type VersionRecord,
 } from '@cqrs-shop/read-models';
 import type { Redis } from 'ioredis';
 import type { MongoClient } from 'mongodb';
@@ -57,9 +57,9 @@ export interface ChosenReaders {
  * version throughout, never a mix.
  */
 export class ReaderDirectory {
-  private readonly catalogs: Readonly<Record<ReadModelName, TargetCatalog>>;
+  private readonly catalogs: Readonly<Record<ReadModelName, VersionCatalog>>;
   private readonly live: Readonly<Record<ReadModelName, Cached<number | null>>>;
-  private readonly records: Readonly<Record<ReadModelName, Cached<TargetRecord[]>>>;
+  private readonly records: Readonly<Record<ReadModelName, Cached<VersionRecord[]>>>;
   private readonly liveSearch: SearchReader;
   private readonly readers = new Map<string, Readers[ReadModelName]>();
   private lastLive: Record<ReadModelName, number> = { 'order-history': 1, search: 1, analytics: 1 };
@@ -77,11 +77,11 @@ export class ReaderDirectory {
   ) {
     const db = () => stores.mongo.db(stores.mongoDatabase);
     this.catalogs = {
-      'order-history': new OrderHistoryTargets(db(), { redis: stores.redis, keyPrefix: stores.keyPrefix }),
-      search: new SearchTargets(stores.es, stores.indexPrefix),
-      analytics: new AnalyticsTargets(stores.redis, stores.keyPrefix),
+      'order-history': new OrderHistoryVersions(db(), { redis: stores.redis, keyPrefix: stores.keyPrefix }),
+      search: new SearchVersions(stores.es, stores.indexPrefix),
+      analytics: new AnalyticsVersions(stores.redis, stores.keyPrefix),
     };
-    const cache = <T>(ttl: number, read: (catalog: TargetCatalog) => Promise<T>) =>
+    const cache = <T>(ttl: number, read: (catalog: VersionCatalog) => Promise<T>) =>
       Object.fromEntries(
         (Object.keys(this.catalogs) as ReadModelName[]).map((name) => [
           name,
@@ -110,9 +110,11 @@ export class ReaderDirectory {
   }
 
   /** Every version of a read model with its state, for `GET /projections`. */
-  async targets(readModel: ReadModelName): Promise<{ liveVersion: number | null; targets: TargetRecord[] }> {
+  async versions(
+    readModel: ReadModelName,
+  ): Promise<{ liveVersion: number | null; versions: VersionRecord[] }> {
     const [live, records] = await Promise.all([this.live[readModel].get(), this.records[readModel].get()]);
-    return { liveVersion: live, targets: describeTargets(records, live) };
+    return { liveVersion: live, versions: describeVersions(records, live) };
   }
 
   private async liveVersion(readModel: ReadModelName): Promise<number | null> {

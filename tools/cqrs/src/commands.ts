@@ -9,7 +9,7 @@ import {
   type RebuildResult,
   switchLiveVersion,
 } from '@cqrs-shop/projector';
-import { describeTargets, type TargetRecord } from '@cqrs-shop/read-models';
+import { describeVersions, type VersionRecord } from '@cqrs-shop/read-models';
 import type { Admin } from 'kafkajs';
 import type { ProjectionName } from './args.js';
 import type { ProgressSink } from './progress.js';
@@ -17,7 +17,7 @@ import { formatDuration } from './progress.js';
 import type { ProjectionHandle, Shop } from './read-models.js';
 
 /** One version as `list` shows it: its record, and where its consumer group stands. */
-export interface ListedVersion extends TargetRecord {
+export interface ListedVersion extends VersionRecord {
   /** Committed offset per partition (null: nothing committed yet). */
   readonly offsets: readonly { topic: string; partition: number; committed: number | null; end: number }[];
   /** Events on its topics it has not consumed. */
@@ -38,13 +38,13 @@ export interface ListedProjection {
 async function groupPosition(
   admin: Admin,
   handle: ProjectionHandle,
-  record: TargetRecord,
+  record: VersionRecord,
   ends: Map<string, number>,
 ) {
   const [committed, stored] = await Promise.all([
     admin.fetchOffsets({ groupId: record.groupId, topics: [...handle.topics] }),
     // A version whose store does not answer (or is gone) is listed from its group alone.
-    handle.targets
+    handle.versions
       .open(record.version)
       .projection.checkpoints(handle.topics)
       .catch(() => undefined),
@@ -79,15 +79,15 @@ export async function listProjections(
       names.map(async (name) => {
         const handle = shop.projection(name);
         const [live, records] = await Promise.all([
-          handle.targets.catalog.liveVersion(),
-          handle.targets.catalog.records(),
+          handle.versions.catalog.liveVersion(),
+          handle.versions.catalog.records(),
         ]);
         const ends = new Map<string, number>();
         for (const topic of handle.topics)
           for (const { partition, high } of await admin.fetchTopicOffsets(topic))
             ends.set(`${topic}:${partition}`, Number(high));
         const versions = await Promise.all(
-          describeTargets(records, live).map(async (record) => ({
+          describeVersions(records, live).map(async (record) => ({
             ...record,
             ...(await groupPosition(admin, handle, record, ends)),
           })),
@@ -181,7 +181,7 @@ export async function rebuildProjections(
         readFirst: handle.readFirst,
         deadLetterTopic: handle.deadLetterTopic,
         kafka: shop.kafka,
-        targets: handle.targets,
+        versions: handle.versions,
         logger,
         ...(settings.until === undefined ? {} : { until: settings.until }),
         dropPrevious: settings.dropPrevious,
@@ -225,12 +225,12 @@ export async function switchVersion(
   shop: Shop,
   name: ProjectionName,
   version: number,
-): Promise<TargetRecord> {
-  return switchLiveVersion(shop.projection(name).targets.catalog, version);
+): Promise<VersionRecord> {
+  return switchLiveVersion(shop.projection(name).versions.catalog, version);
 }
 
 export async function dropOne(shop: Shop, name: ProjectionName, version: number): Promise<CollectedVersion> {
-  return dropVersion(shop.projection(name).targets.catalog, shop.kafka, version);
+  return dropVersion(shop.projection(name).versions.catalog, shop.kafka, version);
 }
 
 export async function collect(
@@ -241,7 +241,7 @@ export async function collect(
   for (const name of names)
     collected.push({
       name,
-      versions: await collectGarbage(shop.projection(name).targets.catalog, shop.kafka),
+      versions: await collectGarbage(shop.projection(name).versions.catalog, shop.kafka),
     });
   return collected;
 }

@@ -15,12 +15,7 @@ import {
 import { type AggregateType, deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { createKafkaClients, type KafkaClients } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
-import {
-  analyticsTargets,
-  orderHistoryTargets,
-  type ProjectionTargets,
-  searchTargets,
-} from '@cqrs-shop/read-models';
+import { type ProjectionVersions, readModelVersions, type ReadModelStores } from '@cqrs-shop/read-models';
 import {
   PROJECTORS,
   type ProjectionName,
@@ -93,7 +88,7 @@ export interface ProjectionHandle {
   /** Of its topics, those a replay takes in before the others (see ProjectorOptions.readFirst). */
   readonly readFirst: readonly string[];
   readonly deadLetterTopic: string;
-  readonly targets: ProjectionTargets;
+  readonly versions: ProjectionVersions;
 }
 
 export interface Shop {
@@ -113,7 +108,14 @@ export function openShop(config: CliConfig, logger: Logger): Shop {
   const es = new ElasticsearchClient({ node: config.elasticsearch.url, requestTimeout: 30_000 });
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   const topics = eventTopics(config.kafka.topicPrefix);
-  const handle = (name: ProjectionName, targets: ProjectionTargets): ProjectionHandle => {
+  const stores: ReadModelStores = {
+    mongo: () => mongo.db(config.mongodb.database),
+    es,
+    redis,
+    indexPrefix: config.elasticsearch.indexPrefix,
+    keyPrefix: config.redis.keyPrefix,
+  };
+  const handle = (name: ProjectionName, versions: ProjectionVersions): ProjectionHandle => {
     const { reads, readsFirst = [] } = projectorOf(name).projection as {
       reads: readonly AggregateType[];
       readsFirst?: readonly AggregateType[];
@@ -123,29 +125,14 @@ export function openShop(config: CliConfig, logger: Logger): Shop {
       topics: reads.map((type) => topics[type]),
       readFirst: readsFirst.map((type) => topics[type]),
       deadLetterTopic: deadLetterTopicFor(name, config.kafka.topicPrefix),
-      targets,
+      versions,
     };
   };
   return {
     kafka,
     relayUrl: config.endpoints.relay,
     projectorUrls: config.endpoints.projectors,
-    projection(name) {
-      switch (name) {
-        case 'order-history':
-          return handle(
-            name,
-            orderHistoryTargets(mongo.db(config.mongodb.database), {
-              redis,
-              keyPrefix: config.redis.keyPrefix,
-            }),
-          );
-        case 'search':
-          return handle(name, searchTargets(es, config.elasticsearch.indexPrefix));
-        case 'analytics':
-          return handle(name, analyticsTargets(redis, config.redis.keyPrefix));
-      }
-    },
+    projection: (name) => handle(name, readModelVersions(name, stores)),
     async close() {
       await kafka.close();
       redis.disconnect();

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { analyticsKeys, analyticsTargetKeys } from '../layout.js';
-import { assertVersion, type TargetCatalog, type TargetRecord } from '../targets.js';
+import { analyticsKeys, analyticsVersionKeys } from './layout.js';
+import { assertVersion, type VersionCatalog, type VersionRecord } from '../versions.js';
 import { unlinkMatching } from '../redis-keys.js';
 
 /** Moves the pointer only if it still holds the expected version ('' for none). */
@@ -12,14 +12,14 @@ return 1
 `;
 
 /** Analytics versions: the pointer is one key, the records one hash, beside the counters. */
-export class AnalyticsTargets implements TargetCatalog {
-  private readonly keys: ReturnType<typeof analyticsTargetKeys>;
+export class AnalyticsVersions implements VersionCatalog {
+  private readonly keys: ReturnType<typeof analyticsVersionKeys>;
 
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
   ) {
-    this.keys = analyticsTargetKeys(keyPrefix);
+    this.keys = analyticsVersionKeys(keyPrefix);
   }
 
   async liveVersion(): Promise<number | null> {
@@ -27,16 +27,16 @@ export class AnalyticsTargets implements TargetCatalog {
     return live === null ? null : Number(live);
   }
 
-  async records(): Promise<TargetRecord[]> {
-    const all = await this.redis.hgetall(this.keys.targets);
+  async records(): Promise<VersionRecord[]> {
+    const all = await this.redis.hgetall(this.keys.versions);
     return Object.values(all)
-      .map((json) => JSON.parse(json) as TargetRecord)
+      .map((json) => JSON.parse(json) as VersionRecord)
       .sort((a, b) => a.version - b.version);
   }
 
-  async save(record: TargetRecord): Promise<void> {
+  async save(record: VersionRecord): Promise<void> {
     assertVersion(record.version);
-    await this.redis.hset(this.keys.targets, String(record.version), JSON.stringify(record));
+    await this.redis.hset(this.keys.versions, String(record.version), JSON.stringify(record));
   }
 
   /** Keys come into being with their first write; there is nothing to prepare. */
@@ -69,6 +69,6 @@ export class AnalyticsTargets implements TargetCatalog {
       throw new Error(`analytics version ${version} is live and cannot be dropped`);
     // A version holds a key per order.
     await unlinkMatching(this.redis, analyticsKeys(this.keyPrefix, version).pattern);
-    await this.redis.hdel(this.keys.targets, String(version));
+    await this.redis.hdel(this.keys.versions, String(version));
   }
 }

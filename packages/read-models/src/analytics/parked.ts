@@ -1,5 +1,5 @@
 import type { ParkedAggregates } from '../writing/contract.js';
-import { analyticsKeys } from '../layout.js';
+import { analyticsKeys } from './layout.js';
 import type { Redis } from 'ioredis';
 
 /** Parked aggregates of the analytics projection, in a hash beside its counters. */

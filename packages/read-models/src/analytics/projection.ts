@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Projection, ProjectionTargets } from '../writing/contract.js';
+import type { Projection, ProjectionVersions } from '../writing/contract.js';
 import { storeProjection } from '../writing/store-projection.js';
-import { AnalyticsTargets } from './catalog.js';
+import { AnalyticsVersions } from './catalog.js';
 import { RedisParkedAggregates } from './parked.js';
 import { RedisAnalyticsStore } from './store.js';
 
@@ -23,9 +23,9 @@ export function analyticsProjection(store: RedisAnalyticsStore): Projection {
 }
 
 /** The versions of the analytics read model: key namespaces under one prefix. */
-export function analyticsTargets(redis: Redis, keyPrefix: string): ProjectionTargets {
+export function analyticsVersions(redis: Redis, keyPrefix: string): ProjectionVersions {
   return {
-    catalog: new AnalyticsTargets(redis, keyPrefix),
+    catalog: new AnalyticsVersions(redis, keyPrefix),
     open: (version) => ({
       projection: analyticsProjection(new RedisAnalyticsStore(redis, keyPrefix, version)),
       parked: new RedisParkedAggregates(redis, keyPrefix, version),

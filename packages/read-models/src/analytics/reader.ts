@@ -8,7 +8,7 @@ import {
 } from '@cqrs-shop/projections';
 import type { Redis } from 'ioredis';
 import type { AppliedVersion, AppliedVersions } from '../applied-version.js';
-import { type AnalyticsKeys, analyticsKeys } from '../layout.js';
+import { type AnalyticsKeys, analyticsKeys } from './layout.js';
 
 export interface SalesFigures {
   readonly ordersPlaced: number;

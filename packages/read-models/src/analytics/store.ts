@@ -24,7 +24,7 @@ import {
   type ProductLabel,
   type Rejection,
 } from '@cqrs-shop/projections';
-import { type AnalyticsKeys } from '../layout.js';
+import { type AnalyticsKeys } from './layout.js';
 import { AnalyticsReader } from './reader.js';
 import type { Redis } from 'ioredis';
 

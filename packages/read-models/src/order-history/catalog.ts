@@ -1,15 +1,15 @@
 import type { Redis } from 'ioredis';
 import { type Db, MongoServerError } from 'mongodb';
-import { ORDER_HISTORY_TARGETS_COLLECTION, orderHistoryCollections, orderViewKeys } from '../layout.js';
+import { ORDER_HISTORY_VERSIONS_COLLECTION, orderHistoryCollections, orderViewKeys } from './layout.js';
 import { unlinkMatching } from '../redis-keys.js';
-import { assertVersion, type TargetCatalog, type TargetRecord } from '../targets.js';
+import { assertVersion, type VersionCatalog, type VersionRecord } from '../versions.js';
 
 /** The pointer (`_id: "live"`) or one version's record (`_id: "v<N>"`). */
-interface StoredTarget {
+interface StoredVersion {
   _id: string;
   kind: 'live' | 'target';
   version?: number;
-  record?: TargetRecord;
+  record?: VersionRecord;
 }
 
 const DUPLICATE_KEY = 11_000;
@@ -26,14 +26,14 @@ export interface OrderViewStore {
  * Order-history versions: one document per version and the pointer document, in one
  * collection. With `views`, dropping a version deletes its order views in Redis too.
  */
-export class OrderHistoryTargets implements TargetCatalog {
+export class OrderHistoryVersions implements VersionCatalog {
   constructor(
     private readonly db: Db,
     private readonly views?: OrderViewStore,
   ) {}
 
   private get collection() {
-    return this.db.collection<StoredTarget>(ORDER_HISTORY_TARGETS_COLLECTION);
+    return this.db.collection<StoredVersion>(ORDER_HISTORY_VERSIONS_COLLECTION);
   }
 
   async liveVersion(): Promise<number | null> {
@@ -41,12 +41,12 @@ export class OrderHistoryTargets implements TargetCatalog {
     return found?.kind === 'live' ? (found.version ?? null) : null;
   }
 
-  async records(): Promise<TargetRecord[]> {
+  async records(): Promise<VersionRecord[]> {
     const found = await this.collection.find({ kind: 'target' }).toArray();
     return found.flatMap((doc) => (doc.record ? [doc.record] : [])).sort((a, b) => a.version - b.version);
   }
 
-  async save(record: TargetRecord): Promise<void> {
+  async save(record: VersionRecord): Promise<void> {
     assertVersion(record.version);
     await this.collection.replaceOne(
       { _id: recordId(record.version) },

@@ -1,5 +1,5 @@
 import type { ParkedAggregates } from '../writing/contract.js';
-import { orderHistoryCollections } from '../layout.js';
+import { orderHistoryCollections } from './layout.js';
 import type { Collection, Db } from 'mongodb';
 
 /** Parked aggregates of the order-history projection, in a collection beside its documents. */

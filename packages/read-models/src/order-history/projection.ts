@@ -1,7 +1,7 @@
 import { MongoNetworkError, MongoServerSelectionError, type Db } from 'mongodb';
-import { isRetriable, type Projection, type ProjectionTargets } from '../writing/contract.js';
+import { isRetriable, type Projection, type ProjectionVersions } from '../writing/contract.js';
 import { storeProjection } from '../writing/store-projection.js';
-import { OrderHistoryTargets, type OrderViewStore } from './catalog.js';
+import { OrderHistoryVersions, type OrderViewStore } from './catalog.js';
 import { MongoParkedAggregates } from './parked.js';
 import { MongoOrderHistoryStore } from './store.js';
 import { RedisOrderViews } from './views-store.js';
@@ -27,9 +27,9 @@ export function orderHistoryProjection(store: MongoOrderHistoryStore): Projectio
  * The versions of the order-history read model in one MongoDB database, each with its order
  * views in Redis when `views` says where.
  */
-export function orderHistoryTargets(db: Db, views?: OrderViewStore): ProjectionTargets {
+export function orderHistoryVersions(db: Db, views?: OrderViewStore): ProjectionVersions {
   return {
-    catalog: new OrderHistoryTargets(db, views),
+    catalog: new OrderHistoryVersions(db, views),
     open: (version) => ({
       projection: orderHistoryProjection(
         new MongoOrderHistoryStore(

@@ -2,7 +2,7 @@ import type { AggregateType } from '@cqrs-shop/events';
 import type { CustomerRecord, OrderHistoryDocument } from '@cqrs-shop/projections';
 import type { Collection, Db, Filter } from 'mongodb';
 import type { AppliedVersion, AppliedVersions } from '../applied-version.js';
-import { orderHistoryCollections } from '../layout.js';
+import { orderHistoryCollections } from './layout.js';
 import { orderViewRank, type OrderViewsReader, type RenderedOrder, renderOrder } from './views.js';
 
 /** An order document as stored: the order id is the document's `_id`. */

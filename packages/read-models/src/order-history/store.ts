@@ -25,7 +25,7 @@ import {
   withCustomer,
 } from '@cqrs-shop/projections';
 import { fromStoredOrder, OrderHistoryReader, type StoredCustomer, type StoredOrder } from './reader.js';
-import { orderHistoryCollections } from '../layout.js';
+import { orderHistoryCollections } from './layout.js';
 import type { RedisOrderViews, ViewCheckpointMove } from './views-store.js';
 import {
   type AnyBulkWriteOperation,

@@ -1,5 +1,5 @@
 import type { OrderHistoryDocument } from '@cqrs-shop/projections';
-import { CUSTOMER_ORDERS_PAGE_SIZE, type OrderViewKeys } from '../layout.js';
+import { CUSTOMER_ORDERS_PAGE_SIZE, type OrderViewKeys } from './layout.js';
 import { customerOrderMember, orderViewEntry, orderViewRank, OrderViewsReader } from './views.js';
 import type { Redis } from 'ioredis';
 

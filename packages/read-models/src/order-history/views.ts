@@ -1,6 +1,6 @@
 import type { OrderHistoryDocument } from '@cqrs-shop/projections';
 import type { Redis } from 'ioredis';
-import { CUSTOMER_ORDERS_PAGE_SIZE, orderViewKeys, type OrderViewKeys } from '../layout.js';
+import { CUSTOMER_ORDERS_PAGE_SIZE, orderViewKeys, type OrderViewKeys } from './layout.js';
 
 /**
  * An order as the gateway serves it, as JSON with its fields in one fixed order, whether it

@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { ORDERS_MAPPING, PRODUCTS_MAPPING } from '@cqrs-shop/projections';
-import { searchAliases, searchIndices, searchTargetsIndex } from '../layout.js';
-import { assertVersion, type TargetCatalog, type TargetRecord } from '../targets.js';
+import { searchAliases, searchIndices, searchVersionsIndex } from './layout.js';
+import { assertVersion, type VersionCatalog, type VersionRecord } from '../versions.js';
 
 /** The customers the search model joins into orders: kept per version, like the orders. */
 export const SEARCH_CUSTOMERS_MAPPING = {
@@ -35,7 +35,7 @@ function statusOf(error: unknown): number | undefined {
  * Search versions: the aliases are the live pointer (all three move in one `_aliases` request,
  * which Elasticsearch applies atomically), and a small index records every version.
  */
-export class SearchTargets implements TargetCatalog {
+export class SearchVersions implements VersionCatalog {
   private readonly aliases: ReturnType<typeof searchAliases>;
   private readonly recordsIndex: string;
 
@@ -44,7 +44,7 @@ export class SearchTargets implements TargetCatalog {
     private readonly indexPrefix: string,
   ) {
     this.aliases = searchAliases(indexPrefix);
-    this.recordsIndex = searchTargetsIndex(indexPrefix);
+    this.recordsIndex = searchVersionsIndex(indexPrefix);
   }
 
   async liveVersion(): Promise<number | null> {
@@ -54,18 +54,18 @@ export class SearchTargets implements TargetCatalog {
     return version === undefined ? null : Number(version);
   }
 
-  async records(): Promise<TargetRecord[]> {
+  async records(): Promise<VersionRecord[]> {
     return (await this.heldRecords()).records;
   }
 
-  async save(record: TargetRecord): Promise<void> {
+  async save(record: VersionRecord): Promise<void> {
     assertVersion(record.version);
     await this.ensureIndex(this.recordsIndex, TARGETS_MAPPING);
     await this.changeRecords((records) => [...records.filter((r) => r.version !== record.version), record]);
   }
 
-  private async heldRecords(): Promise<{ records: TargetRecord[]; seqNo?: number; primaryTerm?: number }> {
-    const found = await this.es.get<{ records: TargetRecord[] }>(
+  private async heldRecords(): Promise<{ records: VersionRecord[]; seqNo?: number; primaryTerm?: number }> {
+    const found = await this.es.get<{ records: VersionRecord[] }>(
       { index: this.recordsIndex, id: RECORDS_ID },
       { ignore: [404] },
     );
@@ -78,7 +78,7 @@ export class SearchTargets implements TargetCatalog {
   }
 
   /** Read, change, write back if nobody wrote meanwhile (a rebuild and `gc` may overlap). */
-  private async changeRecords(change: (records: TargetRecord[]) => TargetRecord[]): Promise<void> {
+  private async changeRecords(change: (records: VersionRecord[]) => VersionRecord[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const held = await this.heldRecords();
       try {

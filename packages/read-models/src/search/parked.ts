@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { ParkedAggregates } from '../writing/contract.js';
-import { searchIndices } from '../layout.js';
+import { searchIndices } from './layout.js';
 
 /** Parked aggregates of the search projection, in a small index of their own. */
 export class ElasticsearchParkedAggregates implements ParkedAggregates {

@@ -1,7 +1,7 @@
 import { type Client, errors } from '@elastic/elasticsearch';
-import type { Projection, ProjectionTargets } from '../writing/contract.js';
+import type { Projection, ProjectionVersions } from '../writing/contract.js';
 import { storeProjection } from '../writing/store-projection.js';
-import { SearchTargets } from './catalog.js';
+import { SearchVersions } from './catalog.js';
 import { ElasticsearchParkedAggregates } from './parked.js';
 import { ElasticsearchSearchStore } from './store.js';
 
@@ -18,9 +18,9 @@ export function searchProjection(store: ElasticsearchSearchStore): Projection {
 }
 
 /** The versions of the search read model: indices under one prefix. */
-export function searchTargets(es: Client, indexPrefix: string): ProjectionTargets {
+export function searchVersions(es: Client, indexPrefix: string): ProjectionVersions {
   return {
-    catalog: new SearchTargets(es, indexPrefix),
+    catalog: new SearchVersions(es, indexPrefix),
     open: (version) => ({
       projection: searchProjection(new ElasticsearchSearchStore(es, indexPrefix, version)),
       parked: new ElasticsearchParkedAggregates(es, indexPrefix, version),

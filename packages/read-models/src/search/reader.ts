@@ -2,7 +2,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { AggregateType } from '@cqrs-shop/events';
 import type { OrderSearchDocument, OrderStatus, ProductSearchDocument } from '@cqrs-shop/projections';
 import type { AppliedVersion, AppliedVersions } from '../applied-version.js';
-import { searchAliases, searchIndices } from '../layout.js';
+import { searchAliases, searchIndices } from './layout.js';
 
 /** Sort values of the last hit of a page: where the next page starts (`search_after`). */
 export type SearchPosition = readonly (string | number)[];

@@ -29,7 +29,7 @@ import {
   type Rejection,
   withOrderSearchCustomer,
 } from '@cqrs-shop/projections';
-import { searchIndices } from '../layout.js';
+import { searchIndices } from './layout.js';
 
 export type StoreOutcome = 'applied' | 'already-applied' | Rejection;
 

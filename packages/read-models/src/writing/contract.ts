@@ -1,5 +1,5 @@
 import type { EventEnvelope, EventPayloads, EventType } from '@cqrs-shop/events';
-import type { TargetCatalog } from '../targets.js';
+import type { VersionCatalog } from '../versions.js';
 import { isTransientStoreError } from './transient.js';
 
 /** One event as a projection receives it: envelope (from the headers) and decoded payload. */
@@ -117,16 +117,16 @@ export class StoreUnavailableError extends Error {
 }
 
 /** One version of a read model, opened for writing. */
-export interface ProjectionTarget {
+export interface ProjectionVersion {
   readonly projection: Projection;
   readonly parked: ParkedAggregates;
 }
 
 /** A read model's versions: their catalog (pointer and records), and how to write to one. */
-export interface ProjectionTargets {
-  readonly catalog: TargetCatalog;
+export interface ProjectionVersions {
+  readonly catalog: VersionCatalog;
   /** The version's writer; `catalog.create(version)` must have made its place first. */
-  open(version: number): ProjectionTarget;
+  open(version: number): ProjectionVersion;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Request and response schemas of the query API. Requests are validated with them; the OpenAPI
 // document is generated from the same objects.
 import { ORDER_STATUSES } from '@cqrs-shop/projections';
-import { CUSTOMER_ORDERS_PAGE_SIZE, TARGET_STATES } from '@cqrs-shop/read-models';
+import { CUSTOMER_ORDERS_PAGE_SIZE, VERSION_STATES } from '@cqrs-shop/read-models';
 import { z } from 'zod';
 
 const MAX_CENTS = 1e15;
@@ -226,7 +226,7 @@ const projectionStatus = z.object({
     .array(
       z.object({
         version: z.number().int(),
-        state: z.enum(TARGET_STATES),
+        state: z.enum(VERSION_STATES),
         groupId: z.string(),
         createdAt: z.string(),
         until: z.string().nullable().describe('A point-in-time version holds the events up to this instant'),

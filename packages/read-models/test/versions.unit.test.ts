@@ -1,6 +1,6 @@
-import { assertVersion, describeTargets, nextTargetVersion, type TargetRecord } from '../src';
+import { assertVersion, describeVersions, nextVersion, type VersionRecord } from '../src';
 
-const record = (version: number, state: TargetRecord['state']): TargetRecord => ({
+const record = (version: number, state: VersionRecord['state']): VersionRecord => ({
   version,
   state,
   groupId: `g.v${version}`,
@@ -11,10 +11,10 @@ const record = (version: number, state: TargetRecord['state']): TargetRecord => 
   note: null,
 });
 
-describe('describeTargets', () => {
+describe('describeVersions', () => {
   it('takes the pointer as the truth: the pointed-at version is live, one recorded live but not pointed at is retired', () => {
     // A crash between moving the pointer (to 2) and updating the records leaves both recorded live.
-    const described = describeTargets(
+    const described = describeVersions(
       [record(2, 'caught-up'), record(1, 'live'), record(3, 'rebuilding')],
       2,
     );
@@ -26,7 +26,7 @@ describe('describeTargets', () => {
   });
 
   it('keeps point-in-time and failed versions as they are', () => {
-    const described = describeTargets(
+    const described = describeVersions(
       [record(1, 'live'), record(2, 'point-in-time'), record(3, 'failed')],
       1,
     );
@@ -34,11 +34,11 @@ describe('describeTargets', () => {
   });
 });
 
-describe('nextTargetVersion', () => {
+describe('nextVersion', () => {
   it('is above every recorded version and the live one', () => {
-    expect(nextTargetVersion([], null)).toBe(1);
-    expect(nextTargetVersion([record(1, 'live'), record(4, 'failed')], 1)).toBe(5);
-    expect(nextTargetVersion([record(1, 'retired')], 3)).toBe(4);
+    expect(nextVersion([], null)).toBe(1);
+    expect(nextVersion([record(1, 'live'), record(4, 'failed')], 1)).toBe(5);
+    expect(nextVersion([record(1, 'retired')], 3)).toBe(4);
   });
 });
 

@@ -1,5 +1,5 @@
-import { AnalyticsTargets } from '@cqrs-shop/read-models';
-import { ensureLiveTarget } from '@cqrs-shop/projector';
+import { AnalyticsVersions } from '@cqrs-shop/read-models';
+import { ensureLiveVersion } from '@cqrs-shop/projector';
 import { uniqueName } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
 
@@ -17,12 +17,12 @@ describe('the live version at a projector start (real Redis catalog)', () => {
   const freshCatalog = () => {
     const prefix = `${uniqueName('live')}:`;
     prefixes.push(prefix);
-    return new AnalyticsTargets(redis, prefix);
+    return new AnalyticsVersions(redis, prefix);
   };
 
   it('makes version 1 live with the projector’s group at the very first start', async () => {
     const catalog = freshCatalog();
-    expect(await ensureLiveTarget(catalog, 'group-a')).toBe(1);
+    expect(await ensureLiveVersion(catalog, 'group-a')).toBe(1);
     expect(await catalog.records()).toMatchObject([{ version: 1, state: 'live', groupId: 'group-a' }]);
   });
 
@@ -30,13 +30,13 @@ describe('the live version at a projector start (real Redis catalog)', () => {
     const catalog = freshCatalog();
     await catalog.create(1);
     expect(await catalog.switchLive(1, null)).toBe(true);
-    expect(await ensureLiveTarget(catalog, 'group-a')).toBe(1);
+    expect(await ensureLiveVersion(catalog, 'group-a')).toBe(1);
     expect(await catalog.records()).toMatchObject([{ version: 1, state: 'live', groupId: 'group-a' }]);
 
     // A later version's group is not known: a new one, read from the beginning.
     await catalog.create(2);
     expect(await catalog.switchLive(2, 1)).toBe(true);
-    expect(await ensureLiveTarget(catalog, 'group-a')).toBe(2);
+    expect(await ensureLiveVersion(catalog, 'group-a')).toBe(2);
     const second = (await catalog.records()).find((record) => record.version === 2);
     expect(second?.groupId).toMatch(/^group-a\.v2\.recovered-\d+$/);
     expect(second?.note).toMatch(/record was missing/);

@@ -1,11 +1,11 @@
 /**
- * The versions ("targets") of a read model: which one is live, and what each is. A rebuild
+ * The versions of a read model: which one is live, and what each is. A rebuild
  * fills a new version while the live one serves; switching moves one pointer (one document, one
  * key, or every alias in one request), so a reader sees either version whole, never a mix.
  */
 
 /** What a version is, as recorded. `live` and `retired` are also derived from the pointer. */
-export const TARGET_STATES = [
+export const VERSION_STATES = [
   'live',
   'rebuilding',
   'caught-up',
@@ -14,7 +14,7 @@ export const TARGET_STATES = [
   'point-in-time',
 ] as const;
 
-export type TargetState = (typeof TARGET_STATES)[number];
+export type VersionState = (typeof VERSION_STATES)[number];
 
 /** One partition's place in a rebuild. */
 export interface PartitionProgress {
@@ -39,9 +39,9 @@ export interface RebuildProgress {
   readonly updatedAt: string;
 }
 
-export interface TargetRecord {
+export interface VersionRecord {
   readonly version: number;
-  readonly state: TargetState;
+  readonly state: VersionState;
   /** The consumer group whose committed offsets say what this version has applied. */
   readonly groupId: string;
   readonly createdAt: string;
@@ -56,14 +56,14 @@ export interface TargetRecord {
 
 /**
  * The versions of one read model in its store. The pointer is the truth: a crash between moving
- * it and updating the records is read back correctly by {@link describeTargets}.
+ * it and updating the records is read back correctly by {@link describeVersions}.
  */
-export interface TargetCatalog {
+export interface VersionCatalog {
   /** The version reads go to; null before any projector has started. */
   liveVersion(): Promise<number | null>;
   /** Every recorded version, in ascending order, as stored. */
-  records(): Promise<TargetRecord[]>;
-  save(record: TargetRecord): Promise<void>;
+  records(): Promise<VersionRecord[]>;
+  save(record: VersionRecord): Promise<void>;
   /** Creates the version's collections, indices or keys (idempotent). */
   create(version: number): Promise<void>;
   /**
@@ -78,7 +78,7 @@ export interface TargetCatalog {
 }
 
 /** Records with the state the pointer implies: only the pointed-at version is live. */
-export function describeTargets(records: readonly TargetRecord[], live: number | null): TargetRecord[] {
+export function describeVersions(records: readonly VersionRecord[], live: number | null): VersionRecord[] {
   return [...records]
     .sort((a, b) => a.version - b.version)
     .map((record) => {
@@ -90,15 +90,15 @@ export function describeTargets(records: readonly TargetRecord[], live: number |
 }
 
 /** The next version number: above every recorded one and the live one. */
-export function nextTargetVersion(records: readonly TargetRecord[], live: number | null): number {
+export function nextVersion(records: readonly VersionRecord[], live: number | null): number {
   return Math.max(live ?? 0, ...records.map((r) => r.version)) + 1;
 }
 
-export class TargetCatalogError extends Error {
-  override readonly name = 'TargetCatalogError';
+export class VersionCatalogError extends Error {
+  override readonly name = 'VersionCatalogError';
 }
 
 export function assertVersion(version: number): void {
   if (!Number.isSafeInteger(version) || version < 1)
-    throw new TargetCatalogError(`a read-model version is a positive integer, not ${String(version)}`);
+    throw new VersionCatalogError(`a read-model version is a positive integer, not ${String(version)}`);
 }

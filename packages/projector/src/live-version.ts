@@ -1,4 +1,4 @@
-import { nextTargetVersion, type TargetCatalog, type TargetRecord } from '@cqrs-shop/read-models';
+import { nextVersion, type VersionCatalog, type VersionRecord } from '@cqrs-shop/read-models';
 import type { Logger } from '@cqrs-shop/logging';
 import {
   type EventSource,
@@ -8,20 +8,20 @@ import {
   type RedrivePlace,
   type RedriveResult,
 } from './projector.js';
-import type { ParkedAggregates, ProjectionTarget, ProjectionTargets } from '@cqrs-shop/read-models';
+import type { ParkedAggregates, ProjectionVersion, ProjectionVersions } from '@cqrs-shop/read-models';
 
 /**
  * Makes sure the read model has a live version: on the very first start, version 1, read by
  * `groupId`. Replicas starting together agree, because only one pointer write can succeed.
  */
-export async function ensureLiveTarget(catalog: TargetCatalog, groupId: string): Promise<number> {
+export async function ensureLiveVersion(catalog: VersionCatalog, groupId: string): Promise<number> {
   const live = await catalog.liveVersion();
   const records = await catalog.records();
   if (live !== null) {
     if (!records.some((r) => r.version === live)) await recordLostLiveVersion(catalog, live, groupId);
     return live;
   }
-  const version = records.length === 0 ? 1 : nextTargetVersion(records, null);
+  const version = records.length === 0 ? 1 : nextVersion(records, null);
   await catalog.create(version);
   const now = new Date().toISOString();
   if (!records.some((r) => r.version === version))
@@ -49,7 +49,7 @@ export async function ensureLiveTarget(catalog: TargetCatalog, groupId: string):
  * group could skip events.
  */
 async function recordLostLiveVersion(
-  catalog: TargetCatalog,
+  catalog: VersionCatalog,
   version: number,
   groupId: string,
 ): Promise<void> {
@@ -67,8 +67,8 @@ async function recordLostLiveVersion(
 }
 
 export interface LiveTargetOptions {
-  readonly targets: ProjectionTargets;
-  /** Everything the projector of a version needs besides its target and group. */
+  readonly versions: ProjectionVersions;
+  /** Everything the projector of a version needs besides its opened and group. */
   readonly projector: Omit<ProjectorOptions, 'projection' | 'parked' | 'groupId' | 'replay' | 'until'>;
   /** How often the pointer is read. @default 1000 ms */
   readonly pollMs?: number;
@@ -82,9 +82,9 @@ export interface LiveTargetOptions {
  * from there: nothing is skipped, and the version guards make any overlap with the rebuilding
  * process (both in the group for a moment) harmless.
  */
-export class LiveTarget {
+export class LiveVersion {
   private current:
-    { version: number; record: TargetRecord; projector: Projector; target: ProjectionTarget } | undefined;
+    { version: number; record: VersionRecord; projector: Projector; opened: ProjectionVersion } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private switching: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -101,7 +101,7 @@ export class LiveTarget {
 
   /** The parked aggregates of the version projected into. */
   get parked(): ParkedAggregates | undefined {
-    return this.current?.target.parked;
+    return this.current?.opened.parked;
   }
 
   async start(version: number): Promise<void> {
@@ -144,10 +144,10 @@ export class LiveTarget {
   }
 
   private async check(): Promise<void> {
-    const { targets, logger } = this.options;
+    const { versions, logger } = this.options;
     let live: number | null;
     try {
-      live = await targets.catalog.liveVersion();
+      live = await versions.catalog.liveVersion();
     } catch (error) {
       logger.debug({ err: error }, 'live version not read');
       return;
@@ -163,23 +163,23 @@ export class LiveTarget {
   }
 
   private async follow(version: number): Promise<void> {
-    const { targets, logger } = this.options;
-    const record = (await targets.catalog.records()).find((r) => r.version === version);
+    const { versions, logger } = this.options;
+    const record = (await versions.catalog.records()).find((r) => r.version === version);
     if (!record) throw new Error(`version ${version} is live but has no record`);
     const previous = this.current;
     this.current = undefined;
     await previous?.projector.stop();
-    await targets.catalog.create(version);
-    const target = targets.open(version);
+    await versions.catalog.create(version);
+    const opened = versions.open(version);
     const projector = new Projector({
       ...this.options.projector,
       logger: this.options.projector.logger.child({ readModelVersion: version }),
       groupId: record.groupId,
-      projection: target.projection,
-      parked: target.parked,
+      projection: opened.projection,
+      parked: opened.parked,
     });
     await projector.start();
-    this.current = { version, record, projector, target };
+    this.current = { version, record, projector, opened };
     logger.info({ version, groupId: record.groupId }, 'projecting into the live version');
   }
 }

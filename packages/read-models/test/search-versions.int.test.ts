@@ -1,5 +1,5 @@
 import { Client } from '@elastic/elasticsearch';
-import { SearchTargets, searchIndices } from '@cqrs-shop/read-models';
+import { SearchVersions, searchIndices } from '@cqrs-shop/read-models';
 import { dropIndices, uniqueName } from '@cqrs-shop/testing';
 
 describe('search versions made by an earlier release (real Elasticsearch)', () => {
@@ -20,7 +20,7 @@ describe('search versions made by an earlier release (real Elasticsearch)', () =
         properties: { orderId: { type: 'keyword' }, status: { type: 'keyword' } },
       },
     });
-    await new SearchTargets(es, prefix).create(1);
+    await new SearchVersions(es, prefix).create(1);
     const mapping = await es.indices.getMapping({ index: orders });
     expect(Object.keys(mapping[orders]?.mappings.properties ?? {})).toEqual(
       expect.arrayContaining(['orderId', 'status', 'channel', 'customerName']),
@@ -40,6 +40,6 @@ describe('search versions made by an earlier release (real Elasticsearch)', () =
       index: products,
       mappings: { dynamic: 'strict', properties: { sku: { type: 'long' } } },
     });
-    await expect(new SearchTargets(es, prefix).create(2)).rejects.toThrow(/sku/);
+    await expect(new SearchVersions(es, prefix).create(2)).rejects.toThrow(/sku/);
   });
 });
