@@ -2,9 +2,9 @@ import { HttpProblem } from '@cqrs-shop/http';
 import type { Logger } from '@cqrs-shop/logging';
 import type { Request, RequestHandler, Response } from 'express';
 import { type Access, type AccessRule, accessFor, describeRule } from './access.js';
-import { NoRoleGranted, type Principal, UNRESTRICTED } from './principal.js';
+import { NoRoleGrantedError, type Principal, UNRESTRICTED } from './principal.js';
 import type { AuthSettings } from './config.js';
-import { KeysUnavailable, TokenRefused, TokenVerifier } from './verifier.js';
+import { KeysUnavailableError, TokenRefusedError, TokenVerifier } from './verifier.js';
 
 /** How a service learns who calls it: verified bearer tokens, or (explicitly) not at all. */
 export type Authentication = TokenVerifier | 'disabled';
@@ -63,11 +63,11 @@ export function authenticate(
     try {
       res.locals.principal = await authentication.verify(token);
     } catch (error) {
-      if (error instanceof TokenRefused)
+      if (error instanceof TokenRefusedError)
         return refuse(req, res, unauthenticated(`The token is refused: ${error.reason}`, true));
-      if (error instanceof NoRoleGranted)
+      if (error instanceof NoRoleGrantedError)
         throw HttpProblem.generic('forbidden', `The token grants nothing here: ${error.message}`);
-      if (error instanceof KeysUnavailable) throw keysUnavailable(error);
+      if (error instanceof KeysUnavailableError) throw keysUnavailable(error);
       throw error;
     }
     next();

@@ -25,7 +25,7 @@ export {
 export {
   actorOf,
   type ClaimNames,
-  NoRoleGranted,
+  NoRoleGrantedError,
   type Principal,
   principalFromClaims,
   type Role,
@@ -34,8 +34,8 @@ export {
 } from './principal.js';
 export {
   type KeySource,
-  KeysUnavailable,
-  TokenRefused,
+  KeysUnavailableError,
+  TokenRefusedError,
   TokenVerifier,
   type TokenVerifierSettings,
 } from './verifier.js';

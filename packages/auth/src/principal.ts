@@ -1,4 +1,5 @@
 /** The roles of the suite's tokens. */
+import { ShopError } from '@cqrs-shop/errors';
 export const ROLES = ['customer', 'staff', 'ops'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -29,8 +30,10 @@ export interface ClaimNames {
 }
 
 /** A valid token that does not make a principal of this suite: answered 403, not 401. */
-export class NoRoleGranted extends Error {
-  override readonly name = 'NoRoleGranted';
+export class NoRoleGrantedError extends ShopError<'auth.no-role'> {
+  constructor(message: string) {
+    super('auth.no-role', message);
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,7 +55,7 @@ function claimAt(claims: Readonly<Record<string, unknown>>, path: string): unkno
 export function principalFromClaims(claims: Readonly<Record<string, unknown>>, names: ClaimNames): Principal {
   const subject = claims.sub;
   if (typeof subject !== 'string' || subject === '')
-    throw new NoRoleGranted('the token names no subject (sub)');
+    throw new NoRoleGrantedError('the token names no subject (sub)');
   const raw = claimAt(claims, names.roles);
   const listed = typeof raw === 'string' ? raw.split(/\s+/) : Array.isArray(raw) ? raw : [];
   const roles = new Set(listed.filter((role): role is Role => ROLES.includes(role as Role)));
@@ -60,13 +63,15 @@ export function principalFromClaims(claims: Readonly<Record<string, unknown>>, n
   if (roles.has('customer')) {
     const claimed = claimAt(claims, names.customerId);
     if (typeof claimed !== 'string' || !UUID.test(claimed))
-      throw new NoRoleGranted(
+      throw new NoRoleGrantedError(
         `a customer token must name its customer in the ${names.customerId} claim (a UUID)`,
       );
     customerId = claimed.toLowerCase();
   }
   if (roles.size === 0)
-    throw new NoRoleGranted(`the token grants none of the roles ${ROLES.join(', ')} (claim ${names.roles})`);
+    throw new NoRoleGrantedError(
+      `the token grants none of the roles ${ROLES.join(', ')} (claim ${names.roles})`,
+    );
   return { subject, roles, customerId };
 }
 

@@ -1,3 +1,4 @@
+import { ShopError } from '@cqrs-shop/errors';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
@@ -39,19 +40,20 @@ export interface TokenVerifierSettings {
 }
 
 /** Why a token was not accepted; `reason` goes to the client in `WWW-Authenticate`. */
-export class TokenRefused extends Error {
-  override readonly name = 'TokenRefused';
+export class TokenRefusedError extends ShopError<'auth.token-refused'> {
   constructor(
     readonly reason: string,
-    options?: { cause?: unknown },
+    options: { cause?: unknown } = {},
   ) {
-    super(reason, options);
+    super('auth.token-refused', reason, options);
   }
 }
 
 /** The keys could not be had (the identity provider did not answer): not the token's fault. */
-export class KeysUnavailable extends Error {
-  override readonly name = 'KeysUnavailable';
+export class KeysUnavailableError extends ShopError<'auth.keys-unavailable'> {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('auth.keys-unavailable', message, { canRetry: true, ...options });
+  }
 }
 
 /**
@@ -108,25 +110,30 @@ export class TokenVerifier {
 }
 
 function refusal(error: unknown): Error {
-  if (error instanceof errors.JWTExpired) return new TokenRefused('the token has expired', { cause: error });
+  if (error instanceof errors.JWTExpired)
+    return new TokenRefusedError('the token has expired', { cause: error });
   if (error instanceof errors.JWTClaimValidationFailed)
-    return new TokenRefused(`the token's ${error.claim} claim is not accepted (${error.reason})`, {
+    return new TokenRefusedError(`the token's ${error.claim} claim is not accepted (${error.reason})`, {
       cause: error,
     });
   if (error instanceof errors.JWSSignatureVerificationFailed)
-    return new TokenRefused('the token signature does not verify', { cause: error });
+    return new TokenRefusedError('the token signature does not verify', { cause: error });
   if (error instanceof errors.JWKSNoMatchingKey)
-    return new TokenRefused('the token is signed by a key this service does not trust', { cause: error });
+    return new TokenRefusedError('the token is signed by a key this service does not trust', {
+      cause: error,
+    });
   if (error instanceof errors.JOSEAlgNotAllowed)
-    return new TokenRefused('the token is signed with an algorithm that is not accepted', { cause: error });
+    return new TokenRefusedError('the token is signed with an algorithm that is not accepted', {
+      cause: error,
+    });
   if (
     error instanceof errors.JWSInvalid ||
     error instanceof errors.JWTInvalid ||
     error instanceof errors.JOSENotSupported ||
     error instanceof errors.JWKSMultipleMatchingKeys
   )
-    return new TokenRefused('the token is not a well-formed signed JWT', { cause: error });
-  return new KeysUnavailable('the keys that sign tokens could not be fetched', { cause: error });
+    return new TokenRefusedError('the token is not a well-formed signed JWT', { cause: error });
+  return new KeysUnavailableError('the keys that sign tokens could not be fetched', { cause: error });
 }
 
 function keySet(settings: TokenVerifierSettings): JWTVerifyGetKey {

@@ -3,7 +3,7 @@ import {
   actorOf,
   describeRule,
   mayTouch,
-  NoRoleGranted,
+  NoRoleGrantedError,
   principalFromClaims,
   UNRESTRICTED,
 } from '../src/index.js';
@@ -34,7 +34,7 @@ describe('principalFromClaims', () => {
   });
 
   it('grants nothing without a subject, a known role, or a customer id for a customer', () => {
-    expect(() => principalFromClaims({ roles: ['staff'] }, NAMES)).toThrow(NoRoleGranted);
+    expect(() => principalFromClaims({ roles: ['staff'] }, NAMES)).toThrow(NoRoleGrantedError);
     expect(() => principalFromClaims({ sub: 'a', roles: ['admin'] }, NAMES)).toThrow(/none of the roles/);
     expect(() => principalFromClaims({ sub: 'a', roles: ['customer'], customer_id: 'x' }, NAMES)).toThrow(
       /customer_id claim/,

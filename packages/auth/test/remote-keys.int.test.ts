@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JSONWebKeySet } from 'jose';
-import { generateSigningKey, issueToken, KeysUnavailable, TokenVerifier } from '../src/index.js';
+import { generateSigningKey, issueToken, KeysUnavailableError, TokenVerifier } from '../src/index.js';
 
 describe('a JWKS endpoint as the key set', () => {
   let published: JSONWebKeySet = { keys: [] };
@@ -66,7 +66,7 @@ describe('a JWKS endpoint as the key set', () => {
     // Port 9 (discard): nothing listens there.
     const verifier = verifierFor('http://127.0.0.1:9/jwks');
     await expect(verifier.verify(await issueToken(key.privateJwk, claims))).rejects.toBeInstanceOf(
-      KeysUnavailable,
+      KeysUnavailableError,
     );
   });
 });

@@ -3,8 +3,8 @@ import { base64url, UnsecuredJWT } from 'jose';
 import {
   generateSigningKey,
   issueToken,
-  NoRoleGranted,
-  TokenRefused,
+  NoRoleGrantedError,
+  TokenRefusedError,
   TokenVerifier,
   type TokenVerifierSettings,
 } from '../src/index.js';
@@ -57,25 +57,25 @@ describe('TokenVerifier', () => {
   it('refuses a token signed by another key', async () => {
     const forged = await issueToken({ ...stranger.privateJwk, kid: trusted.privateJwk.kid }, claims);
     const error = await refusalOf(verifier, forged);
-    expect(error).toBeInstanceOf(TokenRefused);
-    expect((error as TokenRefused).reason).toBe('the token signature does not verify');
+    expect(error).toBeInstanceOf(TokenRefusedError);
+    expect((error as TokenRefusedError).reason).toBe('the token signature does not verify');
 
     const unknownKey = await issueToken(stranger.privateJwk, claims);
-    expect(((await refusalOf(verifier, unknownKey)) as TokenRefused).reason).toContain('does not trust');
+    expect(((await refusalOf(verifier, unknownKey)) as TokenRefusedError).reason).toContain('does not trust');
   });
 
   it('refuses an expired token, beyond the clock skew only', async () => {
     const expired = await issueToken(trusted.privateJwk, { ...claims, ttlSeconds: -31 });
-    expect(((await refusalOf(verifier, expired)) as TokenRefused).reason).toBe('the token has expired');
+    expect(((await refusalOf(verifier, expired)) as TokenRefusedError).reason).toBe('the token has expired');
     const withinSkew = await issueToken(trusted.privateJwk, { ...claims, ttlSeconds: -5 });
     await expect(verifier.verify(withinSkew)).resolves.toMatchObject({ subject: 'alice' });
   });
 
   it('refuses the wrong audience or issuer, naming the claim', async () => {
     const otherAudience = await issueToken(trusted.privateJwk, { ...claims, audience: 'billing' });
-    expect(((await refusalOf(verifier, otherAudience)) as TokenRefused).reason).toContain('aud claim');
+    expect(((await refusalOf(verifier, otherAudience)) as TokenRefusedError).reason).toContain('aud claim');
     const otherIssuer = await issueToken(trusted.privateJwk, { ...claims, issuer: 'https://evil.test/' });
-    expect(((await refusalOf(verifier, otherIssuer)) as TokenRefused).reason).toContain('iss claim');
+    expect(((await refusalOf(verifier, otherIssuer)) as TokenRefusedError).reason).toContain('iss claim');
   });
 
   it('refuses alg none and a token MACed with the public key (algorithm confusion)', async () => {
@@ -85,7 +85,7 @@ describe('TokenVerifier', () => {
       .setSubject('mallory')
       .setExpirationTime('5m')
       .encode();
-    expect(await refusalOf(verifier, unsigned)).toBeInstanceOf(TokenRefused);
+    expect(await refusalOf(verifier, unsigned)).toBeInstanceOf(TokenRefusedError);
 
     const header = base64url.encode(JSON.stringify({ alg: 'HS256', kid: trusted.privateJwk.kid }));
     const payload = base64url.encode(
@@ -99,20 +99,20 @@ describe('TokenVerifier', () => {
     );
     const publicKey = JSON.stringify(trusted.jwks.keys[0]);
     const mac = createHmac('sha256', publicKey).update(`${header}.${payload}`).digest('base64url');
-    expect(await refusalOf(verifier, `${header}.${payload}.${mac}`)).toBeInstanceOf(TokenRefused);
+    expect(await refusalOf(verifier, `${header}.${payload}.${mac}`)).toBeInstanceOf(TokenRefusedError);
   });
 
   it('refuses what is not a JWT at all', async () => {
-    expect(await refusalOf(verifier, 'abc.def.ghi')).toBeInstanceOf(TokenRefused);
-    expect(await refusalOf(verifier, 'not-a-token')).toBeInstanceOf(TokenRefused);
+    expect(await refusalOf(verifier, 'abc.def.ghi')).toBeInstanceOf(TokenRefusedError);
+    expect(await refusalOf(verifier, 'not-a-token')).toBeInstanceOf(TokenRefusedError);
   });
 
   it('grants nothing to a valid token without a role of the suite, or a customer without its id', async () => {
     const noRole = await issueToken(trusted.privateJwk, { ...claims, roles: [] });
-    expect(await refusalOf(verifier, noRole)).toBeInstanceOf(NoRoleGranted);
+    expect(await refusalOf(verifier, noRole)).toBeInstanceOf(NoRoleGrantedError);
     const anonymousCustomer = await issueToken(trusted.privateJwk, { ...claims, roles: ['customer'] });
     const error = await refusalOf(verifier, anonymousCustomer);
-    expect(error).toBeInstanceOf(NoRoleGranted);
+    expect(error).toBeInstanceOf(NoRoleGrantedError);
     expect((error as Error).message).toContain('customer_id');
   });
 });

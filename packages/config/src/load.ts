@@ -1,3 +1,4 @@
+import { ShopError } from '@cqrs-shop/errors';
 import { z } from 'zod';
 import type { Variable } from './variables.js';
 
@@ -53,7 +54,7 @@ export type ConfigOf<S extends Record<string, ConfigSection<unknown>>> = {
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|CREDENTIAL|KEY$/;
 
 /** Thrown at start-up when the environment does not describe a valid configuration. */
-export class ConfigError extends Error {
+export class ConfigError extends ShopError<'config.invalid'> {
   constructor(
     readonly issues: readonly ConfigIssue[],
     env: Environment,
@@ -68,8 +69,7 @@ export class ConfigError extends Error {
             : ` (got ${JSON.stringify(raw)})`;
       return `  ${variable} ${message}${shown}`;
     });
-    super(`invalid configuration:\n${lines.join('\n')}`);
-    this.name = 'ConfigError';
+    super('config.invalid', `invalid configuration:\n${lines.join('\n')}`);
   }
 }
 

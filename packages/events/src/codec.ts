@@ -27,8 +27,8 @@ export type DecodedEvent = {
  * Encodes a payload as an Avro single-object message with the latest schema of its event type:
  * `C3 01`, the schema's CRC-64-AVRO fingerprint (8 bytes, little-endian), the Avro binary body.
  *
- * @throws {InvalidEventPayloadError} naming every invalid or undeclared field (`INVALID_PAYLOAD`).
- * @throws {EventContractError} `UNKNOWN_EVENT_TYPE` for an event type without a schema.
+ * @throws {InvalidEventPayloadError} naming every invalid or undeclared field (`event.invalid-payload`).
+ * @throws {EventContractError} `event.unknown-event-type` for an event type without a schema.
  */
 export function encodeEvent<T extends EventType>(
   eventType: T,
@@ -50,8 +50,8 @@ export function encodeEvent<T extends EventType>(
  * payload is resolved into the latest version of its event type, so messages written with an
  * older version arrive in the shape this code knows.
  *
- * @throws {EventContractError} `NOT_SINGLE_OBJECT_ENCODED` when the marker or fingerprint is
- *   missing, `CORRUPT_BODY` when the body is truncated, too long or unreadable.
+ * @throws {EventContractError} `event.not-single-object-encoded` when the marker or fingerprint is
+ *   missing, `event.corrupt-body` when the body is truncated, too long or unreadable.
  * @throws {UnknownSchemaFingerprintError} when no known schema has the fingerprint; its message lists
  *   the versions this reader knows.
  */
@@ -61,7 +61,7 @@ export function decodeEvent(message: Uint8Array, schemas: EventSchemaRegistry = 
     : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
   if (buffer.length < HEADER_LENGTH || buffer[0] !== MARKER_0 || buffer[1] !== MARKER_1) {
     throw new EventContractError(
-      'NOT_SINGLE_OBJECT_ENCODED',
+      'event.not-single-object-encoded',
       `Not an Avro single-object message: expected the bytes C3 01 and an 8-byte fingerprint, got ${preview(buffer)}`,
     );
   }
@@ -77,7 +77,7 @@ export function decodeEvent(message: Uint8Array, schemas: EventSchemaRegistry = 
     payload = reader.type.fromBuffer(buffer.subarray(HEADER_LENGTH), schemas.resolverFor(writer));
   } catch (error) {
     throw new EventContractError(
-      'CORRUPT_BODY',
+      'event.corrupt-body',
       `Cannot read the ${writer.eventType} v${writer.version} body: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );

@@ -79,8 +79,8 @@ export function toKafkaHeaders(envelope: EventEnvelope): Record<string, string> 
  * Reads and checks the envelope of a Kafka message. Headers that are not part of the envelope
  * are ignored.
  *
- * @throws {InvalidEnvelopeError} naming the first missing (`MISSING_HEADER`) or invalid
- *   (`INVALID_HEADER`) header; a header sent more than once is invalid, and so is an
+ * @throws {InvalidEnvelopeError} naming the first missing (`event.missing-header`) or invalid
+ *   (`event.invalid-header`) header; a header sent more than once is invalid, and so is an
  *   `aggregate-type` that is not the event type's.
  */
 export function fromKafkaHeaders(headers: KafkaHeaders | undefined): EventEnvelope {
@@ -97,7 +97,7 @@ export function fromKafkaHeaders(headers: KafkaHeaders | undefined): EventEnvelo
   );
   if (EVENT_AGGREGATE_TYPES[eventType] !== aggregateType) {
     throw new InvalidEnvelopeError(
-      'INVALID_HEADER',
+      'event.invalid-header',
       ENVELOPE_HEADERS.aggregateType,
       `Header ${ENVELOPE_HEADERS.aggregateType} is ${aggregateType}, but ${eventType} events belong to ` +
         `${EVENT_AGGREGATE_TYPES[eventType]} aggregates`,
@@ -145,7 +145,7 @@ function headerValue(headers: KafkaHeaders, header: string): string | undefined 
   if (only === undefined) return undefined;
   if (others.length > 0) {
     throw new InvalidEnvelopeError(
-      'INVALID_HEADER',
+      'event.invalid-header',
       header,
       `Header ${header} appears ${String(values.length)} times; it must appear once`,
     );
@@ -161,12 +161,12 @@ function parse<T>(
 ): T {
   const header = ENVELOPE_HEADERS[field];
   if (raw === undefined)
-    throw new InvalidEnvelopeError('MISSING_HEADER', header, `Header ${header} is missing`);
+    throw new InvalidEnvelopeError('event.missing-header', header, `Header ${header} is missing`);
   const value = convert(raw);
   if (value === undefined) {
     const shown = raw.length > 80 ? `${raw.slice(0, 80)}…` : raw;
     throw new InvalidEnvelopeError(
-      'INVALID_HEADER',
+      'event.invalid-header',
       header,
       `Header ${header} must be ${expected} (got ${JSON.stringify(shown)})`,
     );

@@ -1,24 +1,26 @@
+import { ShopError } from '@cqrs-shop/errors';
+
 /**
  * Every way an event can break its contract. Closed so that a consumer can switch over it
  * exhaustively when it decides what goes to the dead-letter topic.
  */
 export const EVENT_ERROR_CODES = [
   /** A schema file is malformed, misnamed or incompatible with the other versions of its event. */
-  'INVALID_SCHEMA',
+  'event.invalid-schema',
   /** The event type is not one this code knows. */
-  'UNKNOWN_EVENT_TYPE',
+  'event.unknown-event-type',
   /** A payload to encode does not match the event's schema. */
-  'INVALID_PAYLOAD',
+  'event.invalid-payload',
   /** The bytes do not start with the Avro single-object marker `C3 01` and a fingerprint. */
-  'NOT_SINGLE_OBJECT_ENCODED',
+  'event.not-single-object-encoded',
   /** The writer schema's fingerprint matches no schema this code knows. */
-  'UNKNOWN_SCHEMA_FINGERPRINT',
+  'event.unknown-schema-fingerprint',
   /** The Avro body is truncated, has trailing bytes, or holds values the schema cannot read. */
-  'CORRUPT_BODY',
+  'event.corrupt-body',
   /** A required envelope header is absent. */
-  'MISSING_HEADER',
+  'event.missing-header',
   /** An envelope header is present but its value is not acceptable. */
-  'INVALID_HEADER',
+  'event.invalid-header',
 ] as const;
 
 /** One of {@link EVENT_ERROR_CODES}. */
@@ -27,19 +29,12 @@ export type EventErrorCode = (typeof EVENT_ERROR_CODES)[number];
 /**
  * An event, its bytes or its headers do not honour the contract in `packages/events`.
  *
- * Never retriable: the same bytes or payload fail the same way every time, so a consumer should
+ * Never `canRetry`: the same bytes or payload fail the same way every time, so a consumer should
  * park the message (dead-letter topic) rather than retry it.
  */
-export class EventContractError extends Error {
-  /** What is wrong, from a closed list. */
-  readonly code: EventErrorCode;
-  /** Always `false`: retrying cannot help. */
-  readonly retriable = false;
-
-  constructor(code: EventErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+export class EventContractError extends ShopError<EventErrorCode> {
+  constructor(code: EventErrorCode, message: string, options: { readonly cause?: unknown } = {}) {
+    super(code, message, options);
   }
 }
 
@@ -63,7 +58,7 @@ export class UnknownSchemaFingerprintError extends EventContractError {
 
   constructor(fingerprint: string, known: readonly KnownSchemaVersion[] = []) {
     super(
-      'UNKNOWN_SCHEMA_FINGERPRINT',
+      'event.unknown-schema-fingerprint',
       `Event written with an unknown schema (fingerprint ${fingerprint}): it is none of the ` +
         `${known.length} schema versions this reader knows${known.length > 0 ? ` (${listVersions(known)})` : ''}. ` +
         'The writer has a newer schema (or a foreign one): upgrade this reader to a release that has it, then redrive the event.',
@@ -95,7 +90,7 @@ export class InvalidEventPayloadError extends EventContractError {
   readonly problems: readonly string[];
 
   constructor(eventType: string, version: number, problems: readonly string[]) {
-    super('INVALID_PAYLOAD', `Invalid ${eventType} v${version} payload: ${problems.join('; ')}`);
+    super('event.invalid-payload', `Invalid ${eventType} v${version} payload: ${problems.join('; ')}`);
     this.eventType = eventType;
     this.problems = problems;
   }
@@ -106,7 +101,7 @@ export class InvalidEnvelopeError extends EventContractError {
   /** The Kafka header name, e.g. `event-id`. */
   readonly header: string;
 
-  constructor(code: 'MISSING_HEADER' | 'INVALID_HEADER', header: string, message: string) {
+  constructor(code: 'event.missing-header' | 'event.invalid-header', header: string, message: string) {
     super(code, message);
     this.header = header;
   }

@@ -92,7 +92,7 @@ export class EventSchemaRegistry {
     return registry;
   }
 
-  /** Parses and checks the given schema versions; throws an `INVALID_SCHEMA` error if any is unfit. */
+  /** Parses and checks the given schema versions; throws an `event.invalid-schema` error if any is unfit. */
   constructor(sources: Iterable<EventSchemaSource>) {
     const versions = new Map<EventType, EventSchema[]>();
     for (const source of sources) {
@@ -137,7 +137,7 @@ export class EventSchemaRegistry {
   /** The latest version of an event type: the one encoded and decoded into. */
   latest(eventType: EventType): EventSchema {
     const entry = this.#latest.get(eventType);
-    if (!entry) throw new EventContractError('UNKNOWN_EVENT_TYPE', `Unknown event type ${eventType}`);
+    if (!entry) throw new EventContractError('event.unknown-event-type', `Unknown event type ${eventType}`);
     return entry;
   }
 
@@ -196,7 +196,7 @@ function label(entry: EventSchema): string {
 
 function invalidSchema(message: string, cause?: unknown): EventContractError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  return new EventContractError('INVALID_SCHEMA', `${message}${detail}`, { cause });
+  return new EventContractError('event.invalid-schema', `${message}${detail}`, { cause });
 }
 
 /** The schemas shipped in this package, loaded once when the package is first imported. */

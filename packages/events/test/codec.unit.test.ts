@@ -147,14 +147,14 @@ describe('decodeEvent rejects', () => {
     ['the Confluent wire format', Buffer.from([0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x02, 0x78, 0x00, 0x00])],
   ])('%s as not single-object encoded', (_, message) => {
     const error = errorOf(() => decodeEvent(message));
-    expect(error.code).toBe('NOT_SINGLE_OBJECT_ENCODED');
+    expect(error.code).toBe('event.not-single-object-encoded');
     expect(error.message).toContain('Not an Avro single-object message');
   });
 
-  it('a writer schema it does not know, naming the fingerprint, as not retriable', () => {
+  it('a writer schema it does not know, naming the fingerprint, as not worth retrying', () => {
     const message = singleObject(0x0123456789abcdefn, Buffer.from([0x02, 0x78]));
     const error = thrown(UnknownSchemaFingerprintError, () => decodeEvent(message));
-    expect(error).toMatchObject({ code: 'UNKNOWN_SCHEMA_FINGERPRINT', retriable: false });
+    expect(error).toMatchObject({ code: 'event.unknown-schema-fingerprint', canRetry: false });
     expect(error.fingerprint).toBe('0123456789abcdef');
     expect(error.message).toContain('0123456789abcdef');
   });
@@ -184,21 +184,21 @@ describe('decodeEvent rejects', () => {
   it('a truncated body', () => {
     const message = encodeEvent('OrderPlaced', EXAMPLES.OrderPlaced);
     const error = errorOf(() => decodeEvent(message.subarray(0, message.length - 3)));
-    expect(error.code).toBe('CORRUPT_BODY');
+    expect(error.code).toBe('event.corrupt-body');
     expect(error.message).toContain('OrderPlaced v2');
     expect(error.cause).toBeInstanceOf(Error);
   });
 
   it('a body with trailing bytes', () => {
     const message = Buffer.concat([encodeEvent('OrderShipped', EXAMPLES.OrderShipped), Buffer.from([0])]);
-    expect(errorOf(() => decodeEvent(message)).code).toBe('CORRUPT_BODY');
+    expect(errorOf(() => decodeEvent(message)).code).toBe('event.corrupt-body');
   });
 
   it('a body that does not fit the schema', () => {
     const { fingerprint } = eventSchemas.latest('OrderCancelled');
     // orderId "x", then enum index -5: no such symbol.
     const message = singleObject(fingerprint, Buffer.from([0x02, 0x78, 0x09, 0x00, 0x06, 0x45, 0x55, 0x52]));
-    expect(errorOf(() => decodeEvent(message)).code).toBe('CORRUPT_BODY');
+    expect(errorOf(() => decodeEvent(message)).code).toBe('event.corrupt-body');
   });
 });
 
@@ -211,7 +211,7 @@ describe('encodeEvent rejects an invalid payload', () => {
       currency: undefined,
     } as unknown as OrderPlacedV2;
     const error = thrown(InvalidEventPayloadError, () => encodeEvent('OrderPlaced', payload));
-    expect(error).toMatchObject({ code: 'INVALID_PAYLOAD', eventType: 'OrderPlaced', retriable: false });
+    expect(error).toMatchObject({ code: 'event.invalid-payload', eventType: 'OrderPlaced', canRetry: false });
     expect(error.problems).toEqual([
       'lines.0.quantity: expected int, got a string',
       'totalCents: expected long, got 2.5',
@@ -257,7 +257,7 @@ describe('encodeEvent rejects an invalid payload', () => {
 
   it('of an event type that has no schema', () => {
     const error = errorOf(() => encodeEvent('OrderExploded' as EventType, EXAMPLES.OrderShipped));
-    expect(error.code).toBe('UNKNOWN_EVENT_TYPE');
+    expect(error.code).toBe('event.unknown-event-type');
   });
 });
 
@@ -314,7 +314,7 @@ describe('schema evolution', () => {
       fields: OLDER_PRODUCT_ADDED.fields.filter((f) => f.name !== 'sku'),
     };
     const error = errorOf(() => registryWith(withoutSku));
-    expect(error.code).toBe('INVALID_SCHEMA');
+    expect(error.code).toBe('event.invalid-schema');
     expect(error.message).toContain('ProductAdded v2 cannot read data written with v1');
   });
 

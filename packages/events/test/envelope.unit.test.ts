@@ -88,7 +88,7 @@ describe('envelope headers', () => {
   it('name a missing header', () => {
     const headers = Object.fromEntries(Object.entries(HEADERS).filter(([name]) => name !== 'correlation-id'));
     const error = envelopeErrorOf(() => fromKafkaHeaders(headers));
-    expect(error).toMatchObject({ code: 'MISSING_HEADER', header: 'correlation-id', retriable: false });
+    expect(error).toMatchObject({ code: 'event.missing-header', header: 'correlation-id', canRetry: false });
     expect(error.message).toBe('Header correlation-id is missing');
   });
 
@@ -130,13 +130,13 @@ describe('envelope headers', () => {
     ['schema-fingerprint', '7275d51a3f395c8', 'must be 16 lower-case hex digits'],
   ])('reject %s %j', (header, value, message) => {
     const error = envelopeErrorOf(() => fromKafkaHeaders({ ...HEADERS, [header]: value }));
-    expect(error).toMatchObject({ code: 'INVALID_HEADER', header });
+    expect(error).toMatchObject({ code: 'event.invalid-header', header });
     expect(error.message).toContain(message);
   });
 
   it('reject an identifier longer than 255 characters', () => {
     const error = envelopeErrorOf(() => fromKafkaHeaders({ ...HEADERS, 'correlation-id': 'x'.repeat(256) }));
-    expect(error).toMatchObject({ code: 'INVALID_HEADER', header: 'correlation-id' });
+    expect(error).toMatchObject({ code: 'event.invalid-header', header: 'correlation-id' });
   });
 
   it('accept a traceparent of a later version with extra fields, as W3C Trace Context asks', () => {
@@ -148,13 +148,13 @@ describe('envelope headers', () => {
     const error = envelopeErrorOf(() =>
       fromKafkaHeaders({ ...HEADERS, 'event-type': ['OrderPlaced', 'OrderPaid'] }),
     );
-    expect(error).toMatchObject({ code: 'INVALID_HEADER', header: 'event-type' });
+    expect(error).toMatchObject({ code: 'event.invalid-header', header: 'event-type' });
     expect(error.message).toBe('Header event-type appears 2 times; it must appear once');
   });
 
   it('are never written for an invalid envelope', () => {
     const error = envelopeErrorOf(() => toKafkaHeaders({ ...ENVELOPE, aggregateVersion: 0 }));
-    expect(error).toMatchObject({ code: 'INVALID_HEADER', header: 'aggregate-version' });
+    expect(error).toMatchObject({ code: 'event.invalid-header', header: 'aggregate-version' });
   });
 });
 

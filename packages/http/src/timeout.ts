@@ -1,6 +1,9 @@
 /** A call that did not settle within its time limit. */
-export class TimeoutError extends Error {
-  override readonly name = 'TimeoutError';
+import { ShopError } from '@cqrs-shop/errors';
+export class TimeoutError extends ShopError<'http.timeout'> {
+  constructor(message: string) {
+    super('http.timeout', message, { canRetry: true });
+  }
 }
 
 /**

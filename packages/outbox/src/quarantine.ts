@@ -1,3 +1,4 @@
+import { ShopError } from '@cqrs-shop/errors';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { OutboxRow } from './store.js';
 
@@ -48,8 +49,10 @@ export interface ReleaseFix {
 }
 
 /** A release that cannot be done as asked; nothing was changed. */
-export class ReleaseRefusedError extends Error {
-  override readonly name = 'ReleaseRefusedError';
+export class ReleaseRefusedError extends ShopError<'outbox.release-refused'> {
+  constructor(message: string) {
+    super('outbox.release-refused', message);
+  }
 }
 
 /**

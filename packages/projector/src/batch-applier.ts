@@ -1,3 +1,5 @@
+import { ShopError } from '@cqrs-shop/errors';
+import { canRetry } from '@cqrs-shop/errors';
 import type { Logger } from '@cqrs-shop/logging';
 import {
   type AggregateGroup,
@@ -12,7 +14,6 @@ import {
 import type { ParkedSet } from './parked-set.js';
 import {
   type CheckpointMove,
-  isRetriable,
   type PreparedBatch,
   type Projection,
   type ProjectedEvent,
@@ -70,7 +71,12 @@ export type BatchResult =
 /** After this many lost races in a row, an aggregate counts as failing. */
 const MAX_CONFLICTS = 10;
 
-class Stopped extends Error {}
+/** The projector stopped while a batch waited for its store; the batch is left unapplied. */
+class StoppedError extends ShopError<'projector.stopped'> {
+  constructor() {
+    super('projector.stopped', 'the projector stopped');
+  }
+}
 
 /**
  * Applies one batch: each aggregate's events folded and written as one change, the batch's
@@ -88,7 +94,7 @@ export async function applyBatch(
   try {
     return await new BatchRun(ctx, decoded, checkpoints).run();
   } catch (error) {
-    if (error instanceof Stopped) return { kind: 'stopped' };
+    if (error instanceof StoppedError) return { kind: 'stopped' };
     throw error;
   }
 }
@@ -129,7 +135,7 @@ class BatchRun {
         this.readFolds(round, prepared);
         await this.flushLetters();
       } catch (error) {
-        if (error instanceof Stopped) throw error;
+        if (error instanceof StoppedError) throw error;
         await this.failed(round, error);
         continue;
       }
@@ -137,7 +143,7 @@ class BatchRun {
       try {
         outcome = await this.untilAnswered(() => prepared.write(last ? this.checkpoints : []));
       } catch (error) {
-        if (error instanceof Stopped) throw error;
+        if (error instanceof StoppedError) throw error;
         await this.failed(round, error);
         continue;
       }
@@ -248,19 +254,19 @@ class BatchRun {
   private async backOff(): Promise<void> {
     await this.ctx.pause(this.pauseMs);
     this.pauseMs = Math.min(this.pauseMs * 2, this.ctx.policy.maxBackoffMs);
-    if (!this.ctx.isRunning()) throw new Stopped();
+    if (!this.ctx.isRunning()) throw new StoppedError();
   }
 
   /** Runs a store call until the store answers; gives up only when the consumer stops. */
   private async untilAnswered<T>(work: () => Promise<T>): Promise<T> {
     for (let pause = this.ctx.policy.backoffMs; ; pause = Math.min(pause * 2, this.ctx.policy.maxBackoffMs)) {
-      if (!this.ctx.isRunning()) throw new Stopped();
+      if (!this.ctx.isRunning()) throw new StoppedError();
       try {
         const result = await work();
         this.ctx.storeAnswered(true);
         return result;
       } catch (error) {
-        if (!isRetriable(error)) throw error;
+        if (!canRetry(error)) throw error;
         this.ctx.storeAnswered(false, error);
         await this.ctx.pause(pause);
       }

@@ -1,3 +1,4 @@
+import { canRetry } from '@cqrs-shop/errors';
 import { setTimeout as delay } from 'node:timers/promises';
 import { decodeEvent, fromKafkaHeaders } from '@cqrs-shop/events';
 import {
@@ -31,7 +32,6 @@ import { PartitionCursor, partitionKey } from './partition-cursor.js';
 import { ReadFirstGate } from './read-first-gate.js';
 import {
   type CheckpointMove,
-  isRetriable,
   type ParkedAggregates,
   type ProjectedEvent,
   type Projection,
@@ -206,7 +206,7 @@ async function whileSettling<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (!isRetriable(error) || attempt >= 40) throw error;
+      if (!canRetry(error) || attempt >= 40) throw error;
       await delay(250);
     }
   }

@@ -1,3 +1,4 @@
+import { ShopError } from '@cqrs-shop/errors';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KafkaClients } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
@@ -73,10 +74,9 @@ export interface RebuildResult {
 }
 
 /** The rebuild will not start, and says why (incomplete history, a version in the way). */
-export class RebuildRefusedError extends Error {
-  override readonly name = 'RebuildRefusedError';
+export class RebuildRefusedError extends ShopError<'projector.rebuild-refused'> {
   constructor(readonly reasons: readonly string[]) {
-    super(reasons.join('; '));
+    super('projector.rebuild-refused', reasons.join('; '));
   }
 }
 

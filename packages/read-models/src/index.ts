@@ -56,7 +56,7 @@ export { SEARCH_CUSTOMERS_MAPPING, SearchVersions } from './search/catalog.js';
 export { AnalyticsVersions } from './analytics/catalog.js';
 
 // Writing: the contract between a read model and the projector runtime, and each model's writer.
-export { StoreUnavailableError, isRetriable } from './writing/contract.js';
+export { StoreUnavailableError } from './writing/contract.js';
 export type {
   AggregateEvents,
   AggregateFold,
@@ -76,7 +76,6 @@ export type {
 export { applyOne, foldsInOrder, storeProjection } from './writing/store-projection.js';
 export { RecentWrites } from './writing/recent-writes.js';
 export { SharedRequests } from './writing/shared-requests.js';
-export { isTransientStoreError } from './writing/transient.js';
 export { orderHistoryProjection, orderHistoryVersions } from './order-history/projection.js';
 export { MongoOrderHistoryStore } from './order-history/store.js';
 export { MongoParkedAggregates } from './order-history/parked.js';

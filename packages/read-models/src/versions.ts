@@ -3,6 +3,7 @@
  * fills a new version while the live one serves; switching moves one pointer (one document, one
  * key, or every alias in one request), so a reader sees either version whole, never a mix.
  */
+import { ShopError } from '@cqrs-shop/errors';
 
 /** What a version is, as recorded. `live` and `retired` are also derived from the pointer. */
 export const VERSION_STATES = [
@@ -94,8 +95,11 @@ export function nextVersion(records: readonly VersionRecord[], live: number | nu
   return Math.max(live ?? 0, ...records.map((r) => r.version)) + 1;
 }
 
-export class VersionCatalogError extends Error {
-  override readonly name = 'VersionCatalogError';
+/** A read model's versions were asked for one that cannot be (not a positive integer). */
+export class VersionCatalogError extends ShopError<'read-model.bad-version'> {
+  constructor(message: string) {
+    super('read-model.bad-version', message);
+  }
 }
 
 export function assertVersion(version: number): void {

@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { readModelVersions } from '@cqrs-shop/read-models';
-import { PROJECTORS, SERVICES, type ServiceEntry } from '@cqrs-shop/service-registry';
+import { type ProjectionEntry, PROJECTORS, SERVICES, type ServiceEntry } from '@cqrs-shop/service-registry';
 import { repoRoot } from '@cqrs-shop/testing';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -53,8 +53,8 @@ describe('the service registry', () => {
           'reader.ts',
         ]),
       );
-      for (const read of projector.projection.readsFirst ?? [])
-        expect(projector.projection.reads).toContain(read);
+      const { reads, readsFirst = [] }: ProjectionEntry = projector.projection;
+      for (const read of readsFirst) expect(reads).toContain(read);
     },
   );
 

@@ -20,17 +20,18 @@ describe('domain events', () => {
 });
 
 describe('domain errors', () => {
-  it('carry a code from the closed list, structured details and a message for people', () => {
+  it('carry a reason from the closed list, its code, structured details and a message for people', () => {
     const error = DomainError.notFound('order', ORDER);
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({
       name: 'DomainError',
-      code: 'not-found',
+      reason: 'not-found',
+      code: 'domain.not-found',
       details: { aggregateType: 'order', id: ORDER },
       message: `order ${ORDER} does not exist`,
       canRetry: false,
     });
-    expect(DOMAIN_ERROR_CODES).toContain(error.code);
+    expect(DOMAIN_ERROR_CODES).toContain(error.reason);
   });
 
   it('name the taken value when a unique key is hit', () => {
@@ -39,7 +40,7 @@ describe('domain errors', () => {
     expect(error.details).toEqual({ aggregateType: 'customer', field: 'email', value: 'alice@example.com' });
   });
 
-  it('are recognised by code', () => {
+  it('are recognised by reason', () => {
     const error: unknown = DomainError.invalidValue('quantity', 'must be positive');
     expect(isDomainError(error)).toBe(true);
     expect(isDomainError(error, 'invalid-value')).toBe(true);

@@ -96,15 +96,15 @@ export function mouseAdded(overrides: Partial<EventPayloads['ProductAdded']> = {
   });
 }
 
-/** Then (an error): the DomainError `run` throws, checked to carry `code`. */
-export function domainErrorOf<C extends DomainErrorCode>(code: C, run: () => unknown): DomainError<C> {
+/** Then (an error): the DomainError `run` throws, checked to be for `reason`. */
+export function domainErrorOf<C extends DomainErrorCode>(reason: C, run: () => unknown): DomainError<C> {
   try {
     run();
   } catch (error) {
-    if (isDomainError(error, code)) return error;
+    if (isDomainError(error, reason)) return error;
     throw error;
   }
-  throw new Error(`expected a DomainError with code ${code}, but no error was thrown`);
+  throw new Error(`expected a DomainError for ${reason}, but no error was thrown`);
 }
 
 /** The state of one aggregate, failing the test when it is missing. */

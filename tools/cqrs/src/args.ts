@@ -1,6 +1,7 @@
 // The command line of `cqrs`: its commands and options, and its exit statuses. Commander reads
 // it (help for every command, unknown options and stray arguments named); the checks of values
 // that need the suite's knowledge (projection names, times, roles) are here.
+import { ShopError } from '@cqrs-shop/errors';
 import { type Role, ROLES } from '@cqrs-shop/auth';
 import { PROJECTION_NAMES, type ProjectionName } from '@cqrs-shop/service-registry';
 import { Command as Program, CommanderError, InvalidArgumentError } from 'commander';
@@ -99,8 +100,10 @@ export const isOutboxCommand = (
   command.command === 'outbox-list' || command.command === 'outbox-release';
 
 /** A command line `cqrs` does not understand; the message says what is wrong. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+export class UsageError extends ShopError<'cli.usage'> {
+  constructor(message: string) {
+    super('cli.usage', message);
+  }
 }
 
 const EXIT_STATUS_HELP = `

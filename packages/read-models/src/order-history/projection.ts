@@ -1,5 +1,6 @@
 import { MongoNetworkError, MongoServerSelectionError, type Db } from 'mongodb';
-import { isRetriable, type Projection, type ProjectionVersions } from '../writing/contract.js';
+import { canRetry } from '@cqrs-shop/errors';
+import type { Projection, ProjectionVersions } from '../writing/contract.js';
 import { storeProjection } from '../writing/store-projection.js';
 import { OrderHistoryVersions, type OrderViewStore } from './catalog.js';
 import { MongoParkedAggregates } from './parked.js';
@@ -19,7 +20,7 @@ export function orderHistoryProjection(store: MongoOrderHistoryStore): Projectio
       error instanceof MongoNetworkError ||
       error instanceof MongoServerSelectionError ||
       // Redis, for the order views: away, or not taking writes for now.
-      isRetriable(error),
+      canRetry(error),
   );
 }
 

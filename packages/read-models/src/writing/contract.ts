@@ -1,6 +1,6 @@
 import type { EventEnvelope, EventPayloads, EventType } from '@cqrs-shop/events';
 import type { VersionCatalog } from '../versions.js';
-import { isTransientStoreError } from './transient.js';
+import { ShopError } from '@cqrs-shop/errors';
 
 /** One event as a projection receives it: envelope (from the headers) and decoded payload. */
 export type ProjectedEvent<T extends EventType = EventType> = {
@@ -89,7 +89,7 @@ export interface PreparedBatch {
  * A read model as the runtime drives it, a batch at a time: `prepare` reads what the batch's
  * aggregates hold and folds their events with the pure projection functions; the prepared
  * batch's `write` stores one change per aggregate, guarded by the version it was folded from.
- * Throw {@link StoreUnavailableError} (or any error with `retriable: true`) when the store cannot
+ * Throw {@link StoreUnavailableError} (or any error `canRetry` of @cqrs-shop/errors accepts) when the store cannot
  * be reached: the runtime waits and retries without limit. Any other error is retried a few
  * times, aggregate by aggregate, and then parks the aggregate that keeps failing.
  */
@@ -111,9 +111,10 @@ export interface ParkedAggregates {
 }
 
 /** The read model's store did not answer; retrying later can help. */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
-  readonly retriable = true;
+export class StoreUnavailableError extends ShopError<'read-model.store-unavailable'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('read-model.store-unavailable', message, { canRetry: true, cause: options.cause });
+  }
 }
 
 /** One version of a read model, opened for writing. */
@@ -127,13 +128,4 @@ export interface ProjectionVersions {
   readonly catalog: VersionCatalog;
   /** The version's writer; `catalog.create(version)` must have made its place first. */
   open(version: number): ProjectionVersion;
-}
-
-/**
- * Whether an error says that trying again later can help: `retriable: true`, or a store that
- * is away or overloaded for now (see {@link isTransientStoreError}).
- */
-export function isRetriable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  return ('retriable' in error && error.retriable === true) || isTransientStoreError(error);
 }

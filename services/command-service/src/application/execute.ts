@@ -1,3 +1,4 @@
+import { ShopError } from '@cqrs-shop/errors';
 import { addToLogContext, type Logger, withLogContext } from '@cqrs-shop/logging';
 import { activeSpan, inSpan, SPAN_ATTRIBUTES, SpanKind, traceparentOf } from '@cqrs-shop/telemetry';
 import type { Pool, PoolConnection } from 'mysql2/promise';
@@ -42,10 +43,12 @@ export type RefusalResponder = (
   | undefined;
 
 /** The same Idempotency-Key came with a different request. */
-export class IdempotencyKeyReused extends Error {
-  override readonly name = 'IdempotencyKeyReused';
+export class IdempotencyKeyReusedError extends ShopError<'command.idempotency-key-reused'> {
   constructor(readonly key: string) {
-    super(`Idempotency-Key ${key} was used before with a different request`);
+    super(
+      'command.idempotency-key-reused',
+      `Idempotency-Key ${key} was used before with a different request`,
+    );
   }
 }
 
@@ -103,7 +106,7 @@ export function createCommandExecutor(deps: {
             metadata.idempotency.requestHash,
             deps.idempotencyTtlMs,
           );
-          if (claim.kind === 'mismatch') throw new IdempotencyKeyReused(metadata.idempotency.key);
+          if (claim.kind === 'mismatch') throw new IdempotencyKeyReusedError(metadata.idempotency.key);
           if (claim.kind === 'replay') {
             await recordAudit(
               connection,
@@ -170,7 +173,7 @@ export function createCommandExecutor(deps: {
           }),
         );
         // A reused key is not this request's to remember: it belongs to the first request.
-        if (metadata.idempotency && !(error instanceof IdempotencyKeyReused)) {
+        if (metadata.idempotency && !(error instanceof IdempotencyKeyReusedError)) {
           const claim = await claimIdempotencyKey(
             connection,
             metadata.idempotency.key,

@@ -1,3 +1,4 @@
+import { ShopError } from '@cqrs-shop/errors';
 import type { PoolConnection } from 'mysql2/promise';
 import {
   type AggregateEvent,
@@ -28,7 +29,7 @@ import {
   saveCustomer,
   saveOrder,
   saveProduct,
-  UniqueKeyViolation,
+  UniqueKeyViolationError,
 } from '../adapters/mysql/write-model.js';
 
 /** What a command did: its events, and the aggregate the caller asked about, after the change. */
@@ -43,15 +44,17 @@ export interface Effect<S> {
 export type ExpectedVersion = number | undefined;
 
 /** The current version differs from the one the caller expected. */
-export class VersionMismatch extends Error {
-  override readonly name = 'VersionMismatch';
+export class VersionMismatchError extends ShopError<'command.version-mismatch'> {
   constructor(
     readonly aggregateType: AggregateType,
     readonly aggregateId: string,
     readonly expected: number,
     readonly actual: number,
   ) {
-    super(`${aggregateType} ${aggregateId} is at version ${actual}, not ${expected}`);
+    super(
+      'command.version-mismatch',
+      `${aggregateType} ${aggregateId} is at version ${actual}, not ${expected}`,
+    );
   }
 }
 
@@ -62,7 +65,7 @@ function checkExpected(
   id: string,
 ) {
   if (state && expected !== undefined && state.version !== expected) {
-    throw new VersionMismatch(type, id, expected, state.version);
+    throw new VersionMismatchError(type, id, expected, state.version);
   }
 }
 
@@ -107,7 +110,7 @@ export async function registerCustomer(
   try {
     await saveCustomer(connection, undefined, state);
   } catch (error) {
-    if (error instanceof UniqueKeyViolation)
+    if (error instanceof UniqueKeyViolationError)
       throw DomainError.alreadyExists('customer', 'email', state.email);
     throw error;
   }
@@ -125,7 +128,8 @@ export async function addProduct(
   try {
     await saveProduct(connection, undefined, state);
   } catch (error) {
-    if (error instanceof UniqueKeyViolation) throw DomainError.alreadyExists('product', 'sku', state.sku);
+    if (error instanceof UniqueKeyViolationError)
+      throw DomainError.alreadyExists('product', 'sku', state.sku);
     throw error;
   }
   return { events, aggregateType: 'product', aggregateId: state.productId, state };

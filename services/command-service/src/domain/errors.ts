@@ -1,6 +1,7 @@
+import { ShopError } from '@cqrs-shop/errors';
 import type { AggregateType } from './events.js';
 
-/** Every reason the domain refuses a command; the HTTP layer maps each code to one problem type. */
+/** Every reason the domain refuses a command; the HTTP layer maps each to one problem type. */
 export const DOMAIN_ERROR_CODES = [
   'invalid-value',
   'not-found',
@@ -28,19 +29,16 @@ export interface DomainErrorDetails {
 
 /**
  * A command refused because it breaks a business rule. `message` is written for people;
- * `code` and `details` are for programs.
+ * `reason` (and its code, `domain.<reason>`) and `details` are for programs. The same command
+ * against the same state is refused again, so retrying cannot help.
  */
-export class DomainError<C extends DomainErrorCode = DomainErrorCode> extends Error {
-  /** The same command against the same state is refused again, so retrying cannot help. */
-  readonly canRetry = false;
-
+export class DomainError<C extends DomainErrorCode = DomainErrorCode> extends ShopError<`domain.${C}`> {
   constructor(
-    readonly code: C,
+    readonly reason: C,
     message: string,
     readonly details: Readonly<DomainErrorDetails[C]>,
   ) {
-    super(message);
-    this.name = 'DomainError';
+    super(`domain.${reason}`, message);
   }
 
   /** The aggregate a command names does not exist (the application found nothing to load). */
@@ -70,7 +68,10 @@ export class DomainError<C extends DomainErrorCode = DomainErrorCode> extends Er
   }
 }
 
-/** Whether `error` is a {@link DomainError}, optionally with the given code (narrows `details`). */
-export function isDomainError<C extends DomainErrorCode>(error: unknown, code?: C): error is DomainError<C> {
-  return error instanceof DomainError && (code === undefined || error.code === code);
+/** Whether `error` is a {@link DomainError}, optionally for the given reason (narrows `details`). */
+export function isDomainError<C extends DomainErrorCode>(
+  error: unknown,
+  reason?: C,
+): error is DomainError<C> {
+  return error instanceof DomainError && (reason === undefined || error.reason === reason);
 }

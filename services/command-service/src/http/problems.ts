@@ -1,6 +1,6 @@
 import { HttpProblem } from '@cqrs-shop/http';
-import { VersionMismatch } from '../application/handlers.js';
-import { IdempotencyKeyReused, type RefusalResponder } from '../application/execute.js';
+import { VersionMismatchError } from '../application/handlers.js';
+import { IdempotencyKeyReusedError, type RefusalResponder } from '../application/execute.js';
 import { type DomainError, isDomainError } from '../domain/index.js';
 
 /**
@@ -9,7 +9,7 @@ import { type DomainError, isDomainError } from '../domain/index.js';
  */
 export function toProblem(error: unknown): HttpProblem | undefined {
   if (isDomainError(error)) {
-    switch (error.code) {
+    switch (error.reason) {
       case 'invalid-value':
       case 'duplicate-product': {
         const field = 'field' in error.details ? error.details.field : 'items';
@@ -31,7 +31,7 @@ export function toProblem(error: unknown): HttpProblem | undefined {
         return conflict('invalid-transition', 'The order cannot make this transition', error);
     }
   }
-  if (error instanceof VersionMismatch) {
+  if (error instanceof VersionMismatchError) {
     return new HttpProblem({
       code: 'version-mismatch',
       status: 409,
@@ -41,7 +41,7 @@ export function toProblem(error: unknown): HttpProblem | undefined {
       headers: { ETag: `"${error.actual}"` },
     });
   }
-  if (error instanceof IdempotencyKeyReused) {
+  if (error instanceof IdempotencyKeyReusedError) {
     return new HttpProblem({
       code: 'idempotency-key-reused',
       status: 422,

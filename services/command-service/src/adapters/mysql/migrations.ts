@@ -1,3 +1,4 @@
+import { ShopError } from '@cqrs-shop/errors';
 import { type MysqlConnectionSettings, mysqlConnection } from '@cqrs-shop/config';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -14,8 +15,10 @@ const LOCK_WAIT_SECONDS = 60;
 /** Where the write model is (see MYSQL_*). */
 export type ConnectionSettings = MysqlConnectionSettings;
 
-export class MigrationError extends Error {
-  override readonly name = 'MigrationError';
+export class MigrationError extends ShopError<'write-model.migration-failed'> {
+  constructor(message: string) {
+    super('write-model.migration-failed', message);
+  }
 }
 
 interface Migration {

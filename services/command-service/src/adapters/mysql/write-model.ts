@@ -1,3 +1,4 @@
+import { ShopError } from '@cqrs-shop/errors';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type {
   CustomerState,
@@ -16,10 +17,9 @@ import { ER_DUP_ENTRY, mysqlErrorNumber } from './transactions.js';
  */
 
 /** A unique key was hit on insert: which one. */
-export class UniqueKeyViolation extends Error {
-  override readonly name = 'UniqueKeyViolation';
+export class UniqueKeyViolationError extends ShopError<'write-model.unique-key-violation'> {
   constructor(readonly key: string) {
-    super(`duplicate value for unique key ${key}`);
+    super('write-model.unique-key-violation', `duplicate value for unique key ${key}`);
   }
 }
 
@@ -29,7 +29,7 @@ async function insertOrReport(connection: PoolConnection, sql: string, values: u
   } catch (error) {
     if (mysqlErrorNumber(error) === ER_DUP_ENTRY) {
       const key = /for key '(?:[^.']*\.)?([^']+)'/.exec((error as Error).message)?.[1] ?? 'unknown';
-      throw new UniqueKeyViolation(key);
+      throw new UniqueKeyViolationError(key);
     }
     throw error;
   }

@@ -1,3 +1,16 @@
+import { ShopError } from './shop-error.js';
+
+/**
+ * Whether trying again later can help: a {@link ShopError} that says so, an error of a client
+ * library that says so (kafkajs marks its errors `retriable`), or a store that is away or
+ * overloaded for now ({@link isTransientStoreError}). Anything else fails the same way again.
+ */
+export function canRetry(error: unknown): boolean {
+  if (error instanceof ShopError) return error.canRetry;
+  if (typeof error !== 'object' || error === null) return false;
+  return ('retriable' in error && error.retriable === true) || isTransientStoreError(error);
+}
+
 /**
  * Whether a store's error says it is away or overloaded for now — a refused or lost connection,
  * a server shutting down, failing over, loading, busy or out of memory — rather than that the

@@ -1,4 +1,4 @@
-import { isTransientStoreError } from '@cqrs-shop/read-models';
+import { canRetry, isTransientStoreError, ShopError } from '@cqrs-shop/errors';
 
 const error = (fields: Record<string, unknown>, message = 'x') => Object.assign(new Error(message), fields);
 
@@ -31,5 +31,23 @@ describe('isTransientStoreError', () => {
     ];
     expect(lasting.filter((e) => isTransientStoreError(e)).map((e) => e.message)).toEqual([]);
     expect(isTransientStoreError(undefined)).toBe(false);
+  });
+});
+
+describe('canRetry', () => {
+  it('takes a ShopError at its word, whatever its shape says', () => {
+    expect(canRetry(new ShopError('store.unavailable', 'away', { canRetry: true }))).toBe(true);
+    expect(canRetry(new ShopError('domain.not-found', 'no such order'))).toBe(false);
+    expect(
+      canRetry(Object.assign(new ShopError('event.corrupt-body', 'bad bytes'), { code: 'ECONNRESET' })),
+    ).toBe(false);
+  });
+
+  it("retries a client library's retriable errors and stores that are away, and nothing else", () => {
+    expect(canRetry(Object.assign(new Error('leader moved'), { retriable: true }))).toBe(true);
+    expect(canRetry(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(canRetry(new Error('bad document'))).toBe(false);
+    expect(canRetry('a string')).toBe(false);
+    expect(canRetry(undefined)).toBe(false);
   });
 });
