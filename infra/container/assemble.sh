@@ -12,7 +12,7 @@ target=${1:?usage: assemble.sh <target>}
 
 # Files read at run time besides the compiled code, relative to the repository root.
 RUNTIME_FILES=(
-  packages/events/schemas
+  packages/event-codec/schemas
   services/command-service/migrations
   services/query-gateway/src/ops/page
   infra/container/healthcheck.mjs

@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import {
   type AggregateType,
   EVENT_AGGREGATE_TYPES,
-  encodeEvent,
   type EventPayloads,
   type EventType,
   toKafkaHeaders,
 } from '@cqrs-shop/events';
+import { encodeEvent } from '@cqrs-shop/event-codec';
 import { testEnvelope } from '@cqrs-shop/testing';
 import type { Message } from 'kafkajs';
 

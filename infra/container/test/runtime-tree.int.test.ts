@@ -79,7 +79,7 @@ describe('the image tree (infra/container/assemble.sh)', () => {
       'services/query-gateway/dist/main.js',
       'services/query-gateway/src/ops/page/index.html',
       'services/command-service/migrations',
-      'packages/events/schemas',
+      'packages/event-codec/schemas',
       'tools/cqrs/dist/create-topics.js',
       'infra/container/healthcheck.mjs',
     ])

@@ -1,3 +1,9 @@
+/**
+ * The event contract, free of side effects: the event types and their payloads (generated from
+ * the Avro schemas in @cqrs-shop/event-codec), the catalog (which aggregate each event belongs
+ * to, topic names), the Kafka envelope headers, the contract's errors, and consistency tokens.
+ * Encoding and decoding, with the schemas read from their files, are @cqrs-shop/event-codec's.
+ */
 export * from './generated/event-types.js';
 export {
   AGGREGATE_TYPES,
@@ -9,8 +15,6 @@ export {
   topicFor,
 } from './catalog.js';
 export type { AggregateType } from './catalog.js';
-export { decodeEvent, encodeEvent } from './codec.js';
-export type { DecodedEvent } from './codec.js';
 export { ENVELOPE_HEADERS, fromKafkaHeaders, isTraceparent, toKafkaHeaders } from './envelope.js';
 export type { EventEnvelope, KafkaHeaders } from './envelope.js';
 export {
@@ -21,21 +25,5 @@ export {
   UnknownSchemaFingerprintError,
 } from './errors.js';
 export type { EventErrorCode, KnownSchemaVersion } from './errors.js';
-export {
-  fingerprintHex,
-  parsingCanonicalForm,
-  rabinFingerprint64,
-  schemaFingerprint,
-} from './fingerprint.js';
-export { EventSchemaRegistry, SCHEMAS_DIR, eventSchemas } from './schema-registry.js';
-export type { EventSchema, EventSchemaSource } from './schema-registry.js';
-export { checkSchemaCompatibility, resolutionProblems } from './schema-compatibility.js';
-export type {
-  CompatibilityDirection,
-  CompatibilityProblem,
-  EventCompatibility,
-  ResolutionProblem,
-  VersionedSchema,
-} from './schema-compatibility.js';
 export { ConsistencyTokens, MIN_CONSISTENCY_KEY_BYTES } from './consistency-token.js';
 export type { ConsistencyPoint, ConsistencyTokenKeys } from './consistency-token.js';

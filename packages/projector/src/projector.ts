@@ -1,6 +1,7 @@
 import { canRetry } from '@cqrs-shop/errors';
 import { setTimeout as delay } from 'node:timers/promises';
-import { decodeEvent, fromKafkaHeaders } from '@cqrs-shop/events';
+import { fromKafkaHeaders } from '@cqrs-shop/events';
+import { decodeEvent } from '@cqrs-shop/event-codec';
 import {
   advertisingAssigner,
   deadLetterTopicSpec,

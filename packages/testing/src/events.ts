@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   EVENT_AGGREGATE_TYPES,
-  encodeEvent,
   type EventEnvelope,
   type EventPayloads,
   type EventType,
-  eventSchemas,
-  fingerprintHex,
   toKafkaHeaders,
 } from '@cqrs-shop/events';
+import { encodeEvent, eventSchemas, fingerprintHex } from '@cqrs-shop/event-codec';
 import type { Message } from 'kafkajs';
 
 /** An event's envelope as the relay writes it, with fresh ids and the event type's current schema. */

@@ -3,7 +3,7 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eventSchemas } from '@cqrs-shop/events';
+import { eventSchemas } from '@cqrs-shop/event-codec';
 import { createLogger } from '@cqrs-shop/logging';
 import { createScratchDatabase, uniqueName } from '@cqrs-shop/testing';
 import type { RowDataPacket } from 'mysql2/promise';

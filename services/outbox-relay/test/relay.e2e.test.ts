@@ -235,7 +235,7 @@ describe('outbox relay (real command service and relay processes, MariaDB and Ka
     // Read with avsc straight from the schema file of the version written (the newest): not
     // through the suite's codec.
     const schema = JSON.parse(
-      readFileSync(join(repoRoot, 'packages/events/schemas/OrderPlaced.v2.avsc'), 'utf8'),
+      readFileSync(join(repoRoot, 'packages/event-codec/schemas/OrderPlaced.v2.avsc'), 'utf8'),
     ) as object;
     const reader = Type.forSchema(schema as never);
     expect([...value.subarray(0, 2)]).toEqual([0xc3, 0x01]);

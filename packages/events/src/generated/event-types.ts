@@ -1,5 +1,5 @@
-// Generated from packages/events/schemas/*.avsc by packages/events/scripts/generate-types.ts.
-// Do not edit: change the schemas, then run `node packages/events/scripts/generate-types.ts`.
+// Generated from packages/event-codec/schemas/*.avsc by packages/event-codec/scripts/generate-types.ts.
+// Do not edit: change the schemas, then run `node packages/event-codec/scripts/generate-types.ts`.
 
 /** A customer was registered. Aggregate: customer. */
 export interface CustomerRegisteredV1 {

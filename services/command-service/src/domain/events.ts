@@ -1,27 +1,15 @@
-import type { AggregateType, EVENT_AGGREGATE_TYPES, EventPayloads, EventType } from '@cqrs-shop/events';
+import {
+  type AggregateType,
+  EVENT_AGGREGATE_TYPES,
+  type EventPayloads,
+  type EventType,
+} from '@cqrs-shop/events';
 
 /** Customer, product or order: every event concerns exactly one aggregate. */
 export type { AggregateType };
 
-/**
- * The aggregate each event type belongs to. A copy of the events package's map, because
- * importing that package at run time would bring its Avro codec and file reads into the pure
- * domain; `satisfies` keeps the two identical.
- */
-const AGGREGATE_TYPE_OF = {
-  CustomerRegistered: 'customer',
-  ProductAdded: 'product',
-  ProductPriceChanged: 'product',
-  ProductRestocked: 'product',
-  StockReserved: 'product',
-  StockReleased: 'product',
-  OrderPlaced: 'order',
-  OrderPaid: 'order',
-  OrderShipped: 'order',
-  OrderCancelled: 'order',
-} as const satisfies typeof EVENT_AGGREGATE_TYPES;
-
-type AggregateTypeOf<T extends EventType> = (typeof AGGREGATE_TYPE_OF)[T];
+/** The aggregate an event type belongs to, as the event contract's catalog says. */
+type AggregateTypeOf<T extends EventType> = (typeof EVENT_AGGREGATE_TYPES)[T];
 
 /** The payload field holding the aggregate's id, e.g. `productId` for product events. */
 type IdFieldOf<T extends EventType> = `${AggregateTypeOf<T>}Id`;
@@ -54,7 +42,7 @@ export function domainEvent<T extends EventType>(
   version: number,
   data: EventPayloads[T] & Record<IdFieldOf<T>, string>,
 ): EventOf<T> {
-  const aggregateType = AGGREGATE_TYPE_OF[type];
+  const aggregateType = EVENT_AGGREGATE_TYPES[type];
   const idField: IdFieldOf<T> = `${aggregateType}Id`;
   return { type, aggregateType, aggregateId: data[idField], version, data };
 }

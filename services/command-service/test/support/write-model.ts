@@ -1,11 +1,6 @@
 // The command API on a real MariaDB for integration tests: one fresh database per test file.
-import {
-  ConsistencyTokens,
-  type DecodedEvent,
-  decodeEvent,
-  type EventPayloads,
-  type EventType,
-} from '@cqrs-shop/events';
+import { ConsistencyTokens, type EventPayloads, type EventType } from '@cqrs-shop/events';
+import { type DecodedEvent, decodeEvent } from '@cqrs-shop/event-codec';
 import { listen, type RunningServer } from '@cqrs-shop/http';
 import { createLogger } from '@cqrs-shop/logging';
 import { authenticationFor } from '@cqrs-shop/auth';

@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  encodeEvent,
-  type EventPayloads,
-  type EventType,
-  eventSchemas,
-  fingerprintHex,
-} from '@cqrs-shop/events';
+import { type EventPayloads, type EventType } from '@cqrs-shop/events';
+import { encodeEvent, eventSchemas, fingerprintHex } from '@cqrs-shop/event-codec';
 import type { PoolConnection } from 'mysql2/promise';
 import type { DomainEvent } from '../../domain/index.js';
 

@@ -6,16 +6,19 @@ import {
   EVENT_TYPES,
   EventContractError,
   LATEST_SCHEMA_VERSIONS,
-  EventSchemaRegistry,
   InvalidEventPayloadError,
-  SCHEMAS_DIR,
   UnknownSchemaFingerprintError,
+} from '@cqrs-shop/events';
+import {
+  EventSchemaRegistry,
+  SCHEMAS_DIR,
   decodeEvent,
   encodeEvent,
   eventSchemas,
   schemaFingerprint,
-} from '@cqrs-shop/events';
-import type { EventPayloads, EventSchemaSource, EventType, OrderPlacedV2 } from '@cqrs-shop/events';
+} from '@cqrs-shop/event-codec';
+import type { EventPayloads, EventType, OrderPlacedV2 } from '@cqrs-shop/events';
+import type { EventSchemaSource } from '@cqrs-shop/event-codec';
 
 const ORDER_ID = '0b7c6f0e-4a43-4d2b-9c55-4f1b7d0e8a11';
 const CUSTOMER_ID = '5d1f2c3b-8e9a-4b6c-a7d8-e9f0a1b2c3d4';

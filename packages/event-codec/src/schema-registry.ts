@@ -2,11 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Type } from 'avsc';
 import type { Resolver, Schema } from 'avsc';
-import { isEventType } from './catalog.js';
-import { EventContractError } from './errors.js';
+import { isEventType } from '@cqrs-shop/events';
+import { EventContractError } from '@cqrs-shop/events';
 import { fingerprintHex, parsingCanonicalForm, rabinFingerprint64 } from './fingerprint.js';
-import { EVENT_TYPES, LATEST_SCHEMA_VERSIONS } from './generated/event-types.js';
-import type { EventType } from './generated/event-types.js';
+import { EVENT_TYPES, LATEST_SCHEMA_VERSIONS } from '@cqrs-shop/events';
+import type { EventType } from '@cqrs-shop/events';
 
 /**
  * The folder of `.avsc` files. Resolved from this module, so it is the same folder whether the
@@ -85,7 +85,7 @@ export class EventSchemaRegistry {
       if (version !== LATEST_SCHEMA_VERSIONS[eventType]) {
         throw invalidSchema(
           `the latest ${eventType} schema is v${version} but the generated types describe ` +
-            `v${LATEST_SCHEMA_VERSIONS[eventType]}; run node packages/events/scripts/generate-types.ts`,
+            `v${LATEST_SCHEMA_VERSIONS[eventType]}; run node packages/event-codec/scripts/generate-types.ts`,
         );
       }
     }
@@ -160,7 +160,7 @@ function parse(source: EventSchemaSource): EventSchema {
   const name = `${eventType}.v${version}`;
   if (!isEventType(eventType)) {
     throw invalidSchema(
-      `${name}: ${eventType} is not in the generated types; run node packages/events/scripts/generate-types.ts`,
+      `${name}: ${eventType} is not in the generated types; run node packages/event-codec/scripts/generate-types.ts`,
     );
   }
   if (!Number.isSafeInteger(version) || version < 1) {

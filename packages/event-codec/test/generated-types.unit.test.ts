@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SCHEMAS_DIR } from '@cqrs-shop/events';
+import { SCHEMAS_DIR } from '@cqrs-shop/event-codec';
 
 // scripts/ holds ES modules (Node runs them as they are); this CommonJS test reaches them with import().
 const loadGenerator = () => import('../scripts/render-types.js');
@@ -9,7 +9,8 @@ beforeAll(async () => {
   generator = await loadGenerator();
 });
 
-const GENERATED_FILE = path.join(__dirname, '..', 'src', 'generated', 'event-types.ts');
+// The types are the contract's (packages/events); the schemas they come from are this package's.
+const GENERATED_FILE = path.join(__dirname, '..', '..', 'events', 'src', 'generated', 'event-types.ts');
 
 const record = (name: string, fields: unknown[], extra: object = {}) => ({
   type: 'record',
@@ -20,7 +21,7 @@ const record = (name: string, fields: unknown[], extra: object = {}) => ({
 });
 
 describe('generated event types', () => {
-  it('are up to date with the schemas (else run: node packages/events/scripts/generate-types.ts)', () => {
+  it('are up to date with the schemas (else run: node packages/event-codec/scripts/generate-types.ts)', () => {
     const rendered = generator.renderTypes(generator.readSchemaFiles(SCHEMAS_DIR));
     expect(readFileSync(GENERATED_FILE, 'utf8')).toBe(rendered);
   });

@@ -1,8 +1,12 @@
 import { types } from 'avsc';
 import type { Type } from 'avsc';
-import { EventContractError, InvalidEventPayloadError, UnknownSchemaFingerprintError } from './errors.js';
+import {
+  EventContractError,
+  InvalidEventPayloadError,
+  UnknownSchemaFingerprintError,
+} from '@cqrs-shop/events';
 import { fingerprintHex } from './fingerprint.js';
-import type { EventPayloads, EventType } from './generated/event-types.js';
+import type { EventPayloads, EventType } from '@cqrs-shop/events';
 import { eventSchemas } from './schema-registry.js';
 import type { EventSchemaRegistry } from './schema-registry.js';
 

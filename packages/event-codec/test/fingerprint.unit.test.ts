@@ -5,7 +5,7 @@ import {
   parsingCanonicalForm,
   rabinFingerprint64,
   schemaFingerprint,
-} from '@cqrs-shop/events';
+} from '@cqrs-shop/event-codec';
 
 /**
  * From Apache Avro's share/test/data/schema-tests.txt, the vectors every Avro implementation is

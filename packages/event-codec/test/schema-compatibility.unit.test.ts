@@ -1,6 +1,6 @@
 import type { Schema } from 'avsc';
-import { checkSchemaCompatibility, resolutionProblems } from '@cqrs-shop/events';
-import type { VersionedSchema } from '@cqrs-shop/events';
+import { checkSchemaCompatibility, resolutionProblems } from '@cqrs-shop/event-codec';
+import type { VersionedSchema } from '@cqrs-shop/event-codec';
 
 const record = (name: string, fields: unknown[], extra: object = {}): Schema =>
   ({ type: 'record', name, namespace: 'shop.events', fields, ...extra }) as Schema;

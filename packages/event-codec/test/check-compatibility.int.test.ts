@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { SCHEMAS_DIR } from '@cqrs-shop/events';
+import { SCHEMAS_DIR } from '@cqrs-shop/event-codec';
 
 const SCRIPT = path.join(__dirname, '..', 'scripts', 'check-compatibility.ts');
 
@@ -115,6 +115,8 @@ describe('check-compatibility (the check:schemas script)', () => {
     const run = await checkCompatibility(...args);
 
     expect(run.code).toBe(64);
-    expect(run.stderr).toContain('usage: node packages/events/scripts/check-compatibility.ts [schemas-dir]');
+    expect(run.stderr).toContain(
+      'usage: node packages/event-codec/scripts/check-compatibility.ts [schemas-dir]',
+    );
   });
 });

@@ -1,7 +1,7 @@
 // Checks that every version of every event schema reads, and is read by, every earlier version of
 // the same event (backward and forward compatibility), so that consumers and producers can be
 // upgraded in any order. Run from the repository root:
-//   node packages/events/scripts/check-compatibility.ts [schemas-dir]   (default: this package's)
+//   node packages/event-codec/scripts/check-compatibility.ts [schemas-dir]   (default: this package's)
 //   pnpm run check:schemas
 // Exits 0 when everything is compatible, 1 when something is not (or a schema cannot be read),
 // 64 on bad arguments. Node runs this file as it is (type stripping), like generate-types.ts.
@@ -19,7 +19,7 @@ process.removeAllListeners('warning').on('warning', (warning) => {
 });
 const { checkSchemaCompatibility } = await import('../src/schema-compatibility.ts');
 
-const USAGE = 'usage: node packages/events/scripts/check-compatibility.ts [schemas-dir]';
+const USAGE = 'usage: node packages/event-codec/scripts/check-compatibility.ts [schemas-dir]';
 const EX_USAGE = 64;
 
 process.exitCode = main(process.argv.slice(2));

@@ -71,8 +71,8 @@ export function renderTypes(files: readonly SchemaFile[]): string {
   }
   const eventTypes = [...latest.keys()];
   return [
-    '// Generated from packages/events/schemas/*.avsc by packages/events/scripts/generate-types.ts.',
-    '// Do not edit: change the schemas, then run `node packages/events/scripts/generate-types.ts`.',
+    '// Generated from packages/event-codec/schemas/*.avsc by packages/event-codec/scripts/generate-types.ts.',
+    '// Do not edit: change the schemas, then run `node packages/event-codec/scripts/generate-types.ts`.',
     '',
     ...uniqueDeclarations(declarations).flatMap((text) => [text, '']),
     '/** The payload of every event type, in its latest schema version. */',
