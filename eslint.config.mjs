@@ -1,7 +1,49 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+/** Whether a folder is a package: a package.json with a name (not just `"type": "module"`). */
+const isPackage = (dir) => {
+  const file = join(dir, 'package.json');
+  return existsSync(file) && typeof JSON.parse(readFileSync(file, 'utf8')).name === 'string';
+};
+
+/** The folder of the package a file belongs to. */
+function packageRoot(path) {
+  for (let dir = dirname(path); ; dir = dirname(dir)) if (isPackage(dir) || dir === dirname(dir)) return dir;
+}
+
+// A relative import that leaves its package reaches past the other package's index (and its
+// `exports`): packages are imported by name, never by path.
+const packageBoundaries = {
+  rules: {
+    'no-relative-import-across-packages': {
+      meta: {
+        type: 'problem',
+        messages: { crosses: '{{source}} is in another package ({{package}}): import it by name' },
+      },
+      create(context) {
+        const here = packageRoot(context.filename);
+        const check = (node) => {
+          const source = node?.value;
+          if (typeof source !== 'string' || !source.startsWith('.')) return;
+          const there = packageRoot(resolve(dirname(context.filename), source));
+          if (there !== here)
+            context.report({ node, messageId: 'crosses', data: { source, package: there } });
+        };
+        return {
+          ImportDeclaration: (node) => check(node.source),
+          ExportNamedDeclaration: (node) => check(node.source),
+          ExportAllDeclaration: (node) => check(node.source),
+          ImportExpression: (node) => check(node.source),
+        };
+      },
+    },
+  },
+};
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.local/**', 'coverage/**'] },
@@ -26,7 +68,9 @@ export default tseslint.config(
   {
     // Packages are used through their public index only.
     files: ['**/*.ts', '**/*.mts'],
+    plugins: { packages: packageBoundaries },
     rules: {
+      'packages/no-relative-import-across-packages': 'error',
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['@cqrs-shop/*/*'], message: 'import a package through its index' }] },

@@ -12,6 +12,7 @@ const shared = {
   },
   // Workspace packages are tested from source; builds are only for running services.
   moduleNameMapper: {
+    '^@cqrs-shop/cqrs$': '<rootDir>/tools/cqrs/src/index.ts',
     '^@cqrs-shop/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     // Sources import siblings as './x.js' (Node's resolution for compiled output).
     '^(\\.{1,2}/.*)\\.js$': '$1',

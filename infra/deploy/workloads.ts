@@ -3,10 +3,9 @@
 // Kubernetes overlays and the Dockerfile against these.
 import { join } from 'node:path';
 import { ConfigError, type Environment } from '@cqrs-shop/config';
+import { loadCliConfig, loadCreateTopicsConfig } from '@cqrs-shop/cqrs';
 import { SERVICES as REGISTRY, type ServiceEntry } from '@cqrs-shop/service-registry';
 import { repoRoot } from '@cqrs-shop/testing';
-import { loadCliConfig } from '../../tools/cqrs/src/read-models';
-import { loadCreateTopicsConfig } from '../../tools/cqrs/src/topics';
 
 export interface Workload {
   /** The Deployment, Job or CronJob name in k8s/, the service name in docker-compose.yml. */

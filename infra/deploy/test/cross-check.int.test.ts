@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError } from '@cqrs-shop/config';
 import { eventTopics } from '@cqrs-shop/events';
+import { parseArgs } from '@cqrs-shop/cqrs';
 import { createHttpApp } from '@cqrs-shop/http';
 import { createLogger } from '@cqrs-shop/logging';
 import { HEALTH_PATHS } from '@cqrs-shop/service-registry';
 import { repoRoot } from '@cqrs-shop/testing';
-import { parseArgs } from '../../../tools/cqrs/src/args';
 import { type Connection, connectionsOf, LOOPBACK, stringSettings } from '../connections';
 import {
   composeEnv,

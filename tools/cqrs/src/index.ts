@@ -9,4 +9,5 @@ export { formatOutbox } from './commands.js';
 export { formatQuarantine } from './outbox.js';
 export { formatDuration, jsonSink, partitionLine, plainSink, summaryLine, terminalSink } from './progress.js';
 export type { ProgressSink } from './progress.js';
-export { suiteTopics, topicsSection } from './topics.js';
+export { loadCreateTopicsConfig, suiteTopics, topicsSection } from './topics.js';
+export { loadCliConfig } from './read-models.js';
