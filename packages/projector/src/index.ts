@@ -1,7 +1,12 @@
 export { DEAD_LETTER_HEADERS, DEAD_LETTER_RETENTION_MS, Projector } from './projector.js';
 export type { PartitionLag, ProjectorOptions, ProjectorStatus, RedriveResult } from './projector.js';
 export { partitionKey } from './partition-cursor.js';
-export { projectionRoutes, projectorSection, startProjectorService } from './service.js';
+export {
+  projectionRoutes,
+  projectorSection,
+  projectorServiceSections,
+  startProjectorService,
+} from './service.js';
 export type { ProjectorServiceOptions } from './service.js';
 export { LiveVersion, ensureLiveVersion } from './live-version.js';
 export { assessHistory, fetchHistoryFacts } from './history.js';

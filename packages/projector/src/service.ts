@@ -2,11 +2,20 @@ import {
   type Authentication,
   type AuthSettings,
   authenticate,
+  authSection,
   authenticationFor,
   restrictTo,
 } from '@cqrs-shop/auth';
 import { hostname } from 'node:os';
-import { section, variable } from '@cqrs-shop/config';
+import {
+  type ConfigSection,
+  httpSection,
+  kafkaSection,
+  type PortSetting,
+  runtimeSection,
+  section,
+  variable,
+} from '@cqrs-shop/config';
 import { type AggregateType, deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { createHttpApp, listen, parseInput, type ReadinessCheck, withTimeout } from '@cqrs-shop/http';
 import { createKafkaClients, type KafkaSettings } from '@cqrs-shop/kafka';
@@ -20,6 +29,26 @@ import { ensureLiveVersion, LiveVersion } from './live-version.js';
 import { ProjectorMetrics, registerVersionMetrics } from './metrics.js';
 import { DEAD_LETTER_RETENTION_MS, type RedriveResult } from './projector.js';
 import type { ProjectedEvent, ProjectionVersions } from '@cqrs-shop/read-models';
+
+/**
+ * A projector service's settings: those of every projector (runtime, its HTTP listener as its
+ * registry entry gives it, Kafka, the projector's own, tokens) and its stores' sections. Its
+ * first consumer group is named after it; `checkpointIntervalMs` as for {@link projectorSection}.
+ */
+export function projectorServiceSections<Stores extends Record<string, ConfigSection<unknown>>>(
+  service: { readonly name: string; readonly port: PortSetting },
+  stores: Stores,
+  { checkpointIntervalMs }: { readonly checkpointIntervalMs?: number } = {},
+) {
+  return {
+    runtime: runtimeSection,
+    http: httpSection(service),
+    kafka: kafkaSection,
+    ...stores,
+    projector: projectorSection(`cqrs-shop.${service.name}.v1`, checkpointIntervalMs),
+    auth: authSection,
+  };
+}
 
 /**
  * The settings every projector service shares; `defaultGroupId` names its consumer group, and

@@ -1,26 +1,15 @@
-import { authSection } from '@cqrs-shop/auth';
-import {
-  type Environment,
-  httpSection,
-  kafkaSection,
-  loadConfig,
-  redisSection,
-  runtimeSection,
-} from '@cqrs-shop/config';
-import { projectorSection } from '@cqrs-shop/projector';
+import { type Environment, loadConfig, redisSection } from '@cqrs-shop/config';
+import { projectorServiceSections } from '@cqrs-shop/projector';
 import { service } from '@cqrs-shop/service-registry';
 
 export function loadAnalyticsConfig(env: Environment) {
   return loadConfig(
-    {
-      runtime: runtimeSection,
-      http: httpSection(service('projector-analytics')),
-      kafka: kafkaSection,
-      redis: redisSection,
+    projectorServiceSections(
+      service('projector-analytics'),
+      { redis: redisSection },
       // The checkpoints are written by the batch's own script: one with every batch costs nothing.
-      projector: projectorSection('cqrs-shop.projector-analytics.v1', 0),
-      auth: authSection,
-    },
+      { checkpointIntervalMs: 0 },
+    ),
     env,
   );
 }
