@@ -32,22 +32,13 @@ function builtLoader(service: string, loader: string): (env: Environment) => unk
   };
 }
 
-/** The loader each service's main.ts calls, by service. */
-const LOADERS: Record<string, string> = {
-  'command-service': 'loadCommandServiceConfig',
-  'outbox-relay': 'loadRelayConfig',
-  'projector-order-history': 'loadOrderHistoryConfig',
-  'projector-search': 'loadSearchConfig',
-  'projector-analytics': 'loadAnalyticsConfig',
-  'query-gateway': 'loadGatewayConfig',
-};
-
-export const SERVICES: readonly Workload[] = (REGISTRY as readonly ServiceEntry[]).map((service) => {
-  const loader = LOADERS[service.name];
-  if (loader === undefined)
-    throw new Error(`workloads.ts: no configuration loader named for ${service.name}`);
-  return { name: service.name, load: builtLoader(service.name, loader), service, image: service.image };
-});
+/** Every service, as the registry has it, with the loader its main.ts calls (`loadServiceConfig`). */
+export const SERVICES: readonly Workload[] = (REGISTRY as readonly ServiceEntry[]).map((service) => ({
+  name: service.name,
+  load: builtLoader(service.name, 'loadServiceConfig'),
+  service,
+  image: service.image,
+}));
 
 /** The one-off steps, with the loaders their entry points use: migrations, topics, rebuilds. */
 export const TASKS: readonly Workload[] = [

@@ -85,5 +85,5 @@ export { ElasticsearchSearchStore } from './search/store.js';
 export { analyticsProjection, analyticsVersions } from './analytics/projection.js';
 export { RedisAnalyticsStore } from './analytics/store.js';
 export { RedisParkedAggregates } from './analytics/parked.js';
-export { readModelVersions } from './catalog.js';
-export type { ReadModelStores } from './catalog.js';
+export { readModelVersions } from './by-name.js';
+export type { ReadModelStores } from './by-name.js';

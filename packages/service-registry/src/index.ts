@@ -1,3 +1,4 @@
+import type { PortSetting } from '@cqrs-shop/config';
 import type { AggregateType } from '@cqrs-shop/events';
 
 /**
@@ -6,11 +7,7 @@ import type { AggregateType } from '@cqrs-shop/events';
  * CLI, the deployment checks) reads it from here, so adding or renaming one is one entry.
  */
 
-/** A listener's port: the variable that sets it and its value when unset. */
-export interface PortSetting {
-  readonly variable: string;
-  readonly default: number;
-}
+export type { PortSetting };
 
 /** The topics a projector reads, by aggregate type, and its read model's name. */
 export interface ProjectionEntry {

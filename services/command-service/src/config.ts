@@ -36,7 +36,7 @@ const commandsSection = section(
 );
 
 /** Everything the command service reads from its environment. */
-export function loadCommandServiceConfig(env: Environment) {
+export function loadServiceConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
@@ -53,7 +53,7 @@ export function loadCommandServiceConfig(env: Environment) {
   );
 }
 
-export type CommandServiceConfig = ReturnType<typeof loadCommandServiceConfig>;
+export type CommandServiceConfig = ReturnType<typeof loadServiceConfig>;
 
 /** What the migration job (`migrate.js`) reads from its environment. */
 export function loadMigrateConfig(env: Environment) {

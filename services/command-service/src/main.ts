@@ -11,7 +11,7 @@ import { deleteExpiredIdempotencyKeys } from './adapters/mysql/idempotency.js';
 import { migrate } from './adapters/mysql/migrations.js';
 import { createWriteModelPool } from './adapters/mysql/pool.js';
 import { createCommandApi } from './app.js';
-import { loadCommandServiceConfig } from './config.js';
+import { loadServiceConfig } from './config.js';
 
 /** Rows per DELETE, and the time a sweep round may take: short locks, and the service keeps most of MySQL. */
 const SWEEP_BATCH = 2_000;
@@ -19,7 +19,7 @@ const SWEEP_BUDGET_MS = 2_000;
 
 void runService({
   name: 'command-service',
-  loadConfig: () => loadCommandServiceConfig(process.env),
+  loadConfig: () => loadServiceConfig(process.env),
   async start({ config, logger, lifecycle }) {
     // Registered first, so closed last: spans of the shutdown itself are still sent.
     lifecycle.onStop('telemetry', telemetry.shutdown);

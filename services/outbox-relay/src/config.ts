@@ -49,7 +49,7 @@ const relaySection = section(
   }),
 );
 
-export function loadRelayConfig(env: Environment) {
+export function loadServiceConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
@@ -62,4 +62,4 @@ export function loadRelayConfig(env: Environment) {
   );
 }
 
-export type RelayConfig = ReturnType<typeof loadRelayConfig>;
+export type RelayConfig = ReturnType<typeof loadServiceConfig>;

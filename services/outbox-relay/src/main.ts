@@ -8,7 +8,7 @@ import { runService, startSweeper } from '@cqrs-shop/lifecycle';
 import { createMetricsRegistry } from '@cqrs-shop/telemetry';
 import { createPool } from 'mysql2/promise';
 import { z } from 'zod';
-import { loadRelayConfig } from './config.js';
+import { loadServiceConfig } from './config.js';
 import { Leadership } from './leadership.js';
 import { OutboxQuarantine } from '@cqrs-shop/outbox';
 import { OutboxStore } from '@cqrs-shop/outbox';
@@ -25,7 +25,7 @@ const stageQuery = z.strictObject({
 
 void runService({
   name: 'outbox-relay',
-  loadConfig: () => loadRelayConfig(process.env),
+  loadConfig: () => loadServiceConfig(process.env),
   async start({ config, logger, lifecycle }) {
     // Registered first, so closed last: spans of the shutdown itself are still sent.
     lifecycle.onStop('telemetry', telemetry.shutdown);

@@ -2,7 +2,7 @@ import { type Environment, loadConfig, redisSection } from '@cqrs-shop/config';
 import { projectorServiceSections } from '@cqrs-shop/projector';
 import { service } from '@cqrs-shop/service-registry';
 
-export function loadAnalyticsConfig(env: Environment) {
+export function loadServiceConfig(env: Environment) {
   return loadConfig(
     projectorServiceSections(
       service('projector-analytics'),

@@ -3,7 +3,7 @@ import { telemetry } from './telemetry.js';
 import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
 import { Redis } from 'ioredis';
-import { loadAnalyticsConfig } from './config.js';
+import { loadServiceConfig } from './config.js';
 import { analyticsVersions } from '@cqrs-shop/read-models';
 import { service } from '@cqrs-shop/service-registry';
 
@@ -11,7 +11,7 @@ const SERVICE = service('projector-analytics');
 
 void runService({
   name: SERVICE.name,
-  loadConfig: () => loadAnalyticsConfig(process.env),
+  loadConfig: () => loadServiceConfig(process.env),
   async start({ config, logger, lifecycle }) {
     // Registered first, so closed last: spans of the shutdown itself are still sent.
     lifecycle.onStop('telemetry', telemetry.shutdown);

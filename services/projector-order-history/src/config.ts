@@ -2,7 +2,7 @@ import { type Environment, loadConfig, mongodbSection, redisSection } from '@cqr
 import { projectorServiceSections } from '@cqrs-shop/projector';
 import { service } from '@cqrs-shop/service-registry';
 
-export function loadOrderHistoryConfig(env: Environment) {
+export function loadServiceConfig(env: Environment) {
   return loadConfig(
     projectorServiceSections(service('projector-order-history'), {
       mongodb: mongodbSection,

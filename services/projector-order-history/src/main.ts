@@ -4,7 +4,7 @@ import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { loadOrderHistoryConfig } from './config.js';
+import { loadServiceConfig } from './config.js';
 import { orderHistoryVersions } from '@cqrs-shop/read-models';
 import { service } from '@cqrs-shop/service-registry';
 
@@ -12,7 +12,7 @@ const SERVICE = service('projector-order-history');
 
 void runService({
   name: SERVICE.name,
-  loadConfig: () => loadOrderHistoryConfig(process.env),
+  loadConfig: () => loadServiceConfig(process.env),
   async start({ config, logger, lifecycle }) {
     // Registered first, so closed last: spans of the shutdown itself are still sent.
     lifecycle.onStop('telemetry', telemetry.shutdown);

@@ -2,7 +2,7 @@ import { elasticsearchSection, type Environment, loadConfig } from '@cqrs-shop/c
 import { projectorServiceSections } from '@cqrs-shop/projector';
 import { service } from '@cqrs-shop/service-registry';
 
-export function loadSearchConfig(env: Environment) {
+export function loadServiceConfig(env: Environment) {
   return loadConfig(
     projectorServiceSections(service('projector-search'), { elasticsearch: elasticsearchSection }),
     env,

@@ -3,7 +3,7 @@ import { telemetry } from './telemetry.js';
 import { Client } from '@elastic/elasticsearch';
 import { runService } from '@cqrs-shop/lifecycle';
 import { startProjectorService } from '@cqrs-shop/projector';
-import { loadSearchConfig } from './config.js';
+import { loadServiceConfig } from './config.js';
 import { searchVersions } from '@cqrs-shop/read-models';
 import { service } from '@cqrs-shop/service-registry';
 
@@ -11,7 +11,7 @@ const SERVICE = service('projector-search');
 
 void runService({
   name: SERVICE.name,
-  loadConfig: () => loadSearchConfig(process.env),
+  loadConfig: () => loadServiceConfig(process.env),
   async start({ config, logger, lifecycle }) {
     // Registered first, so closed last: spans of the shutdown itself are still sent.
     lifecycle.onStop('telemetry', telemetry.shutdown);

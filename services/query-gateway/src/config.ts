@@ -102,7 +102,7 @@ const gatewaySection = section(
   ],
 );
 
-export function loadGatewayConfig(env: Environment) {
+export function loadServiceConfig(env: Environment) {
   return loadConfig(
     {
       runtime: runtimeSection,
@@ -119,4 +119,4 @@ export function loadGatewayConfig(env: Environment) {
   );
 }
 
-export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+export type GatewayConfig = ReturnType<typeof loadServiceConfig>;

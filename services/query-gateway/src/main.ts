@@ -11,7 +11,7 @@ import { MongoClient } from 'mongodb';
 import { authenticationFor } from '@cqrs-shop/auth';
 import { ConsistencyTokens } from '@cqrs-shop/events';
 import { createQueryApi } from './app.js';
-import { loadGatewayConfig } from './config.js';
+import { loadServiceConfig } from './config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { fetchEventStage, fetchOutboxStatus } from '@cqrs-shop/outbox';
 import { ProjectionStatusMonitor } from './projection-status.js';
@@ -28,7 +28,7 @@ function isElasticsearchOutage(error: unknown): boolean {
 
 void runService({
   name: 'query-gateway',
-  loadConfig: () => loadGatewayConfig(process.env),
+  loadConfig: () => loadServiceConfig(process.env),
   async start({ config, logger, lifecycle }) {
     // Registered first, so closed last: spans of the shutdown itself are still sent.
     lifecycle.onStop('telemetry', telemetry.shutdown);

@@ -1,5 +1,5 @@
 import { ConfigError } from '@cqrs-shop/config';
-import { loadGatewayConfig } from '../src/config';
+import { loadServiceConfig } from '../src/config';
 
 function configErrorOf(run: () => unknown): ConfigError {
   try {
@@ -22,11 +22,11 @@ describe('the gateway configuration', () => {
     CONSISTENCY_TOKEN_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
   const withTemplate = (template: string) =>
-    loadGatewayConfig({ ...stores, TRACE_SEARCH_URL_TEMPLATE: template });
+    loadServiceConfig({ ...stores, TRACE_SEARCH_URL_TEMPLATE: template });
   const zipkin = 'http://127.0.0.1:9411/zipkin/?annotationQuery=command.id%3D{commandId}';
 
   it('has no trace links unless TRACE_SEARCH_URL_TEMPLATE is set', () => {
-    expect(loadGatewayConfig(stores).gateway.traceSearchUrlTemplate).toBeUndefined();
+    expect(loadServiceConfig(stores).gateway.traceSearchUrlTemplate).toBeUndefined();
     expect(withTemplate('').gateway.traceSearchUrlTemplate).toBeUndefined();
   });
 

@@ -9,7 +9,7 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { migrate } from '../../src/adapters/mysql/migrations.js';
 import { createWriteModelPool } from '../../src/adapters/mysql/pool.js';
 import { createCommandApi } from '../../src/app.js';
-import { loadCommandServiceConfig } from '../../src/config.js';
+import { loadServiceConfig } from '../../src/config.js';
 
 /** The command side's tables (migration 0001); a snapshot counts these and any later ones. */
 export const WRITE_MODEL_TABLES = [
@@ -54,7 +54,7 @@ export interface CommandApiUnderTest {
 export async function startCommandApi(): Promise<CommandApiUnderTest> {
   const scratch = await createScratchDatabase();
   const database = scratch.name;
-  const config = loadCommandServiceConfig({
+  const config = loadServiceConfig({
     ...process.env,
     ...scratch.env,
     ...testIdentity().env,
