@@ -12,6 +12,7 @@ import type {
 import { applyOne, foldsInOrder } from '../writing/store-projection.js';
 import {
   type AnalyticsCounters,
+  type ApplyResult,
   analyticsDeltas,
   nextOrderSnapshot,
   applyProductToAnalytics,
@@ -225,37 +226,26 @@ export class RedisAnalyticsStore {
     const folds = new Map<string, AggregateFold>();
     const orderChanges: OrderChange[] = [];
     const labelChanges: LabelChange[] = [];
-    orders.forEach((aggregate, i) => {
-      const raw = snapshots[i];
-      const held = raw ? (JSON.parse(raw) as OrderAnalyticsSnapshot) : undefined;
-      const fold = foldEvents(held, aggregate.events as OrderEvent[], (snapshot, event) =>
-        nextOrderSnapshot(snapshot, event.envelope, event.payload),
-      );
-      folds.set(aggregate.key, fold);
-      if (fold.state !== held && fold.state)
-        orderChanges.push({
-          key: aggregate.key,
-          orderId: orderIds[i] ?? '',
-          from: held?.version ?? 0,
-          snapshot: fold.state,
-          deltas: analyticsDeltas(held, fold.state),
-        });
-    });
-    products.forEach((aggregate, i) => {
-      const raw = labels[i];
-      const held = raw ? (JSON.parse(raw) as ProductLabel) : undefined;
-      const fold = foldEvents(held, aggregate.events as ProductEvent[], (label, event) =>
-        applyProductToAnalytics(label, event.envelope, event.payload),
-      );
-      folds.set(aggregate.key, fold);
-      if (fold.state !== held && fold.state)
-        labelChanges.push({
-          key: aggregate.key,
-          productId: productIds[i] ?? '',
-          from: held?.version ?? 0,
-          label: fold.state,
-        });
-    });
+    for (const { index, key, held, state } of foldStored<OrderAnalyticsSnapshot, OrderEvent>(
+      orders,
+      snapshots,
+      folds,
+      (snapshot, event) => nextOrderSnapshot(snapshot, event.envelope, event.payload),
+    ))
+      orderChanges.push({
+        key,
+        orderId: orderIds[index] ?? '',
+        from: held?.version ?? 0,
+        snapshot: state,
+        deltas: analyticsDeltas(held, state),
+      });
+    for (const { index, key, held, state } of foldStored<ProductLabel, ProductEvent>(
+      products,
+      labels,
+      folds,
+      (label, event) => applyProductToAnalytics(label, event.envelope, event.payload),
+    ))
+      labelChanges.push({ key, productId: productIds[index] ?? '', from: held?.version ?? 0, label: state });
     return {
       folds: foldsInOrder(aggregates, folds),
       write: (checkpoints) => this.write(orderChanges, labelChanges, checkpoints),
@@ -325,4 +315,23 @@ export class RedisAnalyticsStore {
   ): Promise<StoreOutcome> {
     return (await applyOne(this, { envelope, payload } as unknown as ProjectedEvent)) as StoreOutcome;
   }
+}
+
+/**
+ * Folds each aggregate's events onto what the store holds of it (JSON, or nothing), records each
+ * fold in `folds`, and returns the aggregates whose state moved, with where they stand in `stored`.
+ */
+function foldStored<S extends { readonly version: number }, E>(
+  aggregates: readonly AggregateEvents[],
+  stored: readonly (string | null | undefined)[],
+  folds: Map<string, AggregateFold>,
+  apply: (state: S | undefined, event: E) => ApplyResult<S>,
+): { index: number; key: string; held: S | undefined; state: S }[] {
+  return aggregates.flatMap((aggregate, index) => {
+    const raw = stored[index];
+    const held = raw ? (JSON.parse(raw) as S) : undefined;
+    const fold = foldEvents(held, aggregate.events as readonly E[], apply);
+    folds.set(aggregate.key, fold);
+    return fold.state !== held && fold.state ? [{ index, key: aggregate.key, held, state: fold.state }] : [];
+  });
 }
