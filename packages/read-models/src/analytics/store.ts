@@ -227,7 +227,7 @@ export class RedisAnalyticsStore {
     const orderChanges: OrderChange[] = [];
     const labelChanges: LabelChange[] = [];
     for (const { index, key, held, state } of foldStored<OrderAnalyticsSnapshot, OrderEvent>(
-      orders,
+      orders as readonly AggregateEventsOf<OrderEvent>[],
       snapshots,
       folds,
       (snapshot, event) => nextOrderSnapshot(snapshot, event.envelope, event.payload),
@@ -240,7 +240,7 @@ export class RedisAnalyticsStore {
         deltas: analyticsDeltas(held, state),
       });
     for (const { index, key, held, state } of foldStored<ProductLabel, ProductEvent>(
-      products,
+      products as readonly AggregateEventsOf<ProductEvent>[],
       labels,
       folds,
       (label, event) => applyProductToAnalytics(label, event.envelope, event.payload),
@@ -322,7 +322,7 @@ export class RedisAnalyticsStore {
  * fold in `folds`, and returns the aggregates whose state moved, with where they stand in `stored`.
  */
 function foldStored<S extends { readonly version: number }, E>(
-  aggregates: readonly AggregateEvents[],
+  aggregates: readonly AggregateEventsOf<E>[],
   stored: readonly (string | null | undefined)[],
   folds: Map<string, AggregateFold>,
   apply: (state: S | undefined, event: E) => ApplyResult<S>,
@@ -330,8 +330,14 @@ function foldStored<S extends { readonly version: number }, E>(
   return aggregates.flatMap((aggregate, index) => {
     const raw = stored[index];
     const held = raw ? (JSON.parse(raw) as S) : undefined;
-    const fold = foldEvents(held, aggregate.events as readonly E[], apply);
+    const fold = foldEvents(held, aggregate.events, apply);
     folds.set(aggregate.key, fold);
     return fold.state !== held && fold.state ? [{ index, key: aggregate.key, held, state: fold.state }] : [];
   });
+}
+
+/** One aggregate's events in a batch, as the events of its type. */
+interface AggregateEventsOf<E> {
+  readonly key: string;
+  readonly events: readonly E[];
 }
