@@ -30,7 +30,8 @@ interface LoadedConfig {
   mongodb?: { url: string };
   elasticsearch?: { url: string };
   redis?: { url: string };
-  gateway?: { projectors: Record<string, string>; relayUrl?: string };
+  /** Where the gateway finds the projectors and the relay (serviceUrlsSection). */
+  services?: { projectors: Record<string, string>; relay: string };
   projector?: { advertisedUrl?: string };
   auth?: { keys?: { url?: string } };
 }
@@ -50,10 +51,9 @@ export function connectionsOf(loaded: object, tracesEndpoint?: string): Connecti
   if (config.mongodb) connections.push(fromUrl('mongodb', config.mongodb.url));
   if (config.elasticsearch) connections.push(fromUrl('elasticsearch', config.elasticsearch.url));
   if (config.redis) connections.push(fromUrl('redis', config.redis.url));
-  for (const [name, url] of Object.entries(config.gateway?.projectors ?? {}))
+  for (const [name, url] of Object.entries(config.services?.projectors ?? {}))
     connections.push(fromUrl(`projector ${name}`, url));
-  if (config.gateway?.relayUrl !== undefined)
-    connections.push(fromUrl('the outbox relay', config.gateway.relayUrl));
+  if (config.services !== undefined) connections.push(fromUrl('the outbox relay', config.services.relay));
   // A projector sends a redrive on to the replica consuming the aggregate's partition: its own
   // port, on another pod.
   if (config.projector?.advertisedUrl !== undefined)

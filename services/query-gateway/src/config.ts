@@ -11,30 +11,10 @@ import {
   runtimeSection,
   section,
   variable,
-  type Variable,
 } from '@cqrs-shop/config';
-import {
-  localUrl,
-  PROJECTORS,
-  type ProjectionName,
-  service,
-  type ServiceEntry,
-} from '@cqrs-shop/service-registry';
+import { service, serviceUrlsSection } from '@cqrs-shop/service-registry';
 
-/** How the gateway waits, times out, and finds the projectors. */
-/** The variables naming where other services answer, by default where they run locally. */
-const serviceUrlVariables = (entries: readonly ServiceEntry[]): Record<string, Variable<string>> =>
-  Object.fromEntries(
-    entries.flatMap((entry) =>
-      entry.urlVariable === undefined
-        ? []
-        : [[entry.urlVariable, variable.url({ protocols: ['http:', 'https:'], default: localUrl(entry) })]],
-    ),
-  );
-
-const urlOf = (values: object, entry: ServiceEntry) =>
-  (values as Record<string, string>)[entry.urlVariable ?? ''] as string;
-
+/** How the gateway waits and times out. */
 const gatewaySection = section(
   {
     /** How long a read with a consistency token waits for its projection by default. @default 2s */
@@ -54,10 +34,6 @@ const gatewaySection = section(
     GATEWAY_STORE_QUEUE: variable.integer({ min: 0, max: 100_000, default: 512 }),
     /** The currency of `GET /stats/sales` when the request names none. @default EUR */
     GATEWAY_DEFAULT_CURRENCY: variable.string({ default: 'EUR' }),
-    /** Base URLs of the projectors' HTTP endpoints, for lag and `GET /projections`. */
-    ...serviceUrlVariables(PROJECTORS),
-    /** Base URL of the outbox relay's HTTP endpoint, for the outbox backlog in `GET /projections`. */
-    ...serviceUrlVariables([service('outbox-relay')]),
     /** How often the projectors' lag is fetched for the freshness headers. @default 1s */
     GATEWAY_LAG_REFRESH: variable.duration({ default: 1_000, max: 60_000 }),
     /** Link from `GET /ops` to a command's trace: a URL with `{commandId}` in it. @default (none) */
@@ -71,11 +47,6 @@ const gatewaySection = section(
     storeConcurrency: v.GATEWAY_STORE_CONCURRENCY,
     storeQueue: v.GATEWAY_STORE_QUEUE,
     defaultCurrency: v.GATEWAY_DEFAULT_CURRENCY,
-    projectors: Object.fromEntries(PROJECTORS.map((p) => [p.projection.name, urlOf(v, p)])) as Record<
-      ProjectionName,
-      string
-    >,
-    relayUrl: urlOf(v, service('outbox-relay')),
     lagRefreshMs: v.GATEWAY_LAG_REFRESH,
     traceSearchUrlTemplate: v.TRACE_SEARCH_URL_TEMPLATE === '' ? undefined : v.TRACE_SEARCH_URL_TEMPLATE,
   }),
@@ -111,6 +82,8 @@ export function loadServiceConfig(env: Environment) {
       elasticsearch: elasticsearchSection,
       redis: redisSection,
       gateway: gatewaySection,
+      /** Where the projectors (lag, `GET /projections`) and the relay (the outbox backlog) answer. */
+      services: serviceUrlsSection({ localDefaults: true }),
       auth: authSection,
       consistencyTokens: consistencyTokenSection,
       rateLimits: rateLimitSection('queries'),

@@ -64,7 +64,7 @@ void runService({
       redis.disconnect();
     });
 
-    const monitor = new ProjectionStatusMonitor(config.gateway.projectors, {
+    const monitor = new ProjectionStatusMonitor(config.services.projectors, {
       refreshMs: config.gateway.lagRefreshMs,
       // A projector answers its status within half a second even while its store is down.
       timeoutMs: 2_000,
@@ -96,8 +96,8 @@ void runService({
       logger,
       authentication: authenticationFor(config.auth, logger),
       monitor,
-      outbox: () => fetchOutboxStatus(config.gateway.relayUrl, 2_000),
-      eventStage: (aggregate, version) => fetchEventStage(config.gateway.relayUrl, aggregate, version, 1_000),
+      outbox: () => fetchOutboxStatus(config.services.relay, 2_000),
+      eventStage: (aggregate, version) => fetchEventStage(config.services.relay, aggregate, version, 1_000),
       directory: new ReaderDirectory({
         mongo,
         mongoDatabase: config.mongodb.database,

@@ -214,8 +214,7 @@ function program(found: (command: Command) => void, now: () => number): Program 
         'redrive), the outbox quarantine, local tokens, and the convergence check.',
     )
     .addHelpText('after', (): string => `\nEvery command:\n${commandList(cqrs)}${EXIT_STATUS_HELP}`)
-    .helpCommand('help [command]', 'the help of a command')
-    .allowExcessArguments(false);
+    .helpCommand('help [command]', 'the help of a command');
   const json = '--json';
   const jsonHelp = 'print JSON';
 

@@ -10,48 +10,19 @@ import {
   runtimeSection,
   section,
   variable,
-  type Variable,
 } from '@cqrs-shop/config';
-import { type AggregateType, deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
+import { deadLetterTopicFor, eventTopics } from '@cqrs-shop/events';
 import { createKafkaClients, type KafkaClients } from '@cqrs-shop/kafka';
 import type { Logger } from '@cqrs-shop/logging';
 import { type ProjectionVersions, readModelVersions, type ReadModelStores } from '@cqrs-shop/read-models';
 import {
-  PROJECTORS,
+  type ProjectionEntry,
   type ProjectionName,
   projectorOf,
-  service,
-  type ServiceEntry,
+  serviceUrlsSection,
 } from '@cqrs-shop/service-registry';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-
-// No defaults: a deployed CLI has no business guessing addresses (in a checkout,
-// scripts/with-local-stack gives the local services').
-const httpUrl = () => variable.url({ protocols: ['http:', 'https:'], default: '' });
-/** The variables naming where other services answer: no defaults (see above). */
-const urlVariables = (entries: readonly ServiceEntry[]): Record<string, Variable<string>> =>
-  Object.fromEntries(
-    entries.flatMap((e) => (e.urlVariable === undefined ? [] : [[e.urlVariable, httpUrl()]])),
-  );
-const urlOf = (values: object, entry: ServiceEntry) =>
-  (values as Record<string, string>)[entry.urlVariable ?? ''] as string;
-
-const endpointsSection = section(
-  {
-    /** The outbox relay's HTTP endpoint: `projections list` shows the outbox backlog from its `/stats`. */
-    ...urlVariables([service('outbox-relay')]),
-    /** The projectors' HTTP endpoints (any replica), which `projections redrive` asks. */
-    ...urlVariables(PROJECTORS),
-  },
-  (v) => ({
-    relay: urlOf(v, service('outbox-relay')),
-    projectors: Object.fromEntries(PROJECTORS.map((p) => [p.projection.name, urlOf(v, p)])) as Record<
-      ProjectionName,
-      string
-    >,
-  }),
-);
 
 const rebuildSection = section(
   {
@@ -72,7 +43,9 @@ export function loadCliConfig(env: NodeJS.ProcessEnv) {
       mongodb: mongodbSection,
       elasticsearch: elasticsearchSection,
       redis: redisSection,
-      endpoints: endpointsSection,
+      // Where the relay (`projections list`) and the projectors (`projections redrive`) answer; no
+      // defaults (in a checkout, scripts/with-local-stack gives the local services').
+      endpoints: serviceUrlsSection({ localDefaults: false }),
       rebuild: rebuildSection,
     },
     env,
@@ -116,10 +89,7 @@ export function openShop(config: CliConfig, logger: Logger): Shop {
     keyPrefix: config.redis.keyPrefix,
   };
   const handle = (name: ProjectionName, versions: ProjectionVersions): ProjectionHandle => {
-    const { reads, readsFirst = [] } = projectorOf(name).projection as {
-      reads: readonly AggregateType[];
-      readsFirst?: readonly AggregateType[];
-    };
+    const { reads, readsFirst = [] }: ProjectionEntry = projectorOf(name).projection;
     return {
       name,
       topics: reads.map((type) => topics[type]),
